@@ -1,0 +1,188 @@
+// The event model: the one representation every reader produces and every later stage consumes.
+//
+// An Event is a flat list of (FieldId, Value) pairs plus a timestamp and a source reference.
+// Field names are interned once, process-wide, into small dense integers (FieldId), so that the
+// rule engine resolves the names a rule uses at compile time and then reads values by integer,
+// without hashing strings. All bytes an Event refers to live in the Event's own arena; clearing
+// an Event keeps its memory, so a reader that reuses one Event per thread allocates nothing in
+// steady state.
+//
+// Naming convention for Windows events (EVTX and evtx_dump-shaped JSON produce the same names):
+//   * System children by element name: EventID, Version, Level, Task, Opcode, Keywords,
+//     EventRecordID, Channel, Computer.
+//   * System attributes as Element_Attribute: Provider_Name, Provider_Guid,
+//     TimeCreated_SystemTime, Execution_ProcessID, Execution_ThreadID, Security_UserID,
+//     Correlation_ActivityID, EventID_Qualifiers.
+//   * EventData <Data Name="X">v</Data> as X; unnamed <Data> elements as the array field Data.
+//   * UserData (and any other non-System section) leaves by their element name.
+// Other formats address nested JSON by dotted path (userIdentity.arn).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tansa {
+
+using FieldId = std::uint32_t;
+inline constexpr FieldId kNoField = UINT32_MAX;
+
+// Process-wide, append-only registry of field names. Thread-safe; ids are dense (0..size()-1)
+// and names stay valid for the life of the process, so consumers may size flat arrays by size()
+// and index them by FieldId.
+class FieldTable {
+ public:
+  static FieldTable& global();
+
+  // Returns the id of `name`, adding it if new.
+  FieldId intern(std::string_view name);
+  // Returns the id of `name` if it was ever interned.
+  [[nodiscard]] std::optional<FieldId> find(std::string_view name) const;
+  [[nodiscard]] std::string_view name(FieldId id) const;
+  [[nodiscard]] std::size_t size() const;
+
+  FieldTable();
+  ~FieldTable();
+  FieldTable(const FieldTable&) = delete;
+  FieldTable& operator=(const FieldTable&) = delete;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Shorthand for FieldTable::global().intern(name).
+FieldId field_id(std::string_view name);
+
+enum class ValueType : std::uint8_t {
+  Null,    // present but empty/null
+  String,  // UTF-8 text
+  Int,     // signed integer; text is its decimal form
+  UInt,    // unsigned integer; text is its decimal form
+  HexInt,  // integer shown in hex (EVTX HexInt32/64, e.g. "0x1eba8"); compared as a string
+  Bool,    // text "true"/"false"
+  Double,  // text is its shortest round-trip form
+  Binary,  // text is upper-case hex of the bytes
+  Guid,    // text as evtx_dump prints it
+  Sid,     // text "S-1-5-..."
+  Time,    // i = nanoseconds since the Unix epoch, UTC; text ISO-8601
+  Array,   // elements are Event::element(first .. first+count)
+};
+
+// One typed value. `text` is always the canonical UTF-8 rendering (empty for Null and Array), so
+// string matchers need not know the type; numeric payloads sit beside it for numeric comparison.
+struct Value {
+  ValueType type = ValueType::Null;
+  std::uint32_t first = 0;  // Array: index of the first element in Event::element()
+  std::uint32_t count = 0;  // Array: number of elements
+  union {
+    std::int64_t i = 0;  // Int, Time, HexInt (as signed bits), Bool (0/1)
+    std::uint64_t u;     // UInt, HexInt
+    double d;            // Double
+  };
+  std::string_view text;
+
+  [[nodiscard]] bool is_numeric() const {
+    return type == ValueType::Int || type == ValueType::UInt || type == ValueType::Double;
+  }
+};
+
+// Where an event came from, stable across runs: the input file (an index into the run's list of
+// sources) and the record id (EVTX EventRecordID), line number, or byte offset within it.
+struct SourceRef {
+  enum class Kind : std::uint8_t { Record, Line, Offset };
+  std::uint32_t file = 0;
+  Kind kind = Kind::Record;
+  std::uint64_t position = 0;
+
+  friend bool operator==(const SourceRef&, const SourceRef&) = default;
+  friend auto operator<=>(const SourceRef&, const SourceRef&) = default;
+};
+
+struct Field {
+  FieldId id;
+  Value value;
+};
+
+// Bump allocator owned by an Event; reset() keeps the blocks for reuse.
+class Arena {
+ public:
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  Arena(Arena&&) noexcept = default;
+  Arena& operator=(Arena&&) noexcept = default;
+
+  char* allocate(std::size_t n);
+  std::string_view copy(std::string_view s);
+  void reset();
+  [[nodiscard]] std::size_t capacity() const;
+
+ private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    std::size_t size;
+  };
+  std::vector<Block> blocks_;
+  std::size_t current_ = 0;  // index of the block being filled
+  std::size_t used_ = 0;     // bytes used in blocks_[current_]
+};
+
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  Event(Event&&) noexcept = default;
+  Event& operator=(Event&&) noexcept = default;
+
+  // Forgets all fields but keeps the memory.
+  void clear();
+
+  // --- building (readers) ---
+  // Copies `s` into the event's arena and returns a view that lives as long as the event's
+  // current contents.
+  std::string_view store(std::string_view s) { return arena_.copy(s); }
+  char* allocate(std::size_t n) { return arena_.allocate(n); }
+  // Appends a field. Values whose text points outside the arena must outlive the event's use.
+  void add(FieldId id, const Value& v) { fields_.push_back(Field{id, v}); }
+  void add_string(FieldId id, std::string_view s);  // copies s
+  void add_int(FieldId id, std::int64_t v);
+  void add_uint(FieldId id, std::uint64_t v);
+  // Appends an array element and returns its index, for Value::first.
+  std::uint32_t add_element(const Value& v);
+
+  // --- reading (rules, outputs) ---
+  // First field with this id, or nullptr. Linear in the number of fields, which is small.
+  [[nodiscard]] const Value* get(FieldId id) const {
+    for (const Field& f : fields_)
+      if (f.id == id) return &f.value;
+    return nullptr;
+  }
+  [[nodiscard]] std::span<const Field> fields() const { return fields_; }
+  [[nodiscard]] std::span<const Value> elements(const Value& array) const {
+    return std::span<const Value>(elements_).subspan(array.first, array.count);
+  }
+
+  std::int64_t time_ns = 0;  // event time, nanoseconds since the Unix epoch, UTC
+  SourceRef source;
+
+ private:
+  std::vector<Field> fields_;
+  std::vector<Value> elements_;
+  Arena arena_;
+};
+
+// Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds ("2024-01-05T03:12:44.123456Z").
+std::string format_time(std::int64_t ns);
+// Converts a Windows FILETIME (100 ns ticks since 1601) to nanoseconds since the Unix epoch.
+constexpr std::int64_t filetime_to_ns(std::uint64_t ft) {
+  return static_cast<std::int64_t>(ft - 116444736000000000ULL) * 100;
+}
+
+}  // namespace tansa

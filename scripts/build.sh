@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs the dependencies and builds an optimised tansa at build/tansa.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANSA_SANITIZE=OFF >/dev/null
+cmake --build build --target tansa

@@ -1,0 +1,14 @@
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"tansa: find, scope and prove breaches from logs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("tansa ") + TANSA_VERSION);
+  int status = 0;
+  tansa::cli::add_dump_command(app, status);
+  tansa::cli::add_rules_command(app, status);
+  CLI11_PARSE(app, argc, argv);
+  return status;
+}

@@ -1,0 +1,167 @@
+#include "tansa/event.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+namespace tansa {
+
+// --- FieldTable -----------------------------------------------------------------------------
+
+struct FieldTable::Impl {
+  mutable std::shared_mutex mu;
+  std::deque<std::string> names;  // deque: element addresses never move, so views stay valid
+  std::unordered_map<std::string_view, FieldId> ids;
+};
+
+FieldTable::FieldTable() : impl_(std::make_unique<Impl>()) {}
+FieldTable::~FieldTable() = default;
+
+FieldTable& FieldTable::global() {
+  static FieldTable table;
+  return table;
+}
+
+FieldId FieldTable::intern(std::string_view name) {
+  {
+    std::shared_lock lock(impl_->mu);
+    if (auto it = impl_->ids.find(name); it != impl_->ids.end()) return it->second;
+  }
+  std::unique_lock lock(impl_->mu);
+  if (auto it = impl_->ids.find(name); it != impl_->ids.end()) return it->second;
+  const auto id = static_cast<FieldId>(impl_->names.size());
+  impl_->names.emplace_back(name);
+  impl_->ids.emplace(impl_->names.back(), id);
+  return id;
+}
+
+std::optional<FieldId> FieldTable::find(std::string_view name) const {
+  std::shared_lock lock(impl_->mu);
+  if (auto it = impl_->ids.find(name); it != impl_->ids.end()) return it->second;
+  return std::nullopt;
+}
+
+std::string_view FieldTable::name(FieldId id) const {
+  std::shared_lock lock(impl_->mu);
+  if (id >= impl_->names.size()) return {};
+  return impl_->names[id];
+}
+
+std::size_t FieldTable::size() const {
+  std::shared_lock lock(impl_->mu);
+  return impl_->names.size();
+}
+
+FieldId field_id(std::string_view name) { return FieldTable::global().intern(name); }
+
+// --- Arena ----------------------------------------------------------------------------------
+
+namespace {
+constexpr std::size_t kBlockSize = 16 * 1024;
+}
+
+char* Arena::allocate(std::size_t n) {
+  if (n == 0) n = 1;
+  while (current_ < blocks_.size()) {
+    Block& b = blocks_[current_];
+    if (b.size - used_ >= n) {
+      char* p = b.data.get() + used_;
+      used_ += n;
+      return p;
+    }
+    ++current_;
+    used_ = 0;
+  }
+  const std::size_t size = std::max(kBlockSize, n);
+  blocks_.push_back(Block{std::make_unique<char[]>(size), size});
+  current_ = blocks_.size() - 1;
+  used_ = n;
+  return blocks_.back().data.get();
+}
+
+std::string_view Arena::copy(std::string_view s) {
+  if (s.empty()) return {};
+  char* p = allocate(s.size());
+  std::memcpy(p, s.data(), s.size());
+  return {p, s.size()};
+}
+
+void Arena::reset() {
+  // An oversized block from one huge event would otherwise be kept forever; drop blocks beyond a
+  // modest working set so a reused Event's memory stays bounded.
+  constexpr std::size_t kKeep = 64;
+  if (blocks_.size() > kKeep) blocks_.resize(kKeep);
+  current_ = 0;
+  used_ = 0;
+}
+
+std::size_t Arena::capacity() const {
+  std::size_t total = 0;
+  for (const Block& b : blocks_) total += b.size;
+  return total;
+}
+
+// --- Event ----------------------------------------------------------------------------------
+
+void Event::clear() {
+  fields_.clear();
+  elements_.clear();
+  arena_.reset();
+  time_ns = 0;
+  source = {};
+}
+
+void Event::add_string(FieldId id, std::string_view s) {
+  Value v;
+  v.type = ValueType::String;
+  v.text = store(s);
+  add(id, v);
+}
+
+void Event::add_int(FieldId id, std::int64_t x) {
+  Value v;
+  v.type = ValueType::Int;
+  v.i = x;
+  char buf[24];
+  auto end = fmt::format_to(buf, "{}", x);
+  v.text = store(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+  add(id, v);
+}
+
+void Event::add_uint(FieldId id, std::uint64_t x) {
+  Value v;
+  v.type = ValueType::UInt;
+  v.u = x;
+  char buf[24];
+  auto end = fmt::format_to(buf, "{}", x);
+  v.text = store(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+  add(id, v);
+}
+
+std::uint32_t Event::add_element(const Value& v) {
+  elements_.push_back(v);
+  return static_cast<std::uint32_t>(elements_.size() - 1);
+}
+
+std::string format_time(std::int64_t ns) {
+  std::int64_t secs = ns / 1'000'000'000;
+  std::int64_t frac = ns % 1'000'000'000;
+  if (frac < 0) {
+    frac += 1'000'000'000;
+    --secs;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
+}
+
+}  // namespace tansa
