@@ -11,7 +11,7 @@ PACKAGES=(
   libfmt-dev libcli11-dev libsqlite3-dev zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Baselines for bench/: the other EVTX readers tansa is measured against.
-  libevtx-utils python3-evtx
+  libevtx-utils python3-evtx python3 bc time
 )
 
 missing=()
