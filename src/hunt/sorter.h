@@ -1,0 +1,53 @@
+// Puts detections into hunt's one output order with bounded memory: detections accumulate in
+// memory up to a budget, then are sorted and spilled to a temporary run file; the end merges the
+// runs. Output is identical whatever the budget, thread count or arrival order.
+#pragma once
+
+#include <cstdio>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tansa/detection.h"
+
+namespace tansa::hunt {
+
+class DetectionSorter {
+ public:
+  // `budget_bytes` bounds the detections held in memory (approximately: their string bytes plus
+  // per-object overhead). Run files go to `tmp_dir` and are removed when the sorter is destroyed.
+  DetectionSorter(std::span<const RuleInfo> rules, std::size_t budget_bytes, std::string tmp_dir);
+  ~DetectionSorter();
+  DetectionSorter(const DetectionSorter&) = delete;
+  DetectionSorter& operator=(const DetectionSorter&) = delete;
+
+  // Thread-safe.
+  [[nodiscard]] std::expected<void, std::string> add(Detection&& d);
+  // Calls `fn` for every detection, in order. Call once, after the last add.
+  [[nodiscard]] std::expected<void, std::string> drain(
+      const std::function<void(const Detection&)>& fn);
+
+  [[nodiscard]] std::size_t runs_spilled() const { return runs_.size(); }
+  [[nodiscard]] std::uint64_t count() const { return count_; }
+
+ private:
+  std::expected<void, std::string> spill();
+
+  DetectionOrder order_;
+  std::size_t budget_;
+  std::string tmp_dir_;
+  std::mutex mu_;
+  std::vector<Detection> pending_;
+  std::size_t pending_bytes_ = 0;
+  std::uint64_t count_ = 0;
+  std::vector<std::string> runs_;
+};
+
+// Approximate heap bytes held by a detection.
+std::size_t footprint(const Detection& d);
+
+}  // namespace tansa::hunt

@@ -1,0 +1,272 @@
+#include "report/detections.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "report/text.h"
+
+namespace tansa::report {
+
+namespace {
+
+std::string_view kind_name(SourceRef::Kind k) {
+  switch (k) {
+    case SourceRef::Kind::Record: return "record";
+    case SourceRef::Kind::Line: return "line";
+    case SourceRef::Kind::Offset: return "offset";
+  }
+  return "record";
+}
+
+const char* level_color(Level l) {
+  switch (l) {
+    case Level::Critical: return "\x1b[1;35m";
+    case Level::High: return "\x1b[1;31m";
+    case Level::Medium: return "\x1b[33m";
+    case Level::Low: return "\x1b[32m";
+    case Level::Informational: return "\x1b[2m";
+  }
+  return "";
+}
+
+const RuleInfo& rule_of(const DetectionContext& ctx, const Detection& d) {
+  static const RuleInfo unknown{"", "(unknown rule)", Level::Informational, "", {}, ""};
+  return d.rule < ctx.rules.size() ? ctx.rules[d.rule] : unknown;
+}
+
+// The few fields that tell a person what happened, first; the rest follow in event order.
+std::string details(const Detection& d, std::size_t max_chars) {
+  static constexpr std::string_view kFirst[] = {
+      "CommandLine", "Image", "TargetFilename", "TargetObject", "TargetUserName", "IpAddress",
+      "ServiceName", "user", "src_ip", "message"};
+  std::string out;
+  auto add = [&](const std::string& k, const std::string& v) {
+    if (v.empty() || out.size() >= max_chars) return;
+    if (!out.empty()) out.append(" ¦ ");
+    out.append(k).append(": ").append(v);
+  };
+  for (std::string_view want : kFirst)
+    for (const auto& [k, v] : d.fields)
+      if (k == want) add(k, v);
+  if (out.empty())
+    for (const auto& [k, v] : d.fields) add(k, v);
+  return out;
+}
+
+class TableWriter final : public DetectionWriter {
+ public:
+  TableWriter(std::FILE* out, const DetectionContext& ctx, bool color)
+      : out_(out), ctx_(ctx), color_(color) {}
+  void write(const Detection& d) override {
+    const RuleInfo& r = rule_of(ctx_, d);
+    line_.clear();
+    line_.append(format_time(d.time_ns).substr(0, 19)).append("  ");
+    if (color_) line_.append(level_color(r.level));
+    fmt::format_to(std::back_inserter(line_), "{:<13}", to_string(r.level));
+    if (color_) line_.append("\x1b[0m");
+    line_.append(" ");
+    append_terminal_safe(line_, r.title);
+    line_.append("  [");
+    append_terminal_safe(line_, d.host);
+    line_.append("] ");
+    append_terminal_safe(line_, describe_source(ctx_, d.source));
+    line_.append("\n    ");
+    append_terminal_safe(line_, details(d, 300));
+    line_.push_back('\n');
+    std::fwrite(line_.data(), 1, line_.size(), out_);
+  }
+  void finish() override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+  DetectionContext ctx_;
+  bool color_;
+  std::string line_;
+};
+
+class CsvWriter final : public DetectionWriter {
+ public:
+  CsvWriter(std::FILE* out, const DetectionContext& ctx) : out_(out), ctx_(ctx) {
+    std::fputs("time,level,rule_id,rule_title,tags,host,source_file,source_ref,details\n", out_);
+  }
+  void write(const Detection& d) override {
+    const RuleInfo& r = rule_of(ctx_, d);
+    line_.clear();
+    auto cell = [&](std::string_view s, bool last = false) {
+      append_csv_cell(line_, s);
+      line_.push_back(last ? '\n' : ',');
+    };
+    cell(format_time(d.time_ns));
+    cell(to_string(r.level));
+    cell(r.id);
+    cell(r.title);
+    std::string tags;
+    for (const auto& t : r.tags) tags.append(tags.empty() ? "" : " ").append(t);
+    cell(tags);
+    cell(d.host);
+    cell(d.source.file < ctx_.sources.size() ? ctx_.sources[d.source.file] : "");
+    cell(fmt::format("{} {}", kind_name(d.source.kind), d.source.position));
+    cell(details(d, 4096), true);
+    std::fwrite(line_.data(), 1, line_.size(), out_);
+  }
+  void finish() override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+  DetectionContext ctx_;
+  std::string line_;
+};
+
+void append_source_json(std::string& out, const DetectionContext& ctx, const SourceRef& s) {
+  out.append("{\"file\":");
+  append_json_string(out, s.file < ctx.sources.size() ? ctx.sources[s.file] : "");
+  fmt::format_to(std::back_inserter(out), ",\"{}\":{}}}", kind_name(s.kind), s.position);
+}
+
+class JsonlWriter final : public DetectionWriter {
+ public:
+  JsonlWriter(std::FILE* out, const DetectionContext& ctx, bool timesketch)
+      : out_(out), ctx_(ctx), timesketch_(timesketch) {}
+  void write(const Detection& d) override {
+    const RuleInfo& r = rule_of(ctx_, d);
+    line_.clear();
+    const std::string when = format_time(d.time_ns);
+    if (timesketch_) {
+      // Timesketch imports JSONL with message, datetime and timestamp_desc; timestamp in µs.
+      line_.append("{\"message\":");
+      append_json_string(line_, fmt::format("[{}] {}: {}", to_string(r.level), r.title,
+                                            details(d, 1024)));
+      line_.append(",\"datetime\":");
+      append_json_string(line_, when);
+      fmt::format_to(std::back_inserter(line_), ",\"timestamp\":{}", d.time_ns / 1000);
+      line_.append(",\"timestamp_desc\":\"Event Recorded\"");
+    } else {
+      line_.append("{\"time\":");
+      append_json_string(line_, when);
+    }
+    line_.append(",\"rule_id\":");
+    append_json_string(line_, r.id);
+    line_.append(",\"rule_title\":");
+    append_json_string(line_, r.title);
+    line_.append(",\"level\":");
+    append_json_string(line_, to_string(r.level));
+    line_.append(",\"tags\":[");
+    for (std::size_t i = 0; i < r.tags.size(); ++i) {
+      if (i) line_.push_back(',');
+      append_json_string(line_, r.tags[i]);
+    }
+    line_.append("],\"host\":");
+    append_json_string(line_, d.host);
+    line_.append(",\"source\":");
+    append_source_json(line_, ctx_, d.source);
+    if (!d.related.empty()) {
+      line_.append(",\"related\":[");
+      for (std::size_t i = 0; i < d.related.size(); ++i) {
+        if (i) line_.push_back(',');
+        append_source_json(line_, ctx_, d.related[i]);
+      }
+      line_.push_back(']');
+    }
+    if (timesketch_) {
+      // Timesketch wants flat attributes; event fields go beside ours under an "event_" prefix so
+      // none can overwrite message or datetime.
+      for (const auto& [k, v] : d.fields) {
+        line_.push_back(',');
+        append_json_string(line_, "event_" + k);
+        line_.push_back(':');
+        append_json_string(line_, v);
+      }
+    } else {
+      line_.append(",\"fields\":{");
+      for (std::size_t i = 0; i < d.fields.size(); ++i) {
+        if (i) line_.push_back(',');
+        append_json_string(line_, d.fields[i].first);
+        line_.push_back(':');
+        append_json_string(line_, d.fields[i].second);
+      }
+      line_.push_back('}');
+    }
+    line_.append("}\n");
+    std::fwrite(line_.data(), 1, line_.size(), out_);
+  }
+  void finish() override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+  DetectionContext ctx_;
+  bool timesketch_;
+  std::string line_;
+};
+
+}  // namespace
+
+std::string describe_source(const DetectionContext& ctx, const SourceRef& ref) {
+  std::string_view file = ref.file < ctx.sources.size() ? std::string_view(ctx.sources[ref.file])
+                                                         : std::string_view("?");
+  if (ref.kind == SourceRef::Kind::Offset)
+    return fmt::format("{}:offset {:#x}", file, ref.position);
+  return fmt::format("{}:{} {}", file, kind_name(ref.kind), ref.position);
+}
+
+std::unique_ptr<DetectionWriter> make_writer(OutputFormat format, std::FILE* out,
+                                             const DetectionContext& ctx, bool color) {
+  switch (format) {
+    case OutputFormat::Table: return std::make_unique<TableWriter>(out, ctx, color);
+    case OutputFormat::Csv: return std::make_unique<CsvWriter>(out, ctx);
+    case OutputFormat::Jsonl: return std::make_unique<JsonlWriter>(out, ctx, false);
+    case OutputFormat::Timesketch: return std::make_unique<JsonlWriter>(out, ctx, true);
+  }
+  return nullptr;
+}
+
+void Summary::add(const Detection& d, const DetectionContext&) {
+  ++total_;
+  ++by_rule_[d.rule];
+  HostSpan& h = by_host_[d.host];
+  if (h.count == 0 || d.time_ns < h.first) h.first = d.time_ns;
+  if (h.count == 0 || d.time_ns > h.last) h.last = d.time_ns;
+  ++h.count;
+}
+
+void Summary::print(std::FILE* out, const DetectionContext& ctx, bool color) const {
+  std::string s;
+  fmt::format_to(std::back_inserter(s), "\nDetections: {}\n", total_);
+  std::uint64_t by_level[5] = {};
+  for (const auto& [rule, n] : by_rule_)
+    if (rule < ctx.rules.size()) by_level[static_cast<int>(ctx.rules[rule].level)] += n;
+  for (int l = 4; l >= 0; --l) {
+    if (color) s.append(level_color(static_cast<Level>(l)));
+    fmt::format_to(std::back_inserter(s), "  {:<14}{:>8}", to_string(static_cast<Level>(l)),
+                   by_level[l]);
+    if (color) s.append("\x1b[0m");
+    s.push_back('\n');
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> rules;
+  for (const auto& [rule, n] : by_rule_) rules.emplace_back(n, rule);
+  std::sort(rules.begin(), rules.end(), [&](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  s.append("\nBy rule:\n");
+  for (const auto& [n, rule] : rules) {
+    fmt::format_to(std::back_inserter(s), "  {:>8}  ", n);
+    if (rule < ctx.rules.size()) {
+      append_terminal_safe(s, ctx.rules[rule].title);
+      s.append(" (");
+      append_terminal_safe(s, to_string(ctx.rules[rule].level));
+      s.append(")");
+    }
+    s.push_back('\n');
+  }
+  s.append("\nBy host (first hit, last hit):\n");
+  for (const auto& [host, span] : by_host_) {
+    s.append("  ");
+    append_terminal_safe(s, host.empty() ? "(no host)" : host);
+    fmt::format_to(std::back_inserter(s), "  {} hits  {}  {}\n", span.count,
+                   format_time(span.first), format_time(span.last));
+  }
+  std::fwrite(s.data(), 1, s.size(), out);
+}
+
+}  // namespace tansa::report

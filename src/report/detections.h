@@ -1,0 +1,57 @@
+// Writers for streams of detections, one per output format of `hunt`. Each receives detections in
+// final order (DetectionOrder) and escapes every log value for its destination (report/text.h).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "tansa/detection.h"
+
+namespace tansa::report {
+
+// What every writer needs besides the detections: the rule table and the input paths that
+// SourceRef::file indexes.
+struct DetectionContext {
+  std::span<const RuleInfo> rules;
+  std::span<const std::string> sources;
+};
+
+class DetectionWriter {
+ public:
+  virtual ~DetectionWriter() = default;
+  virtual void write(const Detection& d) = 0;
+  // Flushes; called once after the last detection.
+  virtual void finish() = 0;
+};
+
+enum class OutputFormat : std::uint8_t { Table, Csv, Jsonl, Timesketch };
+
+// `out` stays owned by the caller. `color` applies to Table only (ANSI colours by level).
+std::unique_ptr<DetectionWriter> make_writer(OutputFormat format, std::FILE* out,
+                                             const DetectionContext& ctx, bool color);
+
+// "file:record 123", "file:line 7" or "file:offset 0x1f" for a source reference.
+std::string describe_source(const DetectionContext& ctx, const SourceRef& ref);
+
+// Counts per level, rule and host, with each host's first and last hit (hunt --summary).
+class Summary {
+ public:
+  void add(const Detection& d, const DetectionContext& ctx);
+  void print(std::FILE* out, const DetectionContext& ctx, bool color) const;
+  [[nodiscard]] std::uint64_t total() const { return total_; }
+
+ private:
+  struct HostSpan {
+    std::uint64_t count = 0;
+    std::int64_t first = 0, last = 0;
+  };
+  std::uint64_t total_ = 0;
+  std::map<std::uint32_t, std::uint64_t> by_rule_;
+  std::map<std::string, HostSpan> by_host_;
+};
+
+}  // namespace tansa::report
