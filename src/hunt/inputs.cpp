@@ -1,5 +1,7 @@
 #include "hunt/inputs.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -10,11 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 std::int64_t mtime_ns_of(const fs::path& p) {
-  std::error_code ec;
-  auto t = fs::last_write_time(p, ec);
-  if (ec) return 0;
-  auto sys = std::chrono::clock_cast<std::chrono::system_clock>(t);
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(sys.time_since_epoch()).count();
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 0;
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 void add_file(const fs::path& p, std::vector<Input>& out) {
