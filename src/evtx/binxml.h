@@ -1,0 +1,177 @@
+// BinXML decoding: turns one record's token stream (with its templates and substitutions) into a
+// small flat tree of elements, attributes and values that point into the chunk's bytes. The tree
+// is rebuilt per record in vectors that keep their capacity, so steady-state decoding does not
+// allocate. Consumers (json.h, flatten.h) walk the tree.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tansa/event.h"
+
+namespace tansa::evtx {
+
+// BinXML value types (MS-EVEN6 2.2.12 / libevtx).
+namespace vt {
+inline constexpr std::uint8_t kNull = 0x00, kString = 0x01, kAnsiString = 0x02, kInt8 = 0x03,
+                              kUInt8 = 0x04, kInt16 = 0x05, kUInt16 = 0x06, kInt32 = 0x07,
+                              kUInt32 = 0x08, kInt64 = 0x09, kUInt64 = 0x0a, kReal32 = 0x0b,
+                              kReal64 = 0x0c, kBool = 0x0d, kBinary = 0x0e, kGuid = 0x0f,
+                              kSizeT = 0x10, kFileTime = 0x11, kSysTime = 0x12, kSid = 0x13,
+                              kHexInt32 = 0x14, kHexInt64 = 0x15, kEvtHandle = 0x20, kBinXml = 0x21,
+                              kEvtXml = 0x23, kArray = 0x80;
+}
+
+inline constexpr std::uint32_t kNone = UINT32_MAX;
+
+// One node of a decoded record. Elements and attributes have a name (an index into the chunk's
+// name table) and a child list; the rest are leaves carrying raw little-endian bytes.
+struct Node {
+  enum Kind : std::uint8_t {
+    Element,
+    Attribute,
+    Value,
+    CharRef,
+    EntityRef,
+    CData,
+    PITarget,
+    PIData
+  };
+  Kind kind = Value;
+  std::uint8_t vtype = 0;       // Value: BinXML value type (text tokens are vt::kString)
+  std::uint32_t name = kNone;   // Element, Attribute, EntityRef, PITarget: name index
+  std::uint32_t first = kNone;  // Element: first child; Attribute: first value node
+  std::uint32_t last = kNone;   // tail of the child list, for appending
+  std::uint32_t attrs = kNone;  // Element: first attribute
+  std::uint32_t attrs_last = kNone;
+  std::uint32_t next = kNone;  // next sibling
+  std::uint32_t size = 0;      // bytes at data (CharRef: the code point)
+  std::uint32_t key = kNone;   // chunk offset of literal template text (cache key), or kNone
+  const std::uint8_t* data = nullptr;  // Value/CData/PIData payload (UTF-16LE for strings)
+};
+
+// Names and field ids resolved once per chunk, keyed by the name's chunk offset, so decoding a
+// chunk's records hashes each distinct name string once.
+class ChunkCache {
+ public:
+  void reset(std::span<const std::uint8_t> chunk);
+  [[nodiscard]] std::span<const std::uint8_t> chunk() const { return chunk_; }
+
+  // Index of the name stored at chunk offset `off`; kNone if it does not fit in the chunk.
+  // `inline_size` receives the bytes the name occupies there (to skip inline definitions).
+  std::uint32_t name_at(std::uint32_t off, std::uint32_t& inline_size);
+  [[nodiscard]] std::string_view name(std::uint32_t index) const {
+    const auto& n = names_[index];
+    return std::string_view(text_).substr(n.begin, n.len);
+  }
+  // FieldId of a name used as a field name, interned on first use in this chunk.
+  FieldId field(std::uint32_t index);
+  // FieldId for an arbitrary composite key (e.g. element and attribute name offsets); `make`
+  // produces the name on a miss.
+  template <class Make>
+  FieldId field_for_key(std::uint64_t key, Make&& make) {
+    if (FieldId* f = lookup(key)) return *f;
+    FieldId id = field_id(make());
+    insert(key, id);
+    return id;
+  }
+
+ private:
+  struct NameEntry {
+    std::uint32_t offset;
+    std::uint32_t begin, len;  // within text_
+    std::uint32_t size;        // bytes in the chunk
+    FieldId field = kNoField;
+  };
+  FieldId* lookup(std::uint64_t key);
+  void insert(std::uint64_t key, FieldId id);
+
+  std::span<const std::uint8_t> chunk_;
+  std::vector<NameEntry> names_;
+  std::string text_;
+  // Open-addressed map chunk offset -> names_ index (offset+1 as key, 0 = empty).
+  std::vector<std::uint64_t> slot_keys_;
+  std::vector<std::uint32_t> slot_vals_;
+  std::size_t slot_used_ = 0;
+  // Composite-key field map, same scheme.
+  std::vector<std::uint64_t> fkeys_;
+  std::vector<FieldId> fvals_;
+  std::size_t fused_ = 0;
+};
+
+// A decoded record: nodes plus the root element.
+struct Tree {
+  std::vector<Node> nodes;
+  std::uint32_t root = kNone;
+  void clear() {
+    nodes.clear();
+    root = kNone;
+  }
+};
+
+// Decodes BinXML fragments. Bounded: nesting depth, node count and template expansions are
+// capped, so crafted template loops or recursion terminate with an error.
+class Decoder {
+ public:
+  // Decodes the BinXML at chunk bytes [begin, end) (a record's payload) into `tree`. On failure
+  // returns false and sets `error` (and `error_offset`, a chunk offset).
+  bool decode(ChunkCache& cache, std::uint32_t begin, std::uint32_t end, Tree& tree);
+  [[nodiscard]] const std::string& error() const { return error_; }
+  [[nodiscard]] std::uint32_t error_offset() const { return error_offset_; }
+
+  static constexpr int kMaxDepth = 48;
+  static constexpr std::size_t kMaxNodes = 1u << 16;
+  static constexpr int kMaxTemplates = 256;
+
+ private:
+  struct Sub {
+    const std::uint8_t* data;
+    std::uint32_t size;
+    std::uint8_t type;
+  };
+  struct SubSpan {
+    std::uint32_t first = 0, count = 0;  // into subs_
+  };
+  bool fail(std::uint32_t off, const char* why);
+  bool fragment(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, SubSpan subs,
+                int depth, bool stop_at_eof);
+  bool template_instance(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, int depth);
+  bool element(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, SubSpan subs,
+               int depth);
+  // Parses content/value tokens into `parent` until a token it does not own; `in_attr` stops at
+  // attribute and close-start tokens.
+  bool content(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, SubSpan subs, int depth,
+               bool in_attr);
+  bool substitution(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, SubSpan subs,
+                    int depth, bool in_attr);
+  bool read_name(std::uint32_t& pos, std::uint32_t end, std::uint32_t& name);
+  std::uint32_t add(std::uint32_t parent, const Node& n, bool as_attr = false);
+  bool utf16_text(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, Node::Kind kind);
+
+  ChunkCache* cache_ = nullptr;
+  Tree* tree_ = nullptr;
+  const std::uint8_t* base_ = nullptr;
+  std::uint32_t chunk_size_ = 0;
+  std::vector<Sub> subs_;
+  int templates_ = 0;
+  std::string error_;
+  std::uint32_t error_offset_ = 0;
+};
+
+// Little-endian loads from possibly unaligned bytes.
+inline std::uint16_t le16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+}
+inline std::uint32_t le32(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+         (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+}
+inline std::uint64_t le64(const std::uint8_t* p) {
+  return static_cast<std::uint64_t>(le32(p)) | (static_cast<std::uint64_t>(le32(p + 4)) << 32);
+}
+
+}  // namespace tansa::evtx

@@ -1,0 +1,307 @@
+#include "evtx/reader.h"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "evtx/binxml.h"
+#include "evtx/flatten.h"
+#include "evtx/json.h"
+#include "io/mapped_file.h"
+
+namespace tansa::evtx {
+
+std::uint32_t crc32(std::span<const std::uint8_t> bytes, std::uint32_t seed) {
+  return static_cast<std::uint32_t>(::crc32(seed, bytes.data(), static_cast<uInt>(bytes.size())));
+}
+
+namespace {
+
+constexpr std::uint8_t kFileMagic[8] = {'E', 'l', 'f', 'F', 'i', 'l', 'e', 0};
+constexpr std::uint8_t kChunkMagic[8] = {'E', 'l', 'f', 'C', 'h', 'n', 'k', 0};
+constexpr std::uint8_t kRecordMagic[4] = {0x2a, 0x2a, 0, 0};
+constexpr std::uint32_t kChunkHeaderSize = 512;
+constexpr std::uint32_t kRecordHeaderSize = 24;
+
+bool all_zero(const std::uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (p[i]) return false;
+  return true;
+}
+
+// Per-thread decoding state; everything keeps its capacity between chunks.
+class ChunkWorker {
+ public:
+  ChunkWorker(const std::string& name, const ReadOptions& opt, const ReadCallbacks& cb)
+      : name_(name), opt_(opt), cb_(cb) {}
+
+  // Decodes one chunk image; appends JSON lines to `json` when JSON is wanted.
+  void run(std::span<const std::uint8_t> chunk, std::uint64_t file_offset, std::string& json);
+
+  ReadStats stats;
+
+ private:
+  void report(std::uint64_t offset, std::string reason) {
+    if (cb_.on_diagnostic)
+      cb_.on_diagnostic(Diagnostic{name_, Diagnostic::Where::Offset, offset, std::move(reason)});
+  }
+  // Next plausible record start at or after `from`, or `limit`.
+  static std::uint32_t resync(std::span<const std::uint8_t> chunk, std::uint32_t from,
+                              std::uint32_t limit);
+
+  const std::string& name_;
+  const ReadOptions& opt_;
+  const ReadCallbacks& cb_;
+  ChunkCache cache_;
+  Decoder decoder_;
+  Tree tree_;
+  JsonWriter json_;
+  Flattener flat_;
+  Event event_;
+};
+
+std::uint32_t ChunkWorker::resync(std::span<const std::uint8_t> chunk, std::uint32_t from,
+                                  std::uint32_t limit) {
+  const std::uint8_t* d = chunk.data();
+  for (std::uint32_t p = from; p + kRecordHeaderSize <= limit; ++p) {
+    const void* hit = std::memchr(d + p, 0x2a, limit - p);
+    if (!hit) return limit;
+    p = static_cast<std::uint32_t>(static_cast<const std::uint8_t*>(hit) - d);
+    if (p + kRecordHeaderSize > limit) return limit;
+    if (std::memcmp(d + p, kRecordMagic, 4) != 0) continue;
+    const std::uint32_t size = le32(d + p + 4);
+    if (size >= kRecordHeaderSize + 4 && size <= chunk.size() - p && le32(d + p + size - 4) == size)
+      return p;
+  }
+  return limit;
+}
+
+void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_offset,
+                      std::string& json) {
+  const std::uint8_t* d = chunk.data();
+  const auto len = static_cast<std::uint32_t>(std::min<std::size_t>(chunk.size(), kChunkSize));
+  if (len < 8 || std::memcmp(d, kChunkMagic, 8) != 0) {
+    // Preallocated, never-written chunks are all zeros: not a problem worth reporting.
+    if (!all_zero(d, std::min<std::size_t>(len, kChunkHeaderSize)))
+      report(file_offset, "no chunk signature; skipping 64 KiB chunk");
+    return;
+  }
+  ++stats.chunks;
+  if (len < kChunkSize)
+    report(file_offset, fmt::format("truncated chunk: {} of {} bytes present", len, kChunkSize));
+  if (len < kChunkHeaderSize) {
+    report(file_offset, "chunk too short for its header; skipping");
+    return;
+  }
+  const std::uint32_t header_crc = crc32(chunk.subspan(0, 120));
+  if (crc32(chunk.subspan(128, kChunkHeaderSize - 128), header_crc) != le32(d + 124))
+    report(file_offset, "chunk header checksum mismatch; decoding it anyway");
+  std::uint32_t limit = le32(d + 48);  // free space offset: end of the last record
+  if (limit < kChunkHeaderSize || limit > len) {
+    if (limit > len && len == kChunkSize)
+      report(file_offset + 48, "chunk free-space offset out of range; scanning whole chunk");
+    limit = len;
+  } else if (crc32(chunk.subspan(kChunkHeaderSize, limit - kChunkHeaderSize)) != le32(d + 52)) {
+    report(file_offset + 52, "chunk records checksum mismatch; decoding them anyway");
+  }
+
+  cache_.reset(chunk.subspan(0, len));
+  const bool want_json = static_cast<bool>(cb_.on_json);
+  const bool want_event = static_cast<bool>(cb_.on_event);
+  std::uint32_t pos = kChunkHeaderSize;
+  while (pos + kRecordHeaderSize <= limit) {
+    const std::uint64_t at = file_offset + pos;
+    if (std::memcmp(d + pos, kRecordMagic, 4) != 0) {
+      if (all_zero(d + pos, limit - pos)) break;
+      report(at, "garbage where a record should start; resynchronising");
+      ++stats.bad_records;
+      pos = resync(chunk.subspan(0, len), pos + 1, limit);
+      continue;
+    }
+    const std::uint32_t size = le32(d + pos + 4);
+    if (size < kRecordHeaderSize + 4 || size > len - pos) {
+      report(at, size < kRecordHeaderSize + 4
+                     ? fmt::format("record size {} too small", size)
+                     : fmt::format("record size {} runs past the chunk end", size));
+      ++stats.bad_records;
+      pos = resync(chunk.subspan(0, len), pos + 4, limit);
+      continue;
+    }
+    if (le32(d + pos + size - 4) != size) {
+      report(at, "record size copy does not match its size; skipping record");
+      ++stats.bad_records;
+      pos = resync(chunk.subspan(0, len), pos + 4, limit);
+      continue;
+    }
+    RecordInfo info{le64(d + pos + 8), le64(d + pos + 16), opt_.file_index};
+    if (!decoder_.decode(cache_, pos + kRecordHeaderSize, pos + size - 4, tree_)) {
+      report(file_offset + decoder_.error_offset(),
+             fmt::format("record {}: {}; skipping record", info.record_id, decoder_.error()));
+      ++stats.bad_records;
+      pos += size;
+      continue;
+    }
+    if (want_json) {
+      json_.write(tree_, cache_, json);
+      json += '\n';
+    }
+    if (want_event) {
+      flat_.flatten(tree_, cache_, info, event_);
+      cb_.on_event(event_);
+    }
+    ++stats.records;
+    pos += size;
+  }
+}
+
+// Decodes `count` chunks with `threads` workers. JSON output goes through a ring of slots so it
+// is emitted in chunk order while later chunks are still being decoded.
+ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offset,
+                     std::size_t count, const std::string& name, const ReadOptions& opt,
+                     const ReadCallbacks& cb) {
+  auto chunk_at = [&](std::size_t i) {
+    const std::size_t off = first_offset + i * kChunkSize;
+    return std::pair{file.subspan(off, std::min(kChunkSize, file.size() - off)), off};
+  };
+  unsigned threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
+  ReadStats total;
+  auto add = [&](const ReadStats& s) {
+    total.chunks += s.chunks;
+    total.records += s.records;
+    total.bad_records += s.bad_records;
+  };
+  if (threads <= 1) {
+    ChunkWorker w(name, opt, cb);
+    std::string json;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto [bytes, off] = chunk_at(i);
+      json.clear();
+      w.run(bytes, off, json);
+      if (cb.on_json && !json.empty()) cb.on_json(json);
+    }
+    add(w.stats);
+    return total;
+  }
+
+  const std::size_t ring = static_cast<std::size_t>(threads) * 2;
+  struct Slot {
+    std::string json;
+    bool done = false;
+  };
+  std::vector<Slot> slots(ring);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::size_t emitted = 0;
+  std::atomic<std::size_t> next{0};
+  const bool ordered = static_cast<bool>(cb.on_json);
+
+  std::vector<std::unique_ptr<ChunkWorker>> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.push_back(std::make_unique<ChunkWorker>(name, opt, cb));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      ChunkWorker& w = *workers[t];
+      std::string scratch;
+      for (;;) {
+        const std::size_t i = next.fetch_add(1);
+        if (i >= count) break;
+        auto [bytes, off] = chunk_at(i);
+        if (!ordered) {
+          w.run(bytes, off, scratch);
+          continue;
+        }
+        Slot& s = slots[i % ring];
+        {
+          std::unique_lock lock(mu);
+          cv.wait(lock, [&] { return i < emitted + ring; });
+        }
+        s.json.clear();
+        w.run(bytes, off, s.json);
+        {
+          std::lock_guard lock(mu);
+          s.done = true;
+        }
+        cv.notify_all();
+      }
+    });
+  }
+  if (ordered) {
+    for (std::size_t e = 0; e < count; ++e) {
+      Slot& s = slots[e % ring];
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return s.done; });
+      }
+      if (!s.json.empty()) cb.on_json(s.json);
+      {
+        std::lock_guard lock(mu);
+        s.done = false;
+        ++emitted;
+      }
+      cv.notify_all();
+    }
+  }
+  for (auto& th : pool) th.join();
+  for (auto& w : workers) add(w->stats);
+  return total;
+}
+
+}  // namespace
+
+ReadStats read_chunk(std::span<const std::uint8_t> chunk, const std::string& name,
+                     std::uint64_t file_offset, const ReadOptions& options,
+                     const ReadCallbacks& callbacks) {
+  ChunkWorker w(name, options, callbacks);
+  std::string json;
+  w.run(chunk.subspan(0, std::min(chunk.size(), kChunkSize)), file_offset, json);
+  if (callbacks.on_json && !json.empty()) callbacks.on_json(json);
+  return w.stats;
+}
+
+std::expected<ReadStats, std::string> read_bytes(std::span<const std::uint8_t> bytes,
+                                                 const std::string& name,
+                                                 const ReadOptions& options,
+                                                 const ReadCallbacks& cb) {
+  auto report = [&](std::uint64_t off, std::string reason) {
+    if (cb.on_diagnostic)
+      cb.on_diagnostic(Diagnostic{name, Diagnostic::Where::Offset, off, std::move(reason)});
+  };
+  if (bytes.empty()) return std::unexpected(std::string("empty file"));
+  const bool header_ok = bytes.size() >= 128 && std::memcmp(bytes.data(), kFileMagic, 8) == 0;
+  if (!header_ok) {
+    // Without a header, the file still counts as EVTX if a chunk signature sits where the first
+    // chunk belongs (a header overwritten or cut off).
+    if (bytes.size() <= kFileHeaderSize ||
+        std::memcmp(bytes.data() + kFileHeaderSize, kChunkMagic,
+                    std::min<std::size_t>(8, bytes.size() - kFileHeaderSize)) != 0)
+      return std::unexpected(std::string("not an EVTX file (no ElfFile signature)"));
+    report(0, "missing or damaged file header; reading chunks anyway");
+  } else {
+    if (crc32(bytes.subspan(0, 120)) != le32(bytes.data() + 124))
+      report(124, "file header checksum mismatch; reading anyway");
+    if (bytes.size() < kFileHeaderSize) report(bytes.size(), "file truncated inside its header");
+  }
+  if (bytes.size() <= kFileHeaderSize) return ReadStats{};
+  const std::size_t count = (bytes.size() - kFileHeaderSize + kChunkSize - 1) / kChunkSize;
+  return run_chunks(bytes, kFileHeaderSize, count, name, options, cb);
+}
+
+std::expected<ReadStats, std::string> read_file(const std::string& path, const ReadOptions& options,
+                                                const ReadCallbacks& callbacks) {
+  auto file = io::MappedFile::open(path);
+  if (!file) return std::unexpected(file.error());
+  file->advise_sequential();
+  return read_bytes(file->bytes(), path, options, callbacks);
+}
+
+}  // namespace tansa::evtx
