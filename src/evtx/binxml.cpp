@@ -30,6 +30,20 @@ void ChunkCache::reset(std::span<const std::uint8_t> chunk) {
   }
   slot_used_ = 0;
   fused_ = 0;
+  templates_.clear();
+  template_nodes.clear();
+  template_substs.clear();
+}
+
+ChunkCache::Template* ChunkCache::find_template(std::uint32_t def) {
+  for (auto& [off, t] : templates_)
+    if (off == def) return &t;
+  return nullptr;
+}
+
+ChunkCache::Template& ChunkCache::add_template(std::uint32_t def) {
+  templates_.emplace_back(def, Template{});
+  return templates_.back().second;
 }
 
 std::uint32_t ChunkCache::name_at(std::uint32_t off, std::uint32_t& inline_size) {
@@ -213,6 +227,7 @@ bool Decoder::fragment(std::uint32_t& pos, std::uint32_t end, std::uint32_t pare
         pos += 4;
         break;
       case kTemplate:
+        if (template_mode_) return fail(pos, "template instance inside a template definition");
         if (!template_instance(pos, end, parent, depth)) return false;
         break;
       case kOpenStart:
@@ -261,10 +276,128 @@ bool Decoder::template_instance(std::uint32_t& pos, std::uint32_t end, std::uint
   }
   pos = vpos;
   std::uint32_t body = def + 24;
+  if (!template_mode_) {
+    ChunkCache::Template* t = cache_->find_template(def);
+    if (!t) {
+      t = &cache_->add_template(def);
+      build_template(*t, body, static_cast<std::uint32_t>(body_end), depth + 1);
+    }
+    if (t->ok) {
+      const bool ok = instantiate(*t, parent, span, depth + 1);
+      subs_.resize(span.first);
+      return ok;
+    }
+  }
   const bool ok =
       fragment(body, static_cast<std::uint32_t>(body_end), parent, span, depth + 1, true);
   subs_.resize(span.first);
   return ok;
+}
+
+bool Decoder::build_template(ChunkCache::Template& t, std::uint32_t body, std::uint32_t body_end,
+                             int depth) {
+  Tree* saved = tree_;
+  const std::string saved_error = error_;
+  const std::uint32_t saved_offset = error_offset_;
+  tree_ = &scratch_;
+  scratch_.clear();
+  template_mode_ = true;
+  Node holder;
+  holder.kind = Node::Element;
+  add(kNone, holder);
+  scratch_.root = kNone;
+  const bool ok = fragment(body, body_end, 0, SubSpan{}, depth, true);
+  template_mode_ = false;
+  tree_ = saved;
+  error_ = saved_error;  // a definition that fails to parse is re-parsed, and reported, directly
+  error_offset_ = saved_offset;
+  if (!ok) return false;
+  auto& store = cache_->template_nodes;
+  t.nodes_begin = static_cast<std::uint32_t>(store.size());
+  t.nodes_count = static_cast<std::uint32_t>(scratch_.nodes.size());
+  store.insert(store.end(), scratch_.nodes.begin(), scratch_.nodes.end());
+  t.subst_begin = static_cast<std::uint32_t>(cache_->template_substs.size());
+  for (std::uint32_t i = 0; i < scratch_.nodes.size(); ++i)
+    if (scratch_.nodes[i].kind == Node::Subst) cache_->template_substs.push_back(i);
+  t.subst_count = static_cast<std::uint32_t>(cache_->template_substs.size()) - t.subst_begin;
+  t.ok = true;
+  return true;
+}
+
+bool Decoder::instantiate(const ChunkCache::Template& t, std::uint32_t parent, SubSpan subs,
+                          int depth) {
+  auto& nodes = tree_->nodes;
+  if (nodes.size() + t.nodes_count > kMaxNodes)
+    return fail(0, "record expands to too many XML nodes");
+  const auto base = static_cast<std::uint32_t>(nodes.size());
+  const Node* src = cache_->template_nodes.data() + t.nodes_begin;
+  nodes.insert(nodes.end(), src, src + t.nodes_count);
+  if (base != 0) {
+    for (std::uint32_t i = base; i < nodes.size(); ++i) {
+      Node& n = nodes[i];
+      for (std::uint32_t* f : {&n.first, &n.last, &n.attrs, &n.attrs_last, &n.next})
+        if (*f != kNone) *f += base;
+    }
+  }
+  // Hook the template's top level (the holder's children) under `parent`.
+  const std::uint32_t top = nodes[base].first, top_last = nodes[base].last;
+  if (top != kNone) {
+    if (parent == kNone) {
+      for (std::uint32_t c = top; c != kNone && tree_->root == kNone; c = nodes[c].next)
+        if (nodes[c].kind == Node::Element) tree_->root = c;
+    } else {
+      Node& p = nodes[parent];
+      if (p.last == kNone)
+        p.first = top;
+      else
+        nodes[p.last].next = top;
+      p.last = top_last;
+    }
+  }
+  const std::uint32_t* sp = cache_->template_substs.data() + t.subst_begin;
+  for (std::uint32_t k = 0; k < t.subst_count; ++k) {
+    const std::uint32_t at = sp[k] + base;
+    Node& n = nodes[at];
+    const std::uint32_t index = n.size;
+    const std::uint32_t owner = n.first;  // the element or attribute holding the substitution
+    n.kind = Node::Value;
+    n.first = kNone;
+    n.key = kNone;
+    if (index >= subs.count) {  // absent value
+      n.vtype = vt::kNull;
+      n.data = nullptr;
+      n.size = 0;
+      continue;
+    }
+    const Sub& s = subs_[subs.first + index];
+    n.vtype = s.type;
+    n.data = s.data;
+    n.size = s.size;
+    if (s.type != vt::kBinXml || s.size == 0) continue;
+    // Nested XML: decode it under a temporary holder, then splice its top level in place of the
+    // substitution node.
+    n.vtype = vt::kNull;
+    n.size = 0;
+    if (owner == kNone || nodes[owner].kind == Node::Attribute) continue;
+    Node holder;
+    holder.kind = Node::Element;
+    const std::uint32_t h = add(kNone, holder);
+    if (h == kNone) return false;
+    if (tree_->root == h) tree_->root = kNone;
+    auto off = static_cast<std::uint32_t>(s.data - base_);
+    if (!fragment(off, off + s.size, h, SubSpan{}, depth + 1, true)) return false;
+    const std::uint32_t first = nodes[h].first, last = nodes[h].last;
+    if (first == kNone) continue;
+    const std::uint32_t after = nodes[at].next;
+    nodes[at] = nodes[first];  // the first nested node takes the substitution's place
+    if (first == last) {
+      nodes[at].next = after;
+    } else {
+      nodes[last].next = after;
+      if (nodes[owner].last == at) nodes[owner].last = last;
+    }
+  }
+  return true;
 }
 
 bool Decoder::element(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, SubSpan subs,
@@ -384,6 +517,7 @@ bool Decoder::content(std::uint32_t& pos, std::uint32_t end, std::uint32_t paren
         break;
       case kTemplate:
         if (in_attr) return fail(pos, "template inside attribute value");
+        if (template_mode_) return fail(pos, "template instance inside a template definition");
         if (!template_instance(pos, end, parent, depth)) return false;
         break;
       case kFragment:
@@ -406,6 +540,16 @@ bool Decoder::substitution(std::uint32_t& pos, std::uint32_t end, std::uint32_t 
   if (pos + 4 > end) return fail(pos, "substitution past end of data");
   const std::uint32_t index = le16(base_ + pos + 1);
   pos += 4;
+  if (template_mode_) {
+    Node n;
+    n.kind = Node::Subst;
+    n.vtype = base_[pos - 1];
+    n.size = index;
+    const std::uint32_t idx = add(parent, n);
+    if (idx == kNone) return false;
+    tree_->nodes[idx].first = parent;
+    return true;
+  }
   // A reference past the instance's values is treated as an absent value, as Windows does for
   // optional substitutions.
   if (index >= subs.count) return true;

@@ -31,6 +31,8 @@ inline constexpr std::uint32_t kNone = UINT32_MAX;
 // One node of a decoded record. Elements and attributes have a name (an index into the chunk's
 // name table) and a child list; the rest are leaves carrying raw little-endian bytes.
 struct Node {
+  // Subst exists only inside cached template definitions (size = index, first = parent); decoded
+  // records never contain it.
   enum Kind : std::uint8_t {
     Element,
     Attribute,
@@ -39,7 +41,8 @@ struct Node {
     EntityRef,
     CData,
     PITarget,
-    PIData
+    PIData,
+    Subst
   };
   Kind kind = Value;
   std::uint8_t vtype = 0;       // Value: BinXML value type (text tokens are vt::kString)
@@ -70,6 +73,18 @@ class ChunkCache {
   }
   // FieldId of a name used as a field name, interned on first use in this chunk.
   FieldId field(std::uint32_t index);
+  // Parsed template definitions, keyed by the definition's chunk offset. Nodes are stored with
+  // indices relative to a holder node at index 0 whose children are the template's top level.
+  struct Template {
+    bool ok = false;
+    std::uint32_t nodes_begin = 0, nodes_count = 0;  // in template_nodes
+    std::uint32_t subst_begin = 0, subst_count = 0;  // in template_substs (relative indices)
+  };
+  Template* find_template(std::uint32_t def);
+  Template& add_template(std::uint32_t def);
+  std::vector<Node> template_nodes;
+  std::vector<std::uint32_t> template_substs;
+
   // FieldId for an arbitrary composite key (e.g. element and attribute name offsets); `make`
   // produces the name on a miss.
   template <class Make>
@@ -101,6 +116,7 @@ class ChunkCache {
   std::vector<std::uint64_t> fkeys_;
   std::vector<FieldId> fvals_;
   std::size_t fused_ = 0;
+  std::vector<std::pair<std::uint32_t, Template>> templates_;  // few per chunk: linear search
 };
 
 // A decoded record: nodes plus the root element.
@@ -151,6 +167,11 @@ class Decoder {
   bool read_name(std::uint32_t& pos, std::uint32_t end, std::uint32_t& name);
   std::uint32_t add(std::uint32_t parent, const Node& n, bool as_attr = false);
   bool utf16_text(std::uint32_t& pos, std::uint32_t end, std::uint32_t parent, Node::Kind kind);
+  // Parses a template body once per chunk into the cache (false if it cannot be cached).
+  bool build_template(ChunkCache::Template& t, std::uint32_t body, std::uint32_t body_end,
+                      int depth);
+  // Copies a cached template into the tree under `parent` and fills in its substitutions.
+  bool instantiate(const ChunkCache::Template& t, std::uint32_t parent, SubSpan subs, int depth);
 
   ChunkCache* cache_ = nullptr;
   Tree* tree_ = nullptr;
@@ -158,6 +179,8 @@ class Decoder {
   std::uint32_t chunk_size_ = 0;
   std::vector<Sub> subs_;
   int templates_ = 0;
+  bool template_mode_ = false;  // parsing a definition: substitutions become placeholders
+  Tree scratch_;
   std::string error_;
   std::uint32_t error_offset_ = 0;
 };

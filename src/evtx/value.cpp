@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -292,39 +293,97 @@ void append_scalar(std::string& out, std::uint8_t t, const std::uint8_t* p, std:
 
 }  // namespace
 
-void append_utf16(std::string& out, const std::uint8_t* p, std::size_t units, bool json,
+namespace {
+// Escape table for ASCII in JSON strings: 0 = literal, 'u' = \u00XX, other = \<char>.
+constexpr auto kJsonEscape = [] {
+  std::array<char, 128> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 'u';
+  t['\b'] = 'b';
+  t['\f'] = 'f';
+  t['\n'] = 'n';
+  t['\r'] = 'r';
+  t['\t'] = 't';
+  t['"'] = '"';
+  t['\\'] = '\\';
+  return t;
+}();
+
+inline char* put_ascii(char* p, unsigned c, bool json) {
+  if (!json || !kJsonEscape[c]) {
+    *p++ = static_cast<char>(c);
+    return p;
+  }
+  const char e = kJsonEscape[c];
+  *p++ = '\\';
+  if (e != 'u') {
+    *p++ = e;
+    return p;
+  }
+  *p++ = 'u';
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = kHexLower[c >> 4];
+  *p++ = kHexLower[c & 15];
+  return p;
+}
+
+inline char* put_cp(char* p, std::uint32_t cp) {
+  if (cp < 0x800) {
+    *p++ = static_cast<char>(0xC0 | (cp >> 6));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *p++ = static_cast<char>(0xE0 | (cp >> 12));
+    *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *p++ = static_cast<char>(0xF0 | (cp >> 18));
+    *p++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return p;
+}
+}  // namespace
+
+void append_utf16(std::string& out, const std::uint8_t* src, std::size_t units, bool json,
                   bool stop_at_nul) {
+  // Worst case per unit: a 6-byte JSON escape; write through a pointer, then trim.
+  const std::size_t old = out.size();
+  out.resize(old + units * 6);
+  char* p = out.data() + old;
   for (std::size_t i = 0; i < units; ++i) {
-    std::uint32_t c = le16(p + 2 * i);
+    std::uint32_t c = static_cast<std::uint32_t>(src[2 * i]) | (src[2 * i + 1] << 8);
     if (c < 0x80) {
-      if (c == 0 && stop_at_nul) return;
-      if (json)
-        put_json_ascii(out, static_cast<unsigned char>(c));
-      else
-        out.push_back(static_cast<char>(c));
+      if (c == 0 && stop_at_nul) break;
+      p = put_ascii(p, c, json);
       continue;
     }
     if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
-      const std::uint32_t lo = le16(p + 2 * (i + 1));
+      const std::uint32_t lo = le16(src + 2 * (i + 1));
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        put_utf8(out, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
+        p = put_cp(p, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
         ++i;
         continue;
       }
     }
     if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
-    put_utf8(out, c);
+    p = put_cp(p, c);
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void append_json_escaped(std::string& out, const char* s, std::size_t n) {
+  const std::size_t old = out.size();
+  out.resize(old + n * 6);
+  char* p = out.data() + old;
   for (std::size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\')
-      out.push_back(static_cast<char>(c));
+    if (c < 0x80)
+      p = put_ascii(p, c, true);
     else
-      put_json_ascii(out, c);
+      *p++ = static_cast<char>(c);
   }
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 std::uint32_t fixed_size(std::uint8_t base) {
