@@ -69,6 +69,17 @@ std::uint32_t ChunkCache::name_at(std::uint32_t off, std::uint32_t& inline_size)
   append_utf16(text_, chunk_.data() + off + 8, chars, false, false);
   e.len = static_cast<std::uint32_t>(text_.size() - e.begin);
   e.size = static_cast<std::uint32_t>(size);
+  {
+    const std::string_view n(text_.data() + e.begin, e.len);
+    bool plain = true;
+    for (char ch : n) {
+      const auto u = static_cast<unsigned char>(ch);
+      if (u < 0x20 || ch == '"' || ch == '\\') plain = false;
+    }
+    e.flags = static_cast<std::uint8_t>(
+        (plain ? kPlain : 0) | (n == "Data" ? kData : 0) | (n == "Name" ? kName : 0) |
+        (n == "EventData" || n == "UserData" ? kContainer : 0) | (n == "System" ? kSystem : 0));
+  }
   const auto index = static_cast<std::uint32_t>(names_.size());
   names_.push_back(e);
   if ((slot_used_ + 1) * 2 > slot_keys_.size()) {

@@ -71,6 +71,15 @@ class ChunkCache {
     const auto& n = names_[index];
     return std::string_view(text_).substr(n.begin, n.len);
   }
+  // Facts about a name the consumers test per node, computed once per chunk.
+  enum NameFlag : std::uint8_t {
+    kPlain = 1,      // needs no JSON escaping
+    kData = 2,       // "Data"
+    kName = 4,       // "Name"
+    kContainer = 8,  // "EventData" or "UserData"
+    kSystem = 16,    // "System"
+  };
+  [[nodiscard]] std::uint8_t flags(std::uint32_t index) const { return names_[index].flags; }
   // FieldId of a name used as a field name, interned on first use in this chunk.
   FieldId field(std::uint32_t index);
   // Parsed template definitions, keyed by the definition's chunk offset. Nodes are stored with
@@ -101,6 +110,7 @@ class ChunkCache {
     std::uint32_t begin, len;  // within text_
     std::uint32_t size;        // bytes in the chunk
     FieldId field = kNoField;
+    std::uint8_t flags = 0;
   };
   FieldId* lookup(std::uint64_t key);
   void insert(std::uint64_t key, FieldId id);

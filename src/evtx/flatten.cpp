@@ -38,7 +38,7 @@ void Flattener::flatten(const Tree& tree, ChunkCache& cache, const RecordInfo& i
     const auto& nodes = tree.nodes;
     for (std::uint32_t c = nodes[tree.root].first; c != kNone; c = nodes[c].next) {
       if (nodes[c].kind != Node::Element) continue;
-      if (cache.name(nodes[c].name) == "System")
+      if (cache.flags(nodes[c].name) & ChunkCache::kSystem)
         system(c);
       else
         section(c);
@@ -253,10 +253,10 @@ void Flattener::section(std::uint32_t el) {
   for (std::uint32_t c = nodes[el].first; c != kNone; c = nodes[c].next) {
     const Node& child = nodes[c];
     if (child.kind != Node::Element) continue;
-    if (cache_->name(child.name) == "Data") {
+    if (cache_->flags(child.name) & ChunkCache::kData) {
       std::uint32_t name_attr = kNone;
       for (std::uint32_t a = child.attrs; a != kNone; a = nodes[a].next)
-        if (cache_->name(nodes[a].name) == "Name") name_attr = a;
+        if (cache_->flags(nodes[a].name) & ChunkCache::kName) name_attr = a;
       if (name_attr != kNone) {
         bool named = false;
         for (std::uint32_t v = nodes[name_attr].first; v != kNone; v = nodes[v].next)

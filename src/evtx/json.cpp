@@ -69,7 +69,7 @@ bool JsonWriter::attrs_have_text(std::uint32_t el) const {
 
 std::uint32_t JsonWriter::name_attr(std::uint32_t el) const {
   for (std::uint32_t a = tree_->nodes[el].attrs; a != kNone; a = tree_->nodes[a].next)
-    if (name(tree_->nodes[a]) == "Name") return a;
+    if (cache_->flags(tree_->nodes[a].name) & ChunkCache::kName) return a;
   return kNone;
 }
 
@@ -240,7 +240,8 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
   std::size_t positional = 0;
   if (container) {
     for (std::uint32_t c = nodes[el].first; c != kNone; c = nodes[c].next) {
-      if (nodes[c].kind != Node::Element || name(nodes[c]) != "Data") continue;
+      if (nodes[c].kind != Node::Element || !(cache_->flags(nodes[c].name) & ChunkCache::kData))
+        continue;
       ++positional;
       const std::uint32_t a = name_attr(c);
       if (a != kNone && has_content(nodes[a].first)) named = true;
@@ -262,7 +263,8 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
     const Node& child = nodes[c];
     if (child.kind != Node::Element) continue;
     const std::string_view cname = name(child);
-    if (container && cname == "Data") {
+    const std::uint8_t cflags = cache_->flags(child.name);
+    if (container && (cflags & ChunkCache::kData)) {
       if (named) {
         const std::uint32_t a = name_attr(c);
         if (a == kNone || !has_content(nodes[a].first)) continue;
@@ -283,7 +285,9 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
           out += '[';
           bool first = true;
           for (std::uint32_t d = c; d != kNone; d = nodes[d].next) {
-            if (nodes[d].kind != Node::Element || name(nodes[d]) != "Data") continue;
+            if (nodes[d].kind != Node::Element ||
+                !(cache_->flags(nodes[d].name) & ChunkCache::kData))
+              continue;
             if (!first) out += ',';
             first = false;
             data_value(d);
@@ -306,8 +310,14 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
     if (!found) counts_.emplace_back(cname, 1);
     if (wrote) out += ',';
     wrote = true;
-    key(cname, suffix);
-    element_value(c, is_container_name(cname));
+    if (!suffix && (cflags & ChunkCache::kPlain)) {
+      out += '"';
+      out.append(cname);
+      out += "\":";
+    } else {
+      key(cname, suffix);
+    }
+    element_value(c, cflags & ChunkCache::kContainer);
   }
   out += '}';
   counts_.resize(mark);

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <array>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <cmath>
 #include <cstring>
 
@@ -351,15 +354,37 @@ void append_utf16(std::string& out, const std::uint8_t* src, std::size_t units, 
   const std::size_t old = out.size();
   out.resize(old + units * 6);
   char* p = out.data() + old;
-  for (std::size_t i = 0; i < units; ++i) {
+  std::size_t i = 0;
+  while (i < units) {
+#ifdef __SSE2__
+    // Eight units at a time while they are printable ASCII needing no escape (the common case).
+    // Signed 16-bit compares also send every unit >= 0x8000 to the scalar path.
+    const __m128i below = _mm_set1_epi16(0x20);
+    const __m128i above = _mm_set1_epi16(0x7e);
+    const __m128i quote = _mm_set1_epi16('"');
+    const __m128i backslash = _mm_set1_epi16('\\');
+    while (i + 8 <= units) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+      __m128i bad = _mm_or_si128(_mm_cmplt_epi16(v, below), _mm_cmpgt_epi16(v, above));
+      if (json)
+        bad = _mm_or_si128(bad,
+                           _mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)));
+      if (_mm_movemask_epi8(bad)) break;
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(v, v));
+      p += 8;
+      i += 8;
+    }
+    if (i >= units) break;
+#endif
     std::uint32_t c = static_cast<std::uint32_t>(src[2 * i]) | (src[2 * i + 1] << 8);
+    ++i;
     if (c < 0x80) {
       if (c == 0 && stop_at_nul) break;
       p = put_ascii(p, c, json);
       continue;
     }
-    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < units) {
-      const std::uint32_t lo = le16(src + 2 * (i + 1));
+    if (c >= 0xD800 && c <= 0xDBFF && i < units) {
+      const std::uint32_t lo = le16(src + 2 * i);
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
         p = put_cp(p, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
         ++i;
