@@ -1,0 +1,121 @@
+#include "hunt/pipeline.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace tansa::hunt {
+
+namespace {
+
+// Per-thread matcher and hit buffer. A generation number tells a thread that a new run (with a
+// new rule set) started, so a pooled thread never matches with a stale matcher.
+struct ThreadState {
+  std::uint64_t generation = 0;
+  MatchFn match;
+  std::vector<std::uint32_t> hits;
+};
+thread_local ThreadState t_state;
+std::atomic<std::uint64_t> g_generation{0};
+
+std::string read_head(const std::string& path) {
+  std::string head(65536, '\0');
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  ssize_t n = ::read(fd, head.data(), head.size());
+  ::close(fd);
+  head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return head;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::vector<Format> formats, MatcherFactory matcher, Options options)
+    : formats_(std::move(formats)), matcher_(std::move(matcher)), options_(std::move(options)) {}
+
+const Format* Pipeline::detect(const Input& input) const {
+  if (!options_.force_format.empty()) {
+    for (const Format& f : formats_)
+      if (f.name == options_.force_format) return &f;
+    return nullptr;
+  }
+  if (input.path == "-") return nullptr;  // standard input needs --format or a peeking reader
+  const std::string head = read_head(input.path);
+  for (const Format& f : formats_)
+    if (f.sniff && f.sniff(head, input.path)) return &f;
+  return nullptr;
+}
+
+void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t index,
+                        unsigned threads, DetectionSorter& sorter, Counters& counters,
+                        const DiagnosticSink& diag) {
+  if (!format) {
+    counters.files_failed.fetch_add(1);
+    diag(Diagnostic{input.path, Diagnostic::Where::None, 0,
+                    options_.force_format.empty() ? "format not recognised; skipped (use --format)"
+                                                  : "unknown --format " + options_.force_format});
+    counters.bytes_read.fetch_add(input.size);
+    return;
+  }
+  const std::uint64_t generation = g_generation.load();
+  auto emit = [&](const Event& e) {
+    counters.events.fetch_add(1, std::memory_order_relaxed);
+    if (e.time_ns < options_.from_ns || e.time_ns > options_.to_ns) return;
+    ThreadState& st = t_state;
+    if (st.generation != generation) {
+      st.match = matcher_();
+      st.generation = generation;
+    }
+    st.hits.clear();
+    st.match(e, st.hits);
+    for (std::uint32_t rule : st.hits) {
+      if (!options_.rule_enabled.empty() &&
+          (rule >= options_.rule_enabled.size() || !options_.rule_enabled[rule]))
+        continue;
+      Detection d;
+      d.capture(e, rule);
+      counters.detections.fetch_add(1, std::memory_order_relaxed);
+      if (auto r = sorter.add(std::move(d)); !r)
+        diag(Diagnostic{input.path, Diagnostic::Where::None, 0, r.error()});
+    }
+  };
+  ReaderContext ctx{&input, index, threads, &diag, &counters.bytes_read};
+  const std::uint64_t before = counters.bytes_read.load();
+  const bool ok = format->read(ctx, emit);
+  // Readers that do not report progress themselves count as fully read when done.
+  if (counters.bytes_read.load() == before) counters.bytes_read.fetch_add(input.size);
+  (ok ? counters.files_read : counters.files_failed).fetch_add(1);
+}
+
+void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Counters& counters,
+                   const DiagnosticSink& diag) {
+  g_generation.fetch_add(1);
+  for (const Input& in : inputs) counters.bytes_total.fetch_add(in.size);
+  const unsigned threads = std::max(1u, options_.threads);
+
+  // Files whose reader parallelises internally go one after another with every thread; the rest
+  // are spread over a pool, one file per worker at a time.
+  std::vector<const Format*> format(inputs.size());
+  std::vector<std::uint32_t> serial, pooled;
+  for (std::uint32_t i = 0; i < inputs.size(); ++i) {
+    format[i] = detect(inputs[i]);
+    (format[i] && format[i]->parallel_inside ? serial : pooled).push_back(i);
+  }
+  for (std::uint32_t i : serial) read_one(inputs[i], format[i], i, threads, sorter, counters, diag);
+
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t k; (k = next.fetch_add(1)) < pooled.size();)
+      read_one(inputs[pooled[k]], format[pooled[k]], pooled[k], 1, sorter, counters, diag);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::min<std::size_t>(threads, pooled.size()); ++t)
+    pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace tansa::hunt
