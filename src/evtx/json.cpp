@@ -232,6 +232,33 @@ void JsonWriter::data_value(std::uint32_t el) {
   }
 }
 
+std::size_t JsonWriter::data_items(std::uint32_t d) const {
+  // An array substitution repeats its <Data> once per item (MS-EVEN6 array expansion).
+  const Node& e = tree_->nodes[d];
+  if (e.first == kNone || e.first != e.last) return 1;
+  const Node& v = tree_->nodes[e.first];
+  if (v.kind != Node::Value || !(v.vtype & vt::kArray)) return 1;
+  const std::size_t n = array_items(v.vtype, v.data, v.size);
+  return n > 1 ? n : 1;
+}
+
+void JsonWriter::array_items_json(const Node& v) {
+  std::string& out = *out_;
+  bool first = true;
+  for_each_item(v.vtype, v.data, v.size,
+                [&](std::uint8_t t, const std::uint8_t* p, std::uint32_t n) {
+                  if (!first) out += ',';
+                  first = false;
+                  if (value_is_json_number(t, n)) {
+                    append_value_text(out, t, p, n, true);
+                  } else {
+                    out += '"';
+                    append_value_text(out, t, p, n, true);
+                    out += '"';
+                  }
+                });
+}
+
 void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs, bool has_text) {
   const auto& nodes = tree_->nodes;
   std::string& out = *out_;
@@ -242,7 +269,7 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
     for (std::uint32_t c = nodes[el].first; c != kNone; c = nodes[c].next) {
       if (nodes[c].kind != Node::Element || !(cache_->flags(nodes[c].name) & ChunkCache::kData))
         continue;
-      ++positional;
+      positional += data_items(c);
       const std::uint32_t a = name_attr(c);
       if (a != kNone && has_content(nodes[a].first)) named = true;
     }
@@ -290,7 +317,10 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
               continue;
             if (!first) out += ',';
             first = false;
-            data_value(d);
+            if (data_items(d) > 1)
+              array_items_json(nodes[nodes[d].first]);
+            else
+              data_value(d);
           }
           out += ']';
         }
