@@ -1,6 +1,8 @@
 #include "evtx/reader.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -164,9 +166,19 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
 
 // Decodes `count` chunks with `threads` workers. JSON output goes through a ring of slots so it
 // is emitted in chunk order while later chunks are still being decoded.
+// Drops a decoded chunk's pages from this process's resident set (they stay in the page cache),
+// so resident memory stays bounded on files of any size. Only for read-only file mappings.
+void release(std::span<const std::uint8_t> bytes) {
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<std::uintptr_t>(bytes.data());
+  const std::uintptr_t end = (begin + bytes.size()) & ~(page - 1);
+  begin = (begin + page - 1) & ~(page - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offset,
                      std::size_t count, const std::string& name, const ReadOptions& opt,
-                     const ReadCallbacks& cb) {
+                     const ReadCallbacks& cb, bool mapped) {
   auto chunk_at = [&](std::size_t i) {
     const std::size_t off = first_offset + i * kChunkSize;
     return std::pair{file.subspan(off, std::min(kChunkSize, file.size() - off)), off};
@@ -186,6 +198,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
       auto [bytes, off] = chunk_at(i);
       json.clear();
       w.run(bytes, off, json);
+      if (mapped) release(bytes);
       if (cb.on_json && !json.empty()) cb.on_json(json);
     }
     add(w.stats);
@@ -218,6 +231,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
         auto [bytes, off] = chunk_at(i);
         if (!ordered) {
           w.run(bytes, off, scratch);
+          if (mapped) release(bytes);
           continue;
         }
         Slot& s = slots[i % ring];
@@ -227,6 +241,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
         }
         s.json.clear();
         w.run(bytes, off, s.json);
+        if (mapped) release(bytes);
         {
           std::lock_guard lock(mu);
           s.done = true;
@@ -268,10 +283,11 @@ ReadStats read_chunk(std::span<const std::uint8_t> chunk, const std::string& nam
   return w.stats;
 }
 
-std::expected<ReadStats, std::string> read_bytes(std::span<const std::uint8_t> bytes,
+namespace {
+std::expected<ReadStats, std::string> read_image(std::span<const std::uint8_t> bytes,
                                                  const std::string& name,
                                                  const ReadOptions& options,
-                                                 const ReadCallbacks& cb) {
+                                                 const ReadCallbacks& cb, bool mapped) {
   auto report = [&](std::uint64_t off, std::string reason) {
     if (cb.on_diagnostic)
       cb.on_diagnostic(Diagnostic{name, Diagnostic::Where::Offset, off, std::move(reason)});
@@ -293,7 +309,15 @@ std::expected<ReadStats, std::string> read_bytes(std::span<const std::uint8_t> b
   }
   if (bytes.size() <= kFileHeaderSize) return ReadStats{};
   const std::size_t count = (bytes.size() - kFileHeaderSize + kChunkSize - 1) / kChunkSize;
-  return run_chunks(bytes, kFileHeaderSize, count, name, options, cb);
+  return run_chunks(bytes, kFileHeaderSize, count, name, options, cb, mapped);
+}
+}  // namespace
+
+std::expected<ReadStats, std::string> read_bytes(std::span<const std::uint8_t> bytes,
+                                                 const std::string& name,
+                                                 const ReadOptions& options,
+                                                 const ReadCallbacks& cb) {
+  return read_image(bytes, name, options, cb, false);
 }
 
 std::expected<ReadStats, std::string> read_file(const std::string& path, const ReadOptions& options,
@@ -301,7 +325,7 @@ std::expected<ReadStats, std::string> read_file(const std::string& path, const R
   auto file = io::MappedFile::open(path);
   if (!file) return std::unexpected(file.error());
   file->advise_sequential();
-  return read_bytes(file->bytes(), path, options, callbacks);
+  return read_image(file->bytes(), path, options, callbacks, true);
 }
 
 }  // namespace tansa::evtx
