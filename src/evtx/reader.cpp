@@ -183,6 +183,14 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
     const std::size_t off = first_offset + i * kChunkSize;
     return std::pair{file.subspan(off, std::min(kChunkSize, file.size() - off)), off};
   };
+  // Pages are released 32 chunks (2 MiB) at a time: per-chunk calls cost TLB flushes. A chunk in
+  // the window still being decoded by another thread just faults its pages back in.
+  constexpr std::size_t kReleaseBatch = 32;
+  auto release_window = [&](std::size_t i) {
+    if (!mapped || (i + 1) % kReleaseBatch != 0) return;
+    const std::size_t begin = first_offset + (i + 1 - kReleaseBatch) * kChunkSize;
+    release(file.subspan(begin, std::min(kReleaseBatch * kChunkSize, file.size() - begin)));
+  };
   unsigned threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
   ReadStats total;
@@ -198,10 +206,11 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
       auto [bytes, off] = chunk_at(i);
       json.clear();
       w.run(bytes, off, json);
-      if (mapped) release(bytes);
+      release_window(i);
       if (cb.on_json && !json.empty()) cb.on_json(json);
     }
     add(w.stats);
+    if (mapped) release(file);
     return total;
   }
 
@@ -231,7 +240,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
         auto [bytes, off] = chunk_at(i);
         if (!ordered) {
           w.run(bytes, off, scratch);
-          if (mapped) release(bytes);
+          release_window(i);
           continue;
         }
         Slot& s = slots[i % ring];
@@ -241,7 +250,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
         }
         s.json.clear();
         w.run(bytes, off, s.json);
-        if (mapped) release(bytes);
+        release_window(i);
         {
           std::lock_guard lock(mu);
           s.done = true;
@@ -268,6 +277,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
   }
   for (auto& th : pool) th.join();
   for (auto& w : workers) add(w->stats);
+  if (mapped) release(file);
   return total;
 }
 
