@@ -335,8 +335,7 @@ bool Decoder::build_template(ChunkCache::Template& t, std::uint32_t body, std::u
   return true;
 }
 
-bool Decoder::instantiate(const ChunkCache::Template& t, std::uint32_t parent, SubSpan subs,
-                          int depth) {
+bool Decoder::instantiate(ChunkCache::Template t, std::uint32_t parent, SubSpan subs, int depth) {
   auto& nodes = tree_->nodes;
   if (nodes.size() + t.nodes_count > kMaxNodes)
     return fail(0, "record expands to too many XML nodes");
@@ -365,9 +364,9 @@ bool Decoder::instantiate(const ChunkCache::Template& t, std::uint32_t parent, S
       p.last = top_last;
     }
   }
-  const std::uint32_t* sp = cache_->template_substs.data() + t.subst_begin;
+  // Nested XML below may define more templates, growing the cache: index, never hold pointers.
   for (std::uint32_t k = 0; k < t.subst_count; ++k) {
-    const std::uint32_t at = sp[k] + base;
+    const std::uint32_t at = cache_->template_substs[t.subst_begin + k] + base;
     Node& n = nodes[at];
     const std::uint32_t index = n.size;
     const std::uint32_t owner = n.first;  // the element or attribute holding the substitution

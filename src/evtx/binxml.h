@@ -181,7 +181,7 @@ class Decoder {
   bool build_template(ChunkCache::Template& t, std::uint32_t body, std::uint32_t body_end,
                       int depth);
   // Copies a cached template into the tree under `parent` and fills in its substitutions.
-  bool instantiate(const ChunkCache::Template& t, std::uint32_t parent, SubSpan subs, int depth);
+  bool instantiate(ChunkCache::Template t, std::uint32_t parent, SubSpan subs, int depth);
 
   ChunkCache* cache_ = nullptr;
   Tree* tree_ = nullptr;

@@ -44,10 +44,11 @@ std::string record_json(const std::function<void(ChunkBuilder&)>& body,
   c.eof();
   EXPECT_TRUE(c.end_record());
   Result r = run_chunk(c.finish());
-  if (diags)
+  if (diags) {
     *diags = r.diagnostics;
-  else
+  } else {
     EXPECT_TRUE(r.diagnostics.empty()) << r.diagnostics.front();
+  }
   return r.lines.empty() ? "" : r.lines.front();
 }
 
@@ -188,7 +189,9 @@ TEST(BinXml, TemplateDefinitionReusedByOffset) {
     c.fragment_header();
     const std::uint32_t before = c.raw().size();
     c.template_instance("t", body, {WValue::u32(i), i == 1 ? WValue::null() : WValue::str("s")});
-    if (i > 0) EXPECT_LT(c.raw().size() - before, 40u);  // no inline definition the second time
+    if (i > 0) {
+      EXPECT_LT(c.raw().size() - before, 40u);  // no inline definition the second time
+    }
     c.eof();
     ASSERT_TRUE(c.end_record());
   }
