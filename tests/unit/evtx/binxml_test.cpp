@@ -376,6 +376,58 @@ TEST(BinXml, NestedBinXmlValue) {
   EXPECT_EQ(r.lines[0], R"({"Outer":{"Inner":{"#attributes":{"a":"1"},"#text":"v"}}})");
 }
 
+TEST(BinXml, NestedBinXmlWithItsOwnTemplates) {
+  // Windows nests template instances inside BinXml values; each defines a template while the
+  // outer one is being instantiated. Several records, so cached and fresh paths both run.
+  ChunkBuilder c;
+  for (std::uint32_t rec = 0; rec < 3; ++rec) {
+    c.begin_record(rec + 1, 0);
+    c.fragment_header();
+    c.template_instance("outer",
+                        [](ChunkBuilder& b) {
+                          b.fragment_header();
+                          b.open_element("Outer", false);
+                          b.close_start();
+                          b.substitution(0, vt::kBinXml, false);
+                          b.substitution(1, vt::kBinXml, false);
+                          b.end_element();
+                          b.eof();
+                        },
+                        {});
+    auto& raw = c.raw();
+    raw.resize(raw.size() - 4);
+    c.u32(2);
+    const std::size_t desc = raw.size();
+    c.u32(0);
+    c.u32(0);
+    for (int v = 0; v < 2; ++v) {
+      const std::uint32_t value_at = c.pos();
+      c.fragment_header();
+      c.template_instance(v == 0 ? "inner-a" : "inner-b",
+                          [v](ChunkBuilder& b) {
+                            b.fragment_header();
+                            b.open_element(v == 0 ? "A" : "B", false);
+                            b.close_start();
+                            b.substitution(0, vt::kString, false);
+                            b.end_element();
+                            b.eof();
+                          },
+                          {WValue::str("v" + std::to_string(rec) + std::to_string(v))});
+      c.eof();
+      const std::uint32_t size = c.pos() - value_at;
+      raw[desc + 4 * v] = static_cast<std::uint8_t>(size);
+      raw[desc + 4 * v + 1] = static_cast<std::uint8_t>(size >> 8);
+      raw[desc + 4 * v + 2] = vt::kBinXml;
+    }
+    c.eof();
+    ASSERT_TRUE(c.end_record());
+  }
+  const Result r = run_chunk(c.finish());
+  ASSERT_EQ(r.lines.size(), 3u) << (r.diagnostics.empty() ? "" : r.diagnostics[0]);
+  EXPECT_EQ(r.lines[0], R"({"Outer":{"A":"v00","B":"v01"}})");
+  EXPECT_EQ(r.lines[2], R"({"Outer":{"A":"v20","B":"v21"}})");
+}
+
 TEST(BinXml, UnknownTokenIsReportedNotFatal) {
   std::vector<std::string> diags;
   EXPECT_EQ(record_json(
