@@ -1,5 +1,9 @@
 // `tansa dump`: EVTX records as JSON lines in evtx_dump's shape, in file order.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -63,22 +67,30 @@ struct Options {
 int run(const Options& opt) {
   int problems = 0;
   const std::vector<std::string> files = expand(opt.inputs, problems);
-  std::FILE* out = stdout;
+  int fd = STDOUT_FILENO;
   if (!opt.output.empty() && opt.output != "-") {
-    out = std::fopen(opt.output.c_str(), "wb");
-    if (!out) {
+    fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
       std::perror(opt.output.c_str());
       return 2;
     }
   }
-  static char buffer[1 << 20];
-  std::setvbuf(out, buffer, _IOFBF, sizeof buffer);
 
   std::mutex diag_mu;
   evtx::ReadCallbacks cb;
   bool write_failed = false;
+  // The reader hands over a whole chunk's lines at a time (tens of KiB): write them straight to
+  // the descriptor, no stdio copy.
   cb.on_json = [&](std::string_view lines) {
-    if (std::fwrite(lines.data(), 1, lines.size(), out) != lines.size()) write_failed = true;
+    while (!lines.empty() && !write_failed) {
+      const ssize_t n = ::write(fd, lines.data(), lines.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        write_failed = true;
+        break;
+      }
+      lines.remove_prefix(static_cast<std::size_t>(n));
+    }
   };
   cb.on_diagnostic = [&](const Diagnostic& d) {
     std::lock_guard lock(diag_mu);
@@ -96,8 +108,7 @@ int run(const Options& opt) {
     }
     ++read;
   }
-  if (std::fflush(out) != 0) write_failed = true;
-  if (out != stdout) std::fclose(out);
+  if (fd != STDOUT_FILENO && ::close(fd) != 0) write_failed = true;
   if (write_failed) {
     std::fprintf(stderr, "tansa dump: write error\n");
     return 1;

@@ -214,6 +214,10 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
     return total;
   }
 
+  // Ordered JSON: chunk i is decoded into slot i % ring; whichever worker completes the chunk
+  // that is next in file order writes it out, followed by any later ones already done. No
+  // separate writer thread, so nobody is woken per chunk; workers block only when the ring is
+  // full (a slow chunk holding up the ones after it).
   const std::size_t ring = static_cast<std::size_t>(threads) * 2;
   struct Slot {
     std::string json;
@@ -222,59 +226,58 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
   std::vector<Slot> slots(ring);
   std::mutex mu;
   std::condition_variable cv;
-  std::size_t emitted = 0;
+  std::size_t emitted = 0;  // chunks written out so far
+  bool emitting = false;    // a worker is writing; others just mark their slot done
+  std::size_t waiting = 0;  // workers blocked on a full ring
   std::atomic<std::size_t> next{0};
   const bool ordered = static_cast<bool>(cb.on_json);
 
   std::vector<std::unique_ptr<ChunkWorker>> workers;
   for (unsigned t = 0; t < threads; ++t)
     workers.push_back(std::make_unique<ChunkWorker>(name, opt, cb));
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      ChunkWorker& w = *workers[t];
-      std::string scratch;
-      for (;;) {
-        const std::size_t i = next.fetch_add(1);
-        if (i >= count) break;
-        auto [bytes, off] = chunk_at(i);
-        if (!ordered) {
-          w.run(bytes, off, scratch);
-          release_window(i);
-          continue;
-        }
-        Slot& s = slots[i % ring];
-        {
-          std::unique_lock lock(mu);
-          cv.wait(lock, [&] { return i < emitted + ring; });
-        }
-        s.json.clear();
-        w.run(bytes, off, s.json);
+  auto work = [&](unsigned t) {
+    ChunkWorker& w = *workers[t];
+    std::string scratch;
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= count) break;
+      auto [bytes, off] = chunk_at(i);
+      if (!ordered) {
+        w.run(bytes, off, scratch);
         release_window(i);
-        {
-          std::lock_guard lock(mu);
-          s.done = true;
-        }
-        cv.notify_all();
+        continue;
       }
-    });
-  }
-  if (ordered) {
-    for (std::size_t e = 0; e < count; ++e) {
-      Slot& s = slots[e % ring];
+      Slot& s = slots[i % ring];
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return s.done; });
+        if (i >= emitted + ring) {
+          ++waiting;
+          cv.wait(lock, [&] { return i < emitted + ring; });
+          --waiting;
+        }
       }
-      if (!s.json.empty()) cb.on_json(s.json);
-      {
-        std::lock_guard lock(mu);
-        s.done = false;
+      s.json.clear();
+      w.run(bytes, off, s.json);
+      release_window(i);
+      std::unique_lock lock(mu);
+      s.done = true;
+      if (emitting) continue;
+      emitting = true;
+      while (emitted < count && slots[emitted % ring].done) {
+        Slot& e = slots[emitted % ring];
+        lock.unlock();
+        if (!e.json.empty()) cb.on_json(e.json);
+        lock.lock();
+        e.done = false;
         ++emitted;
+        if (waiting) cv.notify_all();
       }
-      cv.notify_all();
+      emitting = false;
     }
-  }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);  // the calling thread decodes too
   for (auto& th : pool) th.join();
   for (auto& w : workers) add(w->stats);
   if (mapped) release(file);

@@ -350,65 +350,67 @@ inline char* put_cp(char* p, std::uint32_t cp) {
 
 void append_utf16(std::string& out, const std::uint8_t* src, std::size_t units, bool json,
                   bool stop_at_nul) {
-  // Worst case per unit: a 6-byte JSON escape; write through a pointer, then trim.
+  // Worst case per unit: a 6-byte JSON escape; write through a pointer into uninitialised space.
   const std::size_t old = out.size();
-  out.resize(old + units * 6);
-  char* p = out.data() + old;
-  std::size_t i = 0;
-  while (i < units) {
+  out.resize_and_overwrite(old + units * 6, [&](char* buf, std::size_t) {
+    char* p = buf + old;
+    std::size_t i = 0;
+    while (i < units) {
 #ifdef __SSE2__
-    // Eight units at a time while they are printable ASCII needing no escape (the common case).
-    // Signed 16-bit compares also send every unit >= 0x8000 to the scalar path.
-    const __m128i below = _mm_set1_epi16(0x20);
-    const __m128i above = _mm_set1_epi16(0x7e);
-    const __m128i quote = _mm_set1_epi16('"');
-    const __m128i backslash = _mm_set1_epi16('\\');
-    while (i + 8 <= units) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
-      __m128i bad = _mm_or_si128(_mm_cmplt_epi16(v, below), _mm_cmpgt_epi16(v, above));
-      if (json)
-        bad = _mm_or_si128(bad,
-                           _mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)));
-      if (_mm_movemask_epi8(bad)) break;
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(v, v));
-      p += 8;
-      i += 8;
-    }
-    if (i >= units) break;
+      // Eight units at a time while they are printable ASCII needing no escape (the common case).
+      // Signed 16-bit compares also send every unit >= 0x8000 to the scalar path.
+      const __m128i below = _mm_set1_epi16(0x20);
+      const __m128i above = _mm_set1_epi16(0x7e);
+      const __m128i quote = _mm_set1_epi16('"');
+      const __m128i backslash = _mm_set1_epi16('\\');
+      while (i + 8 <= units) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i));
+        __m128i bad = _mm_or_si128(_mm_cmplt_epi16(v, below), _mm_cmpgt_epi16(v, above));
+        if (json)
+          bad = _mm_or_si128(
+              bad, _mm_or_si128(_mm_cmpeq_epi16(v, quote), _mm_cmpeq_epi16(v, backslash)));
+        if (_mm_movemask_epi8(bad)) break;
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi16(v, v));
+        p += 8;
+        i += 8;
+      }
+      if (i >= units) break;
 #endif
-    std::uint32_t c = static_cast<std::uint32_t>(src[2 * i]) | (src[2 * i + 1] << 8);
-    ++i;
-    if (c < 0x80) {
-      if (c == 0 && stop_at_nul) break;
-      p = put_ascii(p, c, json);
-      continue;
-    }
-    if (c >= 0xD800 && c <= 0xDBFF && i < units) {
-      const std::uint32_t lo = le16(src + 2 * i);
-      if (lo >= 0xDC00 && lo <= 0xDFFF) {
-        p = put_cp(p, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
-        ++i;
+      std::uint32_t c = static_cast<std::uint32_t>(src[2 * i]) | (src[2 * i + 1] << 8);
+      ++i;
+      if (c < 0x80) {
+        if (c == 0 && stop_at_nul) break;
+        p = put_ascii(p, c, json);
         continue;
       }
+      if (c >= 0xD800 && c <= 0xDBFF && i < units) {
+        const std::uint32_t lo = le16(src + 2 * i);
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+          p = put_cp(p, 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00));
+          ++i;
+          continue;
+        }
+      }
+      if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
+      p = put_cp(p, c);
     }
-    if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
-    p = put_cp(p, c);
-  }
-  out.resize(static_cast<std::size_t>(p - out.data()));
+    return static_cast<std::size_t>(p - buf);
+  });
 }
 
 void append_json_escaped(std::string& out, const char* s, std::size_t n) {
   const std::size_t old = out.size();
-  out.resize(old + n * 6);
-  char* p = out.data() + old;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80)
-      p = put_ascii(p, c, true);
-    else
-      *p++ = static_cast<char>(c);
-  }
-  out.resize(static_cast<std::size_t>(p - out.data()));
+  out.resize_and_overwrite(old + n * 6, [&](char* buf, std::size_t) {
+    char* p = buf + old;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80)
+        p = put_ascii(p, c, true);
+      else
+        *p++ = static_cast<char>(c);
+    }
+    return static_cast<std::size_t>(p - buf);
+  });
 }
 
 std::uint32_t fixed_size(std::uint8_t base) {
