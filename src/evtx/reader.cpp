@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,10 +19,6 @@
 #include "io/mapped_file.h"
 
 namespace tansa::evtx {
-
-std::uint32_t crc32(std::span<const std::uint8_t> bytes, std::uint32_t seed) {
-  return static_cast<std::uint32_t>(::crc32(seed, bytes.data(), static_cast<uInt>(bytes.size())));
-}
 
 namespace {
 

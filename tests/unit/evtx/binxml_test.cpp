@@ -3,6 +3,7 @@
 #include "evtx/binxml.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <functional>
 #include <string>
@@ -478,6 +479,33 @@ TEST(BinXml, SelfReferencingTemplateTerminates) {
   EXPECT_TRUE(r.lines.empty());
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_NE(r.diagnostics[0].find("too"), std::string::npos) << r.diagnostics[0];
+}
+
+}  // namespace
+}  // namespace tansa::evtx
+
+namespace tansa::evtx {
+namespace {
+
+TEST(Crc32, MatchesZlibOnAllLengthsAndAlignments) {
+  std::vector<std::uint8_t> data(4096 + 64);
+  std::uint32_t x = 12345;
+  for (auto& b : data) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::uint8_t>(x >> 16);
+  }
+  for (std::size_t off = 0; off < 16; ++off) {
+    for (std::size_t len = 0; len <= 1100; len += (len < 300 ? 1 : 37)) {
+      const std::uint32_t want =
+          static_cast<std::uint32_t>(::crc32(0, data.data() + off, static_cast<uInt>(len)));
+      ASSERT_EQ(crc32(std::span(data).subspan(off, len)), want) << off << " " << len;
+      const std::uint32_t seeded = static_cast<std::uint32_t>(
+          ::crc32(0xdeadbeef, data.data() + off, static_cast<uInt>(len)));
+      ASSERT_EQ(crc32(std::span(data).subspan(off, len), 0xdeadbeef), seeded) << off << " " << len;
+    }
+  }
+  EXPECT_EQ(crc32(std::span(data).subspan(0, 4096)),
+            static_cast<std::uint32_t>(::crc32(0, data.data(), 4096)));
 }
 
 }  // namespace
