@@ -2,6 +2,7 @@
 // evtx_dump prints for them.
 #include "evtx/binxml.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -413,7 +414,7 @@ TEST(BinXml, NestedBinXmlWithItsOwnTemplates) {
                             b.end_element();
                             b.eof();
                           },
-                          {WValue::str("v" + std::to_string(rec) + std::to_string(v))});
+                          {WValue::str(fmt::format("v{}{}", rec, v))});
       c.eof();
       const std::uint32_t size = c.pos() - value_at;
       raw[desc + 4 * v] = static_cast<std::uint8_t>(size);
