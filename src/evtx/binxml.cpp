@@ -31,19 +31,25 @@ void ChunkCache::reset(std::span<const std::uint8_t> chunk) {
   slot_used_ = 0;
   fused_ = 0;
   templates_.clear();
+  budget = kNodeBudget;
   template_nodes.clear();
   template_substs.clear();
 }
 
-ChunkCache::Template* ChunkCache::find_template(std::uint32_t def) {
-  for (auto& [off, t] : templates_)
-    if (off == def) return &t;
-  return nullptr;
+namespace {
+constexpr std::uint64_t kTemplateKey = 1ull << 61;
 }
 
-ChunkCache::Template& ChunkCache::add_template(std::uint32_t def) {
-  templates_.emplace_back(def, Template{});
-  return templates_.back().second;
+ChunkCache::Template* ChunkCache::find_template(std::uint32_t def) {
+  const FieldId* i = lookup(kTemplateKey | def);
+  return i ? &templates_[*i] : nullptr;
+}
+
+ChunkCache::Template* ChunkCache::add_template(std::uint32_t def) {
+  if (templates_.size() >= kMaxTemplates) return nullptr;
+  insert(kTemplateKey | def, static_cast<FieldId>(templates_.size()));
+  templates_.emplace_back();
+  return &templates_.back();
 }
 
 std::uint32_t ChunkCache::name_at(std::uint32_t off, std::uint32_t& inline_size) {
@@ -186,6 +192,11 @@ std::uint32_t Decoder::add(std::uint32_t parent, const Node& n, bool as_attr) {
     fail(0, "record expands to too many XML nodes");
     return kNone;
   }
+  if (cache_->budget == 0) {
+    fail(0, "chunk exceeds its decoding budget (crafted templates?)");
+    return kNone;
+  }
+  --cache_->budget;
   const auto idx = static_cast<std::uint32_t>(nodes.size());
   nodes.push_back(n);
   if (parent == kNone) {
@@ -290,10 +301,10 @@ bool Decoder::template_instance(std::uint32_t& pos, std::uint32_t end, std::uint
   if (!template_mode_) {
     ChunkCache::Template* t = cache_->find_template(def);
     if (!t) {
-      t = &cache_->add_template(def);
-      build_template(*t, body, static_cast<std::uint32_t>(body_end), depth + 1);
+      t = cache_->add_template(def);
+      if (t) build_template(*t, body, static_cast<std::uint32_t>(body_end), depth + 1);
     }
-    if (t->ok) {
+    if (t && t->ok) {
       const bool ok = instantiate(*t, parent, span, depth + 1);
       subs_.resize(span.first);
       return ok;
@@ -324,6 +335,7 @@ bool Decoder::build_template(ChunkCache::Template& t, std::uint32_t body, std::u
   error_offset_ = saved_offset;
   if (!ok) return false;
   auto& store = cache_->template_nodes;
+  if (store.size() + scratch_.nodes.size() > ChunkCache::kMaxTemplateNodes) return false;
   t.nodes_begin = static_cast<std::uint32_t>(store.size());
   t.nodes_count = static_cast<std::uint32_t>(scratch_.nodes.size());
   store.insert(store.end(), scratch_.nodes.begin(), scratch_.nodes.end());
@@ -339,6 +351,12 @@ bool Decoder::instantiate(ChunkCache::Template t, std::uint32_t parent, SubSpan 
   auto& nodes = tree_->nodes;
   if (nodes.size() + t.nodes_count > kMaxNodes)
     return fail(0, "record expands to too many XML nodes");
+  if (cache_->budget < t.nodes_count) {
+    cache_->budget = 0;
+    return fail(0, "chunk exceeds its decoding budget (crafted templates?)");
+  }
+  cache_->budget -= t.nodes_count;
+
   const auto base = static_cast<std::uint32_t>(nodes.size());
   const Node* src = cache_->template_nodes.data() + t.nodes_begin;
   nodes.insert(nodes.end(), src, src + t.nodes_count);

@@ -90,7 +90,16 @@ class ChunkCache {
     std::uint32_t subst_begin = 0, subst_count = 0;  // in template_substs (relative indices)
   };
   Template* find_template(std::uint32_t def);
-  Template& add_template(std::uint32_t def);
+  // nullptr once the chunk has cached kMaxTemplates definitions (crafted chunks can point records
+  // at any number of overlapping "definitions"); callers then parse the body directly.
+  Template* add_template(std::uint32_t def);
+  static constexpr std::size_t kMaxTemplates = 1024;
+  static constexpr std::size_t kMaxTemplateNodes = 1u << 18;
+
+  // Nodes a chunk may still produce, across all its records: bounds the work a crafted chunk
+  // (every record expanding huge templates) can cause. Real chunks use a few percent of it.
+  static constexpr std::size_t kNodeBudget = 1u << 21;
+  std::size_t budget = kNodeBudget;
   std::vector<Node> template_nodes;
   std::vector<std::uint32_t> template_substs;
 
@@ -126,7 +135,7 @@ class ChunkCache {
   std::vector<std::uint64_t> fkeys_;
   std::vector<FieldId> fvals_;
   std::size_t fused_ = 0;
-  std::vector<std::pair<std::uint32_t, Template>> templates_;  // few per chunk: linear search
+  std::vector<Template> templates_;  // indexed through the composite-key map
 };
 
 // A decoded record: nodes plus the root element.

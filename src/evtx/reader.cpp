@@ -140,6 +140,11 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
     }
     RecordInfo info{le64(d + pos + 8), le64(d + pos + 16), opt_.file_index};
     if (!decoder_.decode(cache_, pos + kRecordHeaderSize, pos + size - 4, tree_)) {
+      if (cache_.budget == 0) {
+        report(at, "chunk exceeds its decoding budget; skipping its remaining records");
+        ++stats.bad_records;
+        break;
+      }
       report(file_offset + decoder_.error_offset(),
              fmt::format("record {}: {}; skipping record", info.record_id, decoder_.error()));
       ++stats.bad_records;

@@ -268,6 +268,63 @@ TEST(Corruption, NameOffsetOutsideChunk) {
   EXPECT_TRUE(mentions(diags[0], "name offset outside chunk"));
 }
 
+TEST(Corruption, TemplateBombStopsAtTheChunkBudget) {
+  // One 3000-element template, expanded 20 times per record through nested BinXml values: each
+  // record is legal but huge, and the chunk as a whole exceeds the decoding budget.
+  ChunkBuilder c;
+  const std::uint32_t def = c.pos() + 24 + 4 + 10;  // record header, fragment header, instance
+  c.begin_record(1, 0);
+  c.fragment_header();
+  c.template_instance("big",
+                      [](ChunkBuilder& b) {
+                        b.fragment_header();
+                        b.open_element("B", false);
+                        b.close_start();
+                        for (int i = 0; i < 3000; ++i) {
+                          b.open_element("e", false);
+                          b.close_empty();
+                        }
+                        b.end_element();
+                        b.eof();
+                      },
+                      {});
+  c.eof();
+  ASSERT_TRUE(c.end_record());
+  std::vector<std::uint8_t> ref = {0x0f, 1, 1, 0, 0x0c, 1, 0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) ref.push_back(static_cast<std::uint8_t>(def >> (8 * i)));
+  ref.insert(ref.end(), {0, 0, 0, 0, 0});
+  std::vector<WValue> values(20, WValue::binxml(ref));
+  std::uint64_t id = 2;
+  for (;; ++id) {
+    c.begin_record(id, 0);
+    c.fragment_header();
+    c.template_instance(
+        "outer",
+        [](ChunkBuilder& b) {
+          b.fragment_header();
+          b.open_element("R", false);
+          b.close_start();
+          for (std::uint16_t i = 0; i < 20; ++i) b.substitution(i, vt::kBinXml, false);
+          b.end_element();
+          b.eof();
+        },
+        values);
+    c.eof();
+    if (!c.end_record()) break;
+  }
+  ASSERT_GT(id, 50u);
+  std::size_t records = 0;
+  std::vector<Diagnostic> diags;
+  ReadCallbacks cb;
+  cb.on_event = [&](const Event&) { ++records; };
+  cb.on_diagnostic = [&](const Diagnostic& d) { diags.push_back(d); };
+  read_chunk(c.finish(), "bomb", 0, {}, cb);
+  EXPECT_GT(records, 10u);
+  EXPECT_LT(records, id - 1);
+  ASSERT_EQ(diags.size(), 1u);
+  EXPECT_TRUE(mentions(diags[0], "decoding budget"));
+}
+
 TEST(Corruption, NotEvtxAndEmpty) {
   ReadRun r = read({});
   EXPECT_FALSE(r.ok);
