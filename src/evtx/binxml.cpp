@@ -87,6 +87,14 @@ std::uint32_t ChunkCache::name_at(std::uint32_t off, std::uint32_t& inline_size)
         (n == "EventData" || n == "UserData" ? kContainer : 0) | (n == "System" ? kSystem : 0));
   }
   const auto index = static_cast<std::uint32_t>(names_.size());
+  e.canon = index;
+  const std::string_view text(text_.data() + e.begin, e.len);
+  for (const NameEntry& other : names_) {
+    if (other.len == e.len && std::string_view(text_.data() + other.begin, other.len) == text) {
+      e.canon = other.canon;
+      break;
+    }
+  }
   names_.push_back(e);
   if ((slot_used_ + 1) * 2 > slot_keys_.size()) {
     // Grow and rehash; rare (a chunk has few distinct names).

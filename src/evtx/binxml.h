@@ -80,6 +80,8 @@ class ChunkCache {
     kSystem = 16,    // "System"
   };
   [[nodiscard]] std::uint8_t flags(std::uint32_t index) const { return names_[index].flags; }
+  // The same for every name with this text in the chunk (names can be stored more than once).
+  [[nodiscard]] std::uint32_t canonical(std::uint32_t index) const { return names_[index].canon; }
   // FieldId of a name used as a field name, interned on first use in this chunk.
   FieldId field(std::uint32_t index);
   // Parsed template definitions, keyed by the definition's chunk offset. Nodes are stored with
@@ -119,6 +121,7 @@ class ChunkCache {
     std::uint32_t begin, len;  // within text_
     std::uint32_t size;        // bytes in the chunk
     FieldId field = kNoField;
+    std::uint32_t canon = 0;
     std::uint8_t flags = 0;
   };
   FieldId* lookup(std::uint64_t key);

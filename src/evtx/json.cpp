@@ -330,14 +330,15 @@ void JsonWriter::element_body(std::uint32_t el, bool container, bool omit_attrs,
     }
     unsigned suffix = 0;
     bool found = false;
+    const std::uint32_t canon = cache_->canonical(child.name);
     for (std::size_t i = mark; i < counts_.size(); ++i) {
-      if (counts_[i].first == cname) {
+      if (counts_[i].first == canon) {
         suffix = counts_[i].second++;
         found = true;
         break;
       }
     }
-    if (!found) counts_.emplace_back(cname, 1);
+    if (!found) counts_.emplace_back(canon, 1);
     if (wrote) out += ',';
     wrote = true;
     if (!suffix && (cflags & ChunkCache::kPlain)) {

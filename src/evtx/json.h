@@ -41,7 +41,7 @@ class JsonWriter {
   const Tree* tree_ = nullptr;
   const ChunkCache* cache_ = nullptr;
   std::string* out_ = nullptr;
-  std::vector<std::pair<std::string_view, unsigned>> counts_;  // name-suffix stack
+  std::vector<std::pair<std::uint32_t, unsigned>> counts_;  // (canonical name, uses) stack
 };
 
 }  // namespace tansa::evtx
