@@ -145,7 +145,9 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
         ++stats.bad_records;
         break;
       }
-      report(file_offset + decoder_.error_offset(),
+      // Errors without a precise position (size limits) point at the record itself.
+      const std::uint32_t where = decoder_.error_offset();
+      report(where > pos ? file_offset + where : at,
              fmt::format("record {}: {}; skipping record", info.record_id, decoder_.error()));
       ++stats.bad_records;
       pos += size;
@@ -164,8 +166,6 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
   }
 }
 
-// Decodes `count` chunks with `threads` workers. JSON output goes through a ring of slots so it
-// is emitted in chunk order while later chunks are still being decoded.
 // Drops a decoded chunk's pages from this process's resident set (they stay in the page cache),
 // so resident memory stays bounded on files of any size. Only for read-only file mappings.
 void release(std::span<const std::uint8_t> bytes) {
@@ -176,6 +176,7 @@ void release(std::span<const std::uint8_t> bytes) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
+// Decodes `count` chunks with `threads` workers; JSON comes out in chunk order.
 ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offset,
                      std::size_t count, const std::string& name, const ReadOptions& opt,
                      const ReadCallbacks& cb, bool mapped) {
