@@ -147,7 +147,7 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
       }
       // Errors without a precise position (size limits) point at the record itself.
       const std::uint32_t where = decoder_.error_offset();
-      report(where > pos ? file_offset + where : at,
+      report(where != 0 ? file_offset + where : at,
              fmt::format("record {}: {}; skipping record", info.record_id, decoder_.error()));
       ++stats.bad_records;
       pos += size;
