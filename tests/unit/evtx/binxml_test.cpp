@@ -273,6 +273,53 @@ TEST(BinXmlValue, ArraysJoinWithCommas) {
   EXPECT_EQ(value_json(WValue::str_array({})), R"({"Root":null})");
 }
 
+// An array value made of scalar values' bytes.
+WValue array_of(std::initializer_list<WValue> items) {
+  WValue a;
+  for (const WValue& v : items) {
+    a.type = static_cast<std::uint8_t>(v.type | vt::kArray);
+    a.bytes.insert(a.bytes.end(), v.bytes.begin(), v.bytes.end());
+  }
+  return a;
+}
+
+TEST(BinXmlValue, ArraysOfEveryFixedType) {
+  EXPECT_EQ(value_json(array_of({WValue::i8(-1), WValue::i8(2)})), R"({"Root":"-1,2"})");
+  EXPECT_EQ(value_json(array_of({WValue::u16(1), WValue::u16(65535)})), R"({"Root":"1,65535"})");
+  EXPECT_EQ(value_json(array_of(
+                {WValue::i64(-5), WValue::u64(0).type == 0 ? WValue::i64(0) : WValue::i64(7)})),
+            R"({"Root":"-5,7"})");
+  EXPECT_EQ(value_json(array_of({WValue::f64(0.5), WValue::f64(-2)})), R"({"Root":"0.5,-2.0"})");
+  EXPECT_EQ(value_json(array_of({WValue::boolean(true), WValue::boolean(false)})),
+            R"({"Root":"true,false"})");
+  EXPECT_EQ(
+      value_json(array_of({WValue::guid("00000001-0002-0003-0405-060708090A0B"),
+                           WValue::guid("FFFFFFFF-0000-0000-0000-000000000000")})),
+      R"({"Root":"00000001-0002-0003-0405-060708090A0B,FFFFFFFF-0000-0000-0000-000000000000"})");
+  EXPECT_EQ(value_json(array_of({WValue::hex32(0xa), WValue::hex32(0)})), R"({"Root":"0xa,0x0"})");
+  EXPECT_EQ(value_json(array_of({WValue::hex64(0x10), WValue::hex64(0xffffffffffffffffULL)})),
+            R"({"Root":"0x10,0xffffffffffffffff"})");
+  EXPECT_EQ(value_json(array_of({WValue::filetime(make_filetime(2020, 1, 1, 0, 0, 0)),
+                                 WValue::filetime(make_filetime(1999, 12, 31, 23, 59, 59, 1))})),
+            R"({"Root":"2020-01-01T00:00:00.000000Z,1999-12-31T23:59:59.000001Z"})");
+  EXPECT_EQ(value_json(array_of({WValue::sid("S-1-5-18"), WValue::sid("S-1-5-32-544")})),
+            R"({"Root":"S-1-5-18,S-1-5-32-544"})");
+  EXPECT_EQ(value_json(array_of({WValue::systime(2021, 6, 1, 12, 0, 0, 5)})),
+            R"({"Root":"2021-06-01T12:00:00.005000Z"})");
+  EXPECT_EQ(value_json(array_of({WValue::ansi(std::string("ab\0c\0", 5))})), R"({"Root":"ab,c"})");
+}
+
+TEST(BinXmlValue, TruncatedFixedSizeValuesRenderNothing) {
+  WValue short_int;
+  short_int.type = vt::kUInt32;
+  short_int.bytes = {1, 2};
+  EXPECT_EQ(value_json(short_int), R"({"Root":""})");
+  WValue short_guid;
+  short_guid.type = vt::kGuid;
+  short_guid.bytes = {1, 2, 3};
+  EXPECT_EQ(value_json(short_guid), R"({"Root":""})");
+}
+
 TEST(BinXmlValue, UnpairedSurrogateBecomesReplacementCharacter) {
   WValue v;
   v.type = vt::kString;
