@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -221,10 +222,15 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
   // full (a slow chunk holding up the ones after it).
   const std::size_t ring = static_cast<std::size_t>(threads) * 2;
   struct Slot {
-    std::string json;
+    std::string* json = nullptr;  // a buffer owned by the worker that filled it
+    unsigned owner = 0;
     bool done = false;
   };
   std::vector<Slot> slots(ring);
+  // Each worker writes into its own buffers, handed back after they are written out, so output
+  // memory stays in the cache of the core that produces it.
+  std::vector<std::deque<std::string>> buffers(threads);
+  std::vector<std::vector<std::string*>> free_buffers(threads);
   std::mutex mu;
   std::condition_variable cv;
   std::size_t emitted = 0;  // chunks written out so far
@@ -249,6 +255,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
         continue;
       }
       Slot& s = slots[i % ring];
+      std::string* out;
       {
         std::unique_lock lock(mu);
         if (i >= emitted + ring) {
@@ -256,19 +263,28 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
           cv.wait(lock, [&] { return i < emitted + ring; });
           --waiting;
         }
+        if (free_buffers[t].empty()) {
+          out = &buffers[t].emplace_back();
+        } else {
+          out = free_buffers[t].back();
+          free_buffers[t].pop_back();
+        }
       }
-      s.json.clear();
-      w.run(bytes, off, s.json);
+      out->clear();
+      w.run(bytes, off, *out);
       release_window(i);
       std::unique_lock lock(mu);
+      s.json = out;
+      s.owner = t;
       s.done = true;
       if (emitting) continue;
       emitting = true;
       while (emitted < count && slots[emitted % ring].done) {
         Slot& e = slots[emitted % ring];
         lock.unlock();
-        if (!e.json.empty()) cb.on_json(e.json);
+        if (!e.json->empty()) cb.on_json(*e.json);
         lock.lock();
+        free_buffers[e.owner].push_back(e.json);
         e.done = false;
         ++emitted;
         if (waiting) cv.notify_all();
