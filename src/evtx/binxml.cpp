@@ -184,6 +184,7 @@ bool Decoder::decode(ChunkCache& cache, std::uint32_t begin, std::uint32_t end, 
   chunk_size_ = static_cast<std::uint32_t>(cache.chunk().size());
   subs_.clear();
   templates_ = 0;
+  dependency_ids_ = false;
   error_.clear();
   error_offset_ = 0;
   tree.clear();
@@ -306,6 +307,13 @@ bool Decoder::template_instance(std::uint32_t& pos, std::uint32_t end, std::uint
   }
   pos = vpos;
   std::uint32_t body = def + 24;
+  const bool outer_ids = dependency_ids_;
+  dependency_ids_ = true;  // element headers inside template definitions carry them
+  struct Restore {
+    bool& flag;
+    bool value;
+    ~Restore() { flag = value; }
+  } restore{dependency_ids_, outer_ids};
   if (!template_mode_) {
     ChunkCache::Template* t = cache_->find_template(def);
     if (!t) {
@@ -421,7 +429,11 @@ bool Decoder::instantiate(ChunkCache::Template t, std::uint32_t parent, SubSpan 
     if (h == kNone) return false;
     if (tree_->root == h) tree_->root = kNone;
     auto off = static_cast<std::uint32_t>(s.data - base_);
-    if (!fragment(off, off + s.size, h, SubSpan{}, depth + 1, true)) return false;
+    const bool outer_ids = dependency_ids_;
+    dependency_ids_ = false;  // nested XML values are written like records
+    const bool ok = fragment(off, off + s.size, h, SubSpan{}, depth + 1, true);
+    dependency_ids_ = outer_ids;
+    if (!ok) return false;
     const std::uint32_t first = nodes[h].first, last = nodes[h].last;
     if (first == kNone) continue;
     const std::uint32_t after = nodes[at].next;
@@ -440,9 +452,10 @@ bool Decoder::element(std::uint32_t& pos, std::uint32_t end, std::uint32_t paren
                       int depth) {
   if (depth > kMaxDepth) return fail(pos, "XML nesting too deep");
   const std::uint8_t tok = base_[pos];
-  // Token, u16 dependency id, u32 data size, u32 name offset.
-  if (pos + 7 > end) return fail(pos, "element header past end of data");
-  pos += 7;
+  // Token, u16 dependency id (template definitions only), u32 data size, u32 name offset.
+  const std::uint32_t header = dependency_ids_ ? 7 : 5;
+  if (pos + header > end) return fail(pos, "element header past end of data");
+  pos += header;
   std::uint32_t name;
   if (!read_name(pos, end, name)) return false;
   if (tok & 0x40) {
@@ -593,7 +606,11 @@ bool Decoder::substitution(std::uint32_t& pos, std::uint32_t end, std::uint32_t 
   if (s.type == vt::kBinXml && s.size > 0) {
     if (in_attr) return true;  // nested XML has no text form inside an attribute
     auto off = static_cast<std::uint32_t>(s.data - base_);
-    return fragment(off, off + s.size, parent, SubSpan{}, depth + 1, true);
+    const bool outer_ids = dependency_ids_;
+    dependency_ids_ = false;  // nested XML values are written like records
+    const bool ok = fragment(off, off + s.size, parent, SubSpan{}, depth + 1, true);
+    dependency_ids_ = outer_ids;
+    return ok;
   }
   Node n;
   n.kind = Node::Value;

@@ -202,6 +202,9 @@ class Decoder {
   std::vector<Sub> subs_;
   int templates_ = 0;
   bool template_mode_ = false;  // parsing a definition: substitutions become placeholders
+  // Element start tokens carry a u16 dependency id inside template definitions, but not in a
+  // record's own BinXML or in nested XML values (type 0x21).
+  bool dependency_ids_ = false;
   Tree scratch_;
   std::string error_;
   std::uint32_t error_offset_ = 0;

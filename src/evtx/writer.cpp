@@ -339,8 +339,8 @@ void ChunkBuilder::name_ref(std::string_view name) {
 std::uint32_t ChunkBuilder::open_element(std::string_view name, bool has_attributes) {
   const std::uint32_t at = pos();
   u8(has_attributes ? 0x41 : 0x01);
-  u16(0xffff);  // dependency id
-  u32(0);       // data size, patched by set_element_size
+  if (template_depth_ > 0) u16(0xffff);  // dependency id
+  u32(0);                                // data size, patched by set_element_size
   name_ref(name);
   if (has_attributes) {
     attr_size_at_ = pos();
@@ -356,7 +356,8 @@ void ChunkBuilder::patch_attr_size() {
 }
 
 void ChunkBuilder::set_element_size(std::uint32_t at) {
-  set32(buf_, at + 3, pos() - (at + 7));
+  const std::uint32_t field = at + (template_depth_ > 0 ? 3 : 1);
+  set32(buf_, field, pos() - (field + 4));
 }
 
 void ChunkBuilder::attribute(std::string_view name, bool more) {
@@ -413,7 +414,9 @@ void ChunkBuilder::template_instance(const std::string& key,
     for (int i = 0; i < 12; ++i) u8(static_cast<std::uint8_t>(id >> (i % 4 * 8)) ^ 0x5a);
     const std::uint32_t size_at = pos();
     u32(0);
+    begin_template_body();
     if (body) body(*this);
+    end_template_body();
     set32(buf_, size_at, pos() - size_at - 4);
   }
   u32(static_cast<std::uint32_t>(values.size()));

@@ -141,12 +141,17 @@ class ChunkBuilder {
                          const std::vector<WValue>& values);
   // Patches the element data-size field at `at` (offset of the 0x01 token) to end here.
   void set_element_size(std::uint32_t at);
+  // Element headers include a dependency id only inside template definitions; template_instance
+  // brackets its body with these, and tests writing a definition by hand call them too.
+  void begin_template_body() { ++template_depth_; }
+  void end_template_body() { --template_depth_; }
 
  private:
   void patch_attr_size();
 
   std::vector<std::uint8_t> buf_;
   std::uint32_t attr_size_at_ = 0;  // pending attribute-list size field, 0 when none
+  int template_depth_ = 0;
   std::map<std::string, std::uint32_t, std::less<>> names_;
   std::map<std::string, std::uint32_t, std::less<>> templates_;
   std::uint32_t record_start_ = 0;

@@ -163,7 +163,8 @@ TEST(BinXml, SharedNamesAreReadByOffset) {
   c.end_element();
   c.eof();
   ASSERT_TRUE(c.end_record());
-  EXPECT_EQ(le32(c.raw().data() + before - 4), 512u + 24 + 4 + 7 + 4);  // first name's offset
+  // Record-level elements have no dependency id: token, size, name offset, then the name.
+  EXPECT_EQ(le32(c.raw().data() + before - 4), 512u + 24 + 4 + 5 + 4);
   const Result r = run_chunk(c.finish());
   ASSERT_EQ(r.lines.size(), 1u);
   EXPECT_EQ(r.lines[0], R"({"A":{"A":null}})");
@@ -505,6 +506,7 @@ TEST(BinXml, SelfReferencingTemplateTerminates) {
   const std::uint32_t size_at = c.pos();
   c.u32(0);
   const std::uint32_t body = c.pos();
+  c.begin_template_body();
   c.fragment_header();
   c.open_element("Loop", false);
   c.close_start();
@@ -515,6 +517,7 @@ TEST(BinXml, SelfReferencingTemplateTerminates) {
   c.u32(0);    // no values
   c.end_element();
   c.eof();
+  c.end_template_body();
   const std::uint32_t body_size = c.pos() - body;
   for (int i = 0; i < 4; ++i)
     c.raw()[size_at + i] = static_cast<std::uint8_t>(body_size >> (8 * i));
