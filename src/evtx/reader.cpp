@@ -133,14 +133,20 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
       pos = resync(chunk.subspan(0, len), pos + 4, limit);
       continue;
     }
-    if (le32(d + pos + size - 4) != size) {
-      report(at, "record size copy does not match its size; skipping record");
-      ++stats.bad_records;
-      pos = resync(chunk.subspan(0, len), pos + 4, limit);
-      continue;
-    }
     RecordInfo info{le64(d + pos + 8), le64(d + pos + 16), opt_.file_index};
-    if (!decoder_.decode(cache_, pos + kRecordHeaderSize, pos + size - 4, tree_)) {
+    const bool decoded = decoder_.decode(cache_, pos + kRecordHeaderSize, pos + size - 4, tree_);
+    if (le32(d + pos + size - 4) != size) {
+      // A torn write can leave the trailing copy stale while the record itself is whole: keep
+      // the record if it decodes, otherwise treat the size as suspect and look for the next one.
+      if (decoded) {
+        report(at, "record size copy does not match its size; record decoded anyway");
+      } else {
+        report(at, "record size copy does not match its size; skipping record");
+        ++stats.bad_records;
+        pos = resync(chunk.subspan(0, len), pos + 4, limit);
+        continue;
+      }
+    } else if (!decoded) {
       if (cache_.budget == 0) {
         report(at, "chunk exceeds its decoding budget; skipping its remaining records");
         ++stats.bad_records;

@@ -189,16 +189,31 @@ TEST(Corruption, DamageSpanningRecordsIsReportedOnce) {
   EXPECT_TRUE(mentions(r.diags[1], "too small"));
 }
 
-TEST(Corruption, SizeCopyMismatch) {
+TEST(Corruption, SizeCopyMismatchKeepsARecordThatDecodes) {
   auto b = three_chunks();
-  const std::size_t c0 = kFileHeaderSize;
-  const std::uint32_t size0 = le32(b.data() + c0 + 512 + 4);
-  b[c0 + 512 + size0 - 4] ^= 0x10;
+  const std::size_t r0 = kFileHeaderSize + 512;
+  const std::uint32_t size0 = le32(b.data() + r0 + 4);
+  b[r0 + size0 - 4] ^= 0x10;  // only the trailing copy is damaged (a torn write)
+  const ReadRun r = read(b);
+  EXPECT_EQ(r.records, 180u);
+  std::size_t n = 0;
+  for (const auto& d : r.diags)
+    n += mentions(d, "size copy does not match its size; record decoded");
+  EXPECT_EQ(n, 1u);
+}
+
+TEST(Corruption, SizeCopyMismatchWithBrokenDataSkipsTheRecord) {
+  auto b = three_chunks();
+  const std::size_t r0 = kFileHeaderSize + 512;
+  const std::uint32_t size0 = le32(b.data() + r0 + 4);
+  b[r0 + size0 - 4] ^= 0x10;
+  b[r0 + 24] = 0x3f;  // and the BinXML starts with an unknown token
   const ReadRun r = read(b);
   EXPECT_EQ(r.records, 179u);
   std::size_t n = 0;
-  for (const auto& d : r.diags) n += mentions(d, "size copy");
+  for (const auto& d : r.diags) n += mentions(d, "size copy does not match its size; skipping");
   EXPECT_EQ(n, 1u);
+  EXPECT_EQ(r.ids.front(), 2u);
 }
 
 TEST(Corruption, BadBinXmlInOneRecord) {
