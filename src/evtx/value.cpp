@@ -442,35 +442,6 @@ std::uint32_t fixed_size(std::uint8_t base) {
   }
 }
 
-bool value_is_empty(std::uint8_t type, const std::uint8_t* data, std::uint32_t size) {
-  if (type == vt::kNull) return true;
-  if (type == vt::kString) return size < 2 || le16(data) == 0;
-  if (type == vt::kAnsiString) return size == 0 || data[0] == 0;
-  if (type == vt::kBinary || type == vt::kBinXml || (type & vt::kArray)) return size == 0;
-  if (type == vt::kEvtHandle || type == vt::kEvtXml) return true;
-  return false;
-}
-
-bool value_is_json_number(std::uint8_t type, std::uint32_t size) {
-  switch (type) {
-    case vt::kInt8:
-    case vt::kUInt8:
-      return size >= 1;
-    case vt::kInt16:
-    case vt::kUInt16:
-      return size >= 2;
-    case vt::kInt32:
-    case vt::kUInt32:
-    case vt::kBool:
-      return size >= 4;
-    case vt::kInt64:
-    case vt::kUInt64:
-      return size >= 8;
-    default:
-      return false;
-  }
-}
-
 void append_value_text(std::string& out, std::uint8_t type, const std::uint8_t* data,
                        std::uint32_t size, bool json) {
   if (!(type & vt::kArray)) {

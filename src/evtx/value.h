@@ -17,10 +17,44 @@ void append_utf16(std::string& out, const std::uint8_t* p, std::size_t units, bo
 void append_json_escaped(std::string& out, const char* s, std::size_t n);
 
 // True when the value renders as nothing (null, empty string/binary/array): evtx_dump treats
-// such content as absent.
-bool value_is_empty(std::uint8_t type, const std::uint8_t* data, std::uint32_t size);
+// such content as absent. Inline: asked for every node several times.
+inline bool value_is_empty(std::uint8_t type, const std::uint8_t* data, std::uint32_t size) {
+  switch (type) {
+    case 0x00:  // null
+    case 0x20:  // EvtHandle
+    case 0x23:  // EvtXml
+      return true;
+    case 0x01:  // UTF-16 string: empty or starting with NUL
+      return size < 2 || (data[0] == 0 && data[1] == 0);
+    case 0x02:  // ANSI string
+      return size == 0 || data[0] == 0;
+    case 0x0e:  // binary
+    case 0x21:  // BinXml
+      return size == 0;
+    default:
+      return (type & 0x80) && size == 0;  // arrays
+  }
+}
 // True for the scalar types evtx_dump writes as bare JSON numbers or booleans.
-bool value_is_json_number(std::uint8_t type, std::uint32_t size);
+inline bool value_is_json_number(std::uint8_t type, std::uint32_t size) {
+  switch (type) {
+    case 0x03:  // int8
+    case 0x04:  // uint8
+      return size >= 1;
+    case 0x05:  // int16
+    case 0x06:  // uint16
+      return size >= 2;
+    case 0x07:  // int32
+    case 0x08:  // uint32
+    case 0x0d:  // bool
+      return size >= 4;
+    case 0x09:  // int64
+    case 0x0a:  // uint64
+      return size >= 8;
+    default:
+      return false;
+  }
+}
 // Appends a value's text (JSON-escaped when `json`), no quotes.
 void append_value_text(std::string& out, std::uint8_t type, const std::uint8_t* data,
                        std::uint32_t size, bool json);
