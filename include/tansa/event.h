@@ -178,6 +178,17 @@ class Event {
   Arena arena_;
 };
 
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm); readers use
+// it to turn the calendar dates in logs into timestamps without the C library's time zone state.
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
 // Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds ("2024-01-05T03:12:44.123456Z").
 std::string format_time(std::int64_t ns);
 // Converts a Windows FILETIME (100 ns ticks since 1601) to nanoseconds since the Unix epoch.

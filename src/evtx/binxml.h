@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "evtx/value.h"
 #include "tansa/event.h"
 
 namespace tansa::evtx {
@@ -56,6 +57,22 @@ struct Node {
   std::uint32_t key = kNone;   // chunk offset of literal template text (cache key), or kNone
   const std::uint8_t* data = nullptr;  // Value/CData/PIData payload (UTF-16LE for strings)
 };
+
+// True when a node carries text an element would show (a non-empty value, CDATA, a character or
+// entity reference); the JSON writer and the flattener agree on emptiness through this.
+inline bool is_content(const Node& n) {
+  switch (n.kind) {
+    case Node::Value:
+      return !value_is_empty(n.vtype, n.data, n.size);
+    case Node::CData:
+      return n.size > 0;
+    case Node::CharRef:
+    case Node::EntityRef:
+      return true;
+    default:
+      return false;
+  }
+}
 
 // Names and field ids resolved once per chunk, keyed by the name's chunk offset, so decoding a
 // chunk's records hashes each distinct name string once.

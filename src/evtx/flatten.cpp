@@ -12,19 +12,6 @@ constexpr std::uint64_t kAttrKey = 1ull << 63;
 constexpr std::uint64_t kDataKey = 1ull << 62;
 constexpr int kMaxLeafDepth = 32;
 
-bool is_content(const Node& n) {
-  switch (n.kind) {
-    case Node::Value:
-      return !value_is_empty(n.vtype, n.data, n.size);
-    case Node::CData:
-      return n.size > 0;
-    case Node::CharRef:
-    case Node::EntityRef:
-      return true;
-    default:
-      return false;
-  }
-}
 }  // namespace
 
 void Flattener::flatten(const Tree& tree, ChunkCache& cache, const RecordInfo& info, Event& ev) {

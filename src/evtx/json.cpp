@@ -28,20 +28,6 @@ void JsonWriter::write(const Tree& tree, const ChunkCache& cache, std::string& o
   out += '}';
 }
 
-bool JsonWriter::is_content(const Node& n) const {
-  switch (n.kind) {
-    case Node::Value:
-      return !value_is_empty(n.vtype, n.data, n.size);
-    case Node::CData:
-      return n.size > 0;
-    case Node::CharRef:
-    case Node::EntityRef:
-      return true;
-    default:
-      return false;
-  }
-}
-
 bool JsonWriter::has_content(std::uint32_t c) const {
   for (; c != kNone; c = tree_->nodes[c].next)
     if (is_content(tree_->nodes[c])) return true;

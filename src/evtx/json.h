@@ -31,7 +31,6 @@ class JsonWriter {
   void key(std::string_view name, unsigned suffix);
   [[nodiscard]] std::size_t data_items(std::uint32_t data_element) const;
   void array_items_json(const Node& array_value);
-  [[nodiscard]] bool is_content(const Node& n) const;
   [[nodiscard]] bool has_content(std::uint32_t first) const;
   [[nodiscard]] std::pair<bool, bool> layout(std::uint32_t el) const;
   [[nodiscard]] bool attrs_have_text(std::uint32_t el) const;

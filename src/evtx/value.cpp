@@ -166,15 +166,6 @@ void civil(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
   y += (m <= 2);
 }
 
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 void pad(std::string& out, std::uint64_t v, int width) {
   char buf[20];
   for (int i = width - 1; i >= 0; --i) {
