@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -251,7 +252,11 @@ WindowsJsonStats read_windows_json(std::string_view text, const std::string& nam
   // Concatenated documents (one per line or pretty-printed). The batch must hold the largest
   // document; a Windows event is far below 16 MiB, and larger ones are reported, not read.
   dom::document_stream stream;
-  if (auto err = parser.parse_many(text.data(), text.size(), 16u << 20).get(stream); err) {
+  if (auto err = parser
+                     .parse_many(text.data(), text.size(),
+                                 std::clamp<std::size_t>(text.size() + 1, 4096, 16u << 20))
+                     .get(stream);
+      err) {
     if (diag) diag(Diagnostic{name, Diagnostic::Where::Offset, base, simdjson::error_message(err)});
     return stats;
   }
