@@ -18,7 +18,7 @@ std::string human_bytes(double b) {
 }
 }  // namespace
 
-ProgressBar::ProgressBar(const ProgressCounters& counters, bool enabled) : c_(counters) {
+ProgressBar::ProgressBar(const hunt::Counters& counters, bool enabled) : c_(counters) {
   if (!enabled || !::isatty(STDERR_FILENO)) return;
   thread_ = std::thread([this] {
     const auto start = std::chrono::steady_clock::now();

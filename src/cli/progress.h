@@ -8,19 +8,14 @@
 #include <mutex>
 #include <thread>
 
-namespace tansa::cli {
+#include "hunt/pipeline.h"
 
-struct ProgressCounters {
-  std::atomic<std::uint64_t> bytes_total{0};
-  std::atomic<std::uint64_t> bytes_read{0};
-  std::atomic<std::uint64_t> events{0};
-  std::atomic<std::uint64_t> detections{0};
-};
+namespace tansa::cli {
 
 class ProgressBar {
  public:
   // Starts drawing if `enabled` and stderr is a terminal.
-  ProgressBar(const ProgressCounters& counters, bool enabled);
+  ProgressBar(const hunt::Counters& counters, bool enabled);
   ~ProgressBar();  // stops and erases the line
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
@@ -28,7 +23,7 @@ class ProgressBar {
  private:
   void draw(double seconds) const;
 
-  const ProgressCounters& c_;
+  const hunt::Counters& c_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -58,6 +58,17 @@ struct Node {
   const std::uint8_t* data = nullptr;  // Value/CData/PIData payload (UTF-16LE for strings)
 };
 
+// The character a predefined XML entity reference (&quot; &apos; &amp; &lt; &gt;) stands for,
+// or 0 for any other name.
+inline char xml_entity_char(std::string_view name) {
+  if (name == "quot") return '"';
+  if (name == "apos") return '\'';
+  if (name == "amp") return '&';
+  if (name == "lt") return '<';
+  if (name == "gt") return '>';
+  return 0;
+}
+
 // True when a node carries text an element would show (a non-empty value, CDATA, a character or
 // entity reference); the JSON writer and the flattener agree on emptiness through this.
 inline bool is_content(const Node& n) {

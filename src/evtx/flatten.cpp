@@ -158,17 +158,7 @@ Value Flattener::value(std::uint32_t first, bool empty_is_string) {
                                    static_cast<std::uint8_t>(n.size >> 8)};
       append_utf16(scratch_, u16, 1, false, false);
     } else if (n.kind == Node::EntityRef) {
-      const std::string_view e = cache_->name(n.name);
-      if (e == "quot")
-        scratch_ += '"';
-      else if (e == "apos")
-        scratch_ += '\'';
-      else if (e == "amp")
-        scratch_ += '&';
-      else if (e == "lt")
-        scratch_ += '<';
-      else if (e == "gt")
-        scratch_ += '>';
+      if (const char c = xml_entity_char(cache_->name(n.name))) scratch_ += c;
     }
   }
   Value v;

@@ -159,16 +159,10 @@ void JsonWriter::text_content(std::uint32_t first) {
       }
       case Node::EntityRef: {
         const std::string_view e = name(n);
-        if (e == "quot")
+        if (const char c = xml_entity_char(e); c == '"')
           out += "\\\"";
-        else if (e == "apos")
-          out += '\'';
-        else if (e == "amp")
-          out += '&';
-        else if (e == "lt")
-          out += '<';
-        else if (e == "gt")
-          out += '>';
+        else if (c)
+          out += c;
         else {
           out += '&';
           append_json_escaped(out, e.data(), e.size());
