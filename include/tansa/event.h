@@ -109,6 +109,16 @@ struct Field {
   Value value;
 };
 
+// The Sigma log source a non-Windows reader knows its events belong to (product "linux", service
+// "sshd"; product "aws", service "cloudtrail"; ...). Windows events leave it empty: their Channel
+// and EventID decide which rules apply. The views must point at static strings or at the event's
+// own arena. docs/formats.md lists what each reader sets.
+struct LogSource {
+  std::string_view product;
+  std::string_view category;
+  std::string_view service;
+};
+
 // Bump allocator owned by an Event; reset() keeps the blocks for reuse.
 class Arena {
  public:
@@ -171,6 +181,7 @@ class Event {
 
   std::int64_t time_ns = 0;  // event time, nanoseconds since the Unix epoch, UTC
   SourceRef source;
+  LogSource logsource;  // empty for Windows events
 
  private:
   std::vector<Field> fields_;

@@ -116,6 +116,7 @@ void Event::clear() {
   arena_.reset();
   time_ns = 0;
   source = {};
+  logsource = {};
 }
 
 void Event::add_string(FieldId id, std::string_view s) {
