@@ -1,0 +1,996 @@
+#include "sigma/compiler.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "sigma/ast.h"
+#include "sigma/condition.h"
+
+namespace tansa::sigma {
+
+CompiledSet::~CompiledSet() {
+  if (literals) hs_free_database(literals);
+}
+
+std::uint32_t CompiledSet::resolve_slot(FieldId id) const {
+  if (id < slot_of.size() && slot_of[id] != kNone) return slot_of[id];
+  const std::string_view name = FieldTable::global().name(id);
+  if (name.find(' ') == std::string_view::npos) return kNone;
+  std::string stripped;
+  for (char c : name)
+    if (c != ' ') stripped += c;
+  auto it = slot_by_name.find(stripped);
+  return it == slot_by_name.end() ? kNone : it->second;
+}
+
+RuleSet::RuleSet(std::unique_ptr<CompiledSet> set) : set_(std::move(set)) {}
+RuleSet::~RuleSet() = default;
+std::span<const RuleInfo> RuleSet::rules() const {
+  return set_->infos;
+}
+
+namespace {
+
+// Thrown inside the compiler for a rule that cannot compile; caught per rule.
+struct CompileError {
+  std::string reason;
+  std::string category;
+};
+
+[[noreturn]] void fail(std::string reason, std::string category) {
+  throw CompileError{std::move(reason), std::move(category)};
+}
+
+// --- Sigma strings ----------------------------------------------------------------------------
+
+// A value as a sequence of characters, each a literal byte or a wildcard.
+struct SStr {
+  std::string chars;
+  std::string kinds;  // 'l' literal, '*' any run, '?' one character
+
+  void lit(char c) {
+    chars += c;
+    kinds += 'l';
+  }
+  void wild(char w) {
+    chars += w;
+    kinds += w;
+  }
+  [[nodiscard]] bool has_wildcards() const {
+    return kinds.find_first_not_of('l') != std::string::npos;
+  }
+  [[nodiscard]] std::string literal() const { return chars; }
+};
+
+// Escapes (Sigma specification, pySigma's reading): `\*`, `\?` and `\\` are literal `*`, `?`
+// and `\`; any other backslash, including a trailing one, is itself literal.
+SStr parse_sigma_string(std::string_view raw) {
+  SStr s;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == '\\' && i + 1 < raw.size() &&
+        (raw[i + 1] == '*' || raw[i + 1] == '?' || raw[i + 1] == '\\')) {
+      s.lit(raw[++i]);
+    } else if (c == '*' || c == '?') {
+      s.wild(c);
+    } else {
+      s.lit(c);
+    }
+  }
+  return s;
+}
+
+SStr literal_sstr(std::string_view bytes) {
+  SStr s;
+  for (char c : bytes) s.lit(c);
+  return s;
+}
+
+void add_star_front(SStr& s) {
+  if (s.kinds.empty() || s.kinds.front() != '*') {
+    s.chars.insert(s.chars.begin(), '*');
+    s.kinds.insert(s.kinds.begin(), '*');
+  }
+}
+void add_star_back(SStr& s) {
+  if (s.kinds.empty() || s.kinds.back() != '*') s.wild('*');
+}
+
+// UTF-8 -> UTF-16 code units for the wide/utf16 modifiers; wildcards pass through.
+SStr to_utf16(const SStr& in, bool big_endian, bool bom) {
+  SStr out;
+  auto put = [&](std::uint16_t u) {
+    const char lo = static_cast<char>(u & 0xff), hi = static_cast<char>(u >> 8);
+    if (big_endian) {
+      out.lit(hi);
+      out.lit(lo);
+    } else {
+      out.lit(lo);
+      out.lit(hi);
+    }
+  };
+  if (bom) put(0xFEFF);
+  for (std::size_t i = 0; i < in.chars.size();) {
+    if (in.kinds[i] != 'l') {
+      out.wild(in.kinds[i]);
+      ++i;
+      continue;
+    }
+    const auto b = static_cast<unsigned char>(in.chars[i]);
+    std::uint32_t cp = b;
+    std::size_t len = 1;
+    if (b >= 0xf0) {
+      cp = b & 0x07;
+      len = 4;
+    } else if (b >= 0xe0) {
+      cp = b & 0x0f;
+      len = 3;
+    } else if (b >= 0xc0) {
+      cp = b & 0x1f;
+      len = 2;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+      if (i + k >= in.chars.size() || in.kinds[i + k] != 'l')
+        fail("invalid UTF-8 in a value", "invalid value");
+      cp = (cp << 6) | (static_cast<unsigned char>(in.chars[i + k]) & 0x3f);
+    }
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      put(static_cast<std::uint16_t>(0xd800 + (cp >> 10)));
+      put(static_cast<std::uint16_t>(0xdc00 + (cp & 0x3ff)));
+    } else {
+      put(static_cast<std::uint16_t>(cp));
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const std::uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
+                            (static_cast<unsigned char>(in[i + 1]) << 8) |
+                            static_cast<unsigned char>(in[i + 2]);
+    out += k[v >> 18];
+    out += k[(v >> 12) & 63];
+    out += k[(v >> 6) & 63];
+    out += k[v & 63];
+  }
+  if (i + 1 == in.size()) {
+    const std::uint32_t v = static_cast<unsigned char>(in[i]) << 16;
+    out += k[v >> 18];
+    out += k[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    const std::uint32_t v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    out += k[v >> 18];
+    out += k[(v >> 12) & 63];
+    out += k[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+// The three encodings of `v` at byte offsets 0, 1, 2 inside a longer base64 text, trimmed of the
+// characters that depend on the unknown neighbouring bytes (Sigma base64offset).
+std::vector<std::string> base64_offsets(std::string_view v) {
+  static constexpr std::size_t kStart[3] = {0, 2, 3};
+  static constexpr int kEnd[3] = {0, -3, -2};  // 0 = none
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < 3; ++i) {
+    std::string padded(i, ' ');
+    padded += v;
+    std::string enc = base64(padded);
+    const int end = kEnd[(v.size() + i) % 3];
+    std::size_t stop = end == 0 ? enc.size() : enc.size() - static_cast<std::size_t>(-end);
+    if (stop < kStart[i]) stop = kStart[i];
+    out.push_back(enc.substr(kStart[i], stop - kStart[i]));
+  }
+  return out;
+}
+
+bool word_byte(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c >= 0x80;
+}
+
+// windash: every `-` or `/` that starts a word after a non-word character (pySigma's `\B[-/]\b`)
+// takes each of the five dash forms Windows command lines accept.
+std::vector<SStr> windash(const SStr& s) {
+  static const char* kDashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94", "\xe2\x80\x95"};
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < s.chars.size(); ++i) {
+    if (s.kinds[i] != 'l' || (s.chars[i] != '-' && s.chars[i] != '/')) continue;
+    const bool prev_word =
+        i > 0 && s.kinds[i - 1] == 'l' && word_byte(static_cast<unsigned char>(s.chars[i - 1]));
+    const bool next_word = i + 1 < s.chars.size() && s.kinds[i + 1] == 'l' &&
+                           word_byte(static_cast<unsigned char>(s.chars[i + 1]));
+    if (!prev_word && next_word) at.push_back(i);
+  }
+  if (at.size() > 5)
+    fail("windash would expand one value into more than 3125 variants", "too complex");
+  std::vector<SStr> out;
+  std::size_t combos = 1;
+  for (std::size_t k = 0; k < at.size(); ++k) combos *= 5;
+  for (std::size_t c = 0; c < combos; ++c) {
+    SStr v;
+    std::size_t code = c, next = 0;
+    for (std::size_t i = 0; i < s.chars.size(); ++i) {
+      if (next < at.size() && at[next] == i) {
+        for (const char* p = kDashes[code % 5]; *p; ++p) v.lit(*p);
+        code /= 5;
+        ++next;
+      } else if (s.kinds[i] == 'l') {
+        v.lit(s.chars[i]);
+      } else {
+        v.wild(s.kinds[i]);
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// `%name%` placeholders (not after a backslash) replaced by each configured value.
+std::vector<std::string> expand_placeholders(const std::string& raw, const Options& opt) {
+  std::vector<std::string> out{""};
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    if (raw[i] == '\\' && i + 1 < raw.size() && raw[i + 1] == '%') {
+      for (auto& o : out) o += '%';
+      i += 2;
+      continue;
+    }
+    if (raw[i] == '%') {
+      const auto end = raw.find('%', i + 1);
+      if (end != std::string::npos && end > i + 1) {
+        const std::string name = raw.substr(i + 1, end - i - 1);
+        auto it = opt.placeholders.find(name);
+        if (it == opt.placeholders.end() || it->second.empty())
+          fail("placeholder %" + name + "% has no value (give one with --placeholders FILE)",
+               "unresolved placeholder");
+        std::vector<std::string> next;
+        for (const auto& o : out)
+          for (const auto& v : it->second) next.push_back(o + v);
+        if (next.size() > 4096) fail("placeholders expand to too many values", "too complex");
+        out = std::move(next);
+        i = end + 1;
+        continue;
+      }
+    }
+    for (auto& o : out) o += raw[i];
+    ++i;
+  }
+  return out;
+}
+
+std::string ascii_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// --- the compiler -----------------------------------------------------------------------------
+
+struct Need {
+  bool constrained = false;
+  std::vector<std::string> lits;
+};
+
+class Compiler {
+ public:
+  Compiler(CompiledSet& cs, const Options& opt) : cs_(cs), opt_(opt) {}
+
+  void compile_rule(const Rule& rule, std::uint32_t rule_index);
+  void finish_prefilter();
+
+  // Resolves a field name to a slot, creating one.
+  std::uint32_t slot(const std::string& name) {
+    const FieldId id = field_id(name);
+    if (cs_.slot_of.size() <= id) cs_.slot_of.resize(id + 1, kNone);
+    if (cs_.slot_of[id] == kNone) {
+      cs_.slot_of[id] = cs_.slots++;
+      cs_.slot_by_name.emplace(name, cs_.slot_of[id]);
+    }
+    return cs_.slot_of[id];
+  }
+
+ private:
+  struct Ctx {
+    const Rule* rule;
+    const std::map<std::string, std::string>* renames;
+  };
+
+  std::uint32_t add_node(Node n) {
+    cs_.nodes.push_back(n);
+    return static_cast<std::uint32_t>(cs_.nodes.size() - 1);
+  }
+  std::uint32_t add_group(Node::Op op, const std::vector<std::uint32_t>& kids) {
+    if (kids.size() == 1) return kids[0];
+    Node n{op, static_cast<std::uint32_t>(cs_.kids.size()),
+           static_cast<std::uint32_t>(kids.size())};
+    cs_.kids.insert(cs_.kids.end(), kids.begin(), kids.end());
+    return add_node(n);
+  }
+
+  std::uint32_t compile_condition(const Ctx& ctx, const Condition& c, int depth);
+  std::uint32_t compile_selection(const Ctx& ctx, const SelectionNode& s);
+  std::uint32_t compile_item(const Ctx& ctx, const DetectionItem& d);
+  void string_leaves(const Ctx& ctx, const DetectionItem& d, const RuleValue& v,
+                     const std::vector<std::string>& transforms, bool cased,
+                     std::vector<Leaf>& out);
+  Leaf string_leaf(const SStr& s, bool cased);
+  Need need(std::uint32_t node);
+  Need need_leaf(const Leaf& l);
+
+  CompiledSet& cs_;
+  const Options& opt_;
+  std::map<std::string, std::uint32_t> literal_ids_;
+  std::vector<std::string> literals_;
+};
+
+Leaf Compiler::string_leaf(const SStr& in, bool cased) {
+  SStr s = in;
+  if (!cased) s.chars = ascii_lower(s.chars);
+  Leaf l;
+  l.cased = cased;
+  const std::size_t stars = std::count(s.kinds.begin(), s.kinds.end(), '*');
+  const bool q = s.kinds.find('?') != std::string::npos;
+  if (stars == 0 && !q) {
+    l.kind = Leaf::Kind::Exact;
+    l.text = s.chars;
+    return l;
+  }
+  // Collapse runs of stars, then see whether the stars sit only at the ends.
+  SStr c;
+  for (std::size_t i = 0; i < s.chars.size(); ++i)
+    if (!(s.kinds[i] == '*' && !c.kinds.empty() && c.kinds.back() == '*')) {
+      c.chars += s.chars[i];
+      c.kinds += s.kinds[i];
+    }
+  const bool front = c.kinds.front() == '*', back = c.kinds.back() == '*';
+  const std::size_t inner =
+      std::count(c.kinds.begin(), c.kinds.end(), '*') - front - (back && c.kinds.size() > 1);
+  if (!q && inner == 0) {
+    if (c.kinds == "*") {
+      l.kind = Leaf::Kind::Any;
+      return l;
+    }
+    l.text = c.chars.substr(front, c.chars.size() - front - back);
+    l.kind = front && back ? Leaf::Kind::Contains : front ? Leaf::Kind::Suffix : Leaf::Kind::Prefix;
+    return l;
+  }
+  Glob g;
+  g.star_start = front;
+  g.star_end = back && c.kinds.size() > 1;
+  std::string piece, mask;
+  bool has_q = false;
+  auto flush = [&] {
+    g.pieces.push_back(piece);
+    g.qmasks.push_back(has_q ? mask : std::string());
+    piece.clear();
+    mask.clear();
+    has_q = false;
+  };
+  const std::size_t end = c.chars.size() - (g.star_end ? 1 : 0);
+  for (std::size_t i = front ? 1 : 0; i < end; ++i) {
+    if (c.kinds[i] == '*') {
+      flush();
+      continue;
+    }
+    piece += c.chars[i];
+    mask += c.kinds[i] == '?' ? '\1' : '\0';
+    has_q = has_q || c.kinds[i] == '?';
+  }
+  flush();
+  l.kind = Leaf::Kind::Glob;
+  l.glob = static_cast<std::uint32_t>(cs_.globs.size());
+  cs_.globs.push_back(std::move(g));
+  return l;
+}
+
+void Compiler::string_leaves(const Ctx&, const DetectionItem& d, const RuleValue& v,
+                             const std::vector<std::string>& transforms, bool cased,
+                             std::vector<Leaf>& out) {
+  std::vector<std::string> raws{v.text};
+  if (std::find(d.modifiers.begin(), d.modifiers.end(), "expand") != d.modifiers.end())
+    raws = expand_placeholders(v.text, opt_);
+  std::vector<SStr> vals;
+  for (const auto& r : raws)
+    vals.push_back(v.kind == RuleValue::Kind::String ? parse_sigma_string(r) : literal_sstr(r));
+  for (const auto& t : transforms) {
+    std::vector<SStr> next;
+    for (auto& s : vals) {
+      if (t == "contains") {
+        add_star_front(s);
+        add_star_back(s);
+        next.push_back(std::move(s));
+      } else if (t == "startswith") {
+        add_star_back(s);
+        next.push_back(std::move(s));
+      } else if (t == "endswith") {
+        add_star_front(s);
+        next.push_back(std::move(s));
+      } else if (t == "wide" || t == "utf16le") {
+        next.push_back(to_utf16(s, false, false));
+      } else if (t == "utf16be") {
+        next.push_back(to_utf16(s, true, false));
+      } else if (t == "utf16") {
+        next.push_back(to_utf16(s, false, true));
+      } else if (t == "base64" || t == "base64offset") {
+        if (s.has_wildcards())
+          fail("'" + t + "' cannot encode a value with wildcards ('" + v.text + "')",
+               "invalid value");
+        if (t == "base64")
+          next.push_back(literal_sstr(base64(s.literal())));
+        else
+          for (auto& e : base64_offsets(s.literal())) next.push_back(literal_sstr(e));
+      } else if (t == "windash") {
+        for (auto& e : windash(s)) next.push_back(std::move(e));
+      }
+    }
+    vals = std::move(next);
+  }
+  for (const auto& s : vals) out.push_back(string_leaf(s, cased));
+}
+
+bool parse_cidr(std::string_view text, Leaf& l) {
+  const auto slash = text.find('/');
+  std::string addr(text.substr(0, slash));
+  int prefix = -1;
+  if (slash != std::string_view::npos) {
+    auto r = std::from_chars(text.data() + slash + 1, text.data() + text.size(), prefix);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
+  }
+  if (inet_pton(AF_INET, addr.c_str(), l.net) == 1) {
+    l.family = 4;
+    if (prefix < 0) prefix = 32;
+    if (prefix > 32) return false;
+  } else if (inet_pton(AF_INET6, addr.c_str(), l.net) == 1) {
+    l.family = 6;
+    if (prefix < 0) prefix = 128;
+    if (prefix > 128) return false;
+  } else {
+    return false;
+  }
+  l.prefix = static_cast<std::uint8_t>(prefix);
+  // Host bits are cleared rather than rejected: `10.0.0.1/8` clearly means 10.0.0.0/8.
+  const int bytes = l.family == 4 ? 4 : 16;
+  for (int b = 0; b < bytes; ++b) {
+    const int keep = std::clamp(prefix - b * 8, 0, 8);
+    l.net[b] &= static_cast<std::uint8_t>(keep == 0 ? 0 : 0xff << (8 - keep));
+  }
+  return true;
+}
+
+std::uint32_t Compiler::compile_item(const Ctx& ctx, const DetectionItem& d) {
+  static const std::set<std::string> kTransforms = {
+      "contains", "startswith", "endswith", "wide",         "utf16le",
+      "utf16be",  "utf16",      "base64",   "base64offset", "windash"};
+  static const std::set<std::string> kFlags = {
+      "all",       "cased",  "neq",    "exists", "re",  "i",    "ignorecase", "m",
+      "multiline", "s",      "dotall", "cidr",   "lt",  "lte",  "gt",         "gte",
+      "fieldref",  "expand", "minute", "hour",   "day", "week", "month",      "year"};
+  std::vector<std::string> transforms;
+  std::set<std::string> flags;
+  bool after_re = false;
+  for (const auto& m : d.modifiers) {
+    if (kTransforms.contains(m))
+      transforms.push_back(m);
+    else if (kFlags.contains(m)) {
+      if ((m == "i" || m == "m" || m == "s") && !after_re)
+        fail("modifier '" + m + "' is only allowed after 're'", "unknown modifier");
+      flags.insert(m);
+    } else {
+      fail("unknown modifier '" + m + "'", "unknown modifier");
+    }
+    if (m == "re") after_re = true;
+  }
+  Item item;
+  if (d.keyword) {
+    item.slot = kKeywordSlot;
+  } else {
+    std::string field = d.field;
+    if (ctx.renames)
+      if (auto it = ctx.renames->find(field); it != ctx.renames->end()) field = it->second;
+    item.slot = slot(field);
+  }
+  item.all = flags.contains("all");
+  item.negate = flags.contains("neq");
+  const bool cased = flags.contains("cased");
+  const bool re = flags.contains("re");
+  const char* cmp = flags.contains("lt")    ? "lt"
+                    : flags.contains("lte") ? "lte"
+                    : flags.contains("gt")  ? "gt"
+                    : flags.contains("gte") ? "gte"
+                                            : nullptr;
+  const char* part = nullptr;
+  for (const char* p : {"minute", "hour", "day", "week", "month", "year"})
+    if (flags.contains(p)) part = p;
+  if (d.keyword && (flags.contains("exists") || flags.contains("fieldref") || cmp || part))
+    fail("modifier needs a field name", "malformed detection");
+
+  std::vector<Leaf> leaves;
+  for (const RuleValue& v : d.values) {
+    if (flags.contains("exists")) {
+      if (v.kind != RuleValue::Kind::Bool) fail("'exists' takes true or false", "invalid value");
+      Leaf l;
+      l.kind = Leaf::Kind::Exists;
+      l.flag = v.b;
+      leaves.push_back(l);
+      continue;
+    }
+    if (v.kind == RuleValue::Kind::Null) {
+      if (!transforms.empty() || re || cmp || part || flags.contains("cidr") ||
+          flags.contains("fieldref"))
+        fail("modifiers cannot apply to null", "invalid value");
+      Leaf l;
+      l.kind = Leaf::Kind::Null;
+      leaves.push_back(l);
+      continue;
+    }
+    if (re) {
+      if (!transforms.empty())
+        fail("'re' cannot be combined with string modifiers", "unsupported modifier combination");
+      RE2::Options o;
+      o.set_log_errors(false);
+      o.set_case_sensitive(!(flags.contains("i") || flags.contains("ignorecase")));
+      o.set_dot_nl(flags.contains("s") || flags.contains("dotall"));
+      std::string pattern = v.text;
+      if (flags.contains("m") || flags.contains("multiline")) pattern = "(?m)" + pattern;
+      auto rx = std::make_unique<RE2>(pattern, o);
+      if (!rx->ok())
+        fail("regular expression '" + v.text +
+                 "' is not supported by the linear-time engine (RE2): " + rx->error(),
+             "unsupported regex");
+      Leaf l;
+      l.kind = Leaf::Kind::Regex;
+      l.cased = true;
+      l.regex = static_cast<std::uint32_t>(cs_.regexes.size());
+      cs_.regexes.push_back(std::move(rx));
+      leaves.push_back(l);
+      continue;
+    }
+    if (flags.contains("cidr")) {
+      Leaf l;
+      l.kind = Leaf::Kind::Cidr;
+      if (!parse_cidr(v.text, l))
+        fail("'" + v.text + "' is not an IPv4 or IPv6 network", "invalid value");
+      leaves.push_back(l);
+      continue;
+    }
+    if (cmp) {
+      Leaf l;
+      l.kind = Leaf::Kind::Cmp;
+      l.op = std::string_view(cmp) == "lt"    ? Leaf::CmpOp::Lt
+             : std::string_view(cmp) == "lte" ? Leaf::CmpOp::Lte
+             : std::string_view(cmp) == "gt"  ? Leaf::CmpOp::Gt
+                                              : Leaf::CmpOp::Gte;
+      if (v.kind == RuleValue::Kind::Int)
+        l.d = static_cast<double>(v.i);
+      else if (v.kind == RuleValue::Kind::Float)
+        l.d = v.d;
+      else
+        fail("'" + std::string(cmp) + "' needs a number, not '" + v.text + "'", "invalid value");
+      leaves.push_back(l);
+      continue;
+    }
+    if (part) {
+      if (v.kind != RuleValue::Kind::Int)
+        fail(std::string("'") + part + "' needs an integer", "invalid value");
+      Leaf l;
+      l.kind = Leaf::Kind::TimePart;
+      const std::string_view p = part;
+      l.part = p == "minute"  ? Leaf::Part::Minute
+               : p == "hour"  ? Leaf::Part::Hour
+               : p == "day"   ? Leaf::Part::Day
+               : p == "week"  ? Leaf::Part::Week
+               : p == "month" ? Leaf::Part::Month
+                              : Leaf::Part::Year;
+      l.i = v.i;
+      leaves.push_back(l);
+      continue;
+    }
+    if (flags.contains("fieldref")) {
+      Leaf l;
+      l.kind = Leaf::Kind::FieldRef;
+      l.cased = cased;
+      std::string ref = v.text;
+      if (ctx.renames)
+        if (auto it = ctx.renames->find(ref); it != ctx.renames->end()) ref = it->second;
+      l.ref_slot = slot(ref);
+      const bool c =
+          std::find(transforms.begin(), transforms.end(), "contains") != transforms.end();
+      const bool sw =
+          std::find(transforms.begin(), transforms.end(), "startswith") != transforms.end();
+      const bool ew =
+          std::find(transforms.begin(), transforms.end(), "endswith") != transforms.end();
+      l.ref_mode = c    ? Leaf::RefMode::Contains
+                   : sw ? Leaf::RefMode::Prefix
+                   : ew ? Leaf::RefMode::Suffix
+                        : Leaf::RefMode::Exact;
+      leaves.push_back(l);
+      continue;
+    }
+    if (transforms.empty() && v.kind == RuleValue::Kind::Int && !flags.contains("expand")) {
+      Leaf l;
+      l.kind = Leaf::Kind::Int;
+      l.i = v.i;
+      l.text = v.text;
+      leaves.push_back(l);
+      continue;
+    }
+    if (transforms.empty() && v.kind == RuleValue::Kind::Float) {
+      Leaf l;
+      l.kind = Leaf::Kind::Float;
+      l.d = v.d;
+      l.text = ascii_lower(v.text);
+      leaves.push_back(l);
+      continue;
+    }
+    if (transforms.empty() && v.kind == RuleValue::Kind::Bool) {
+      Leaf l;
+      l.kind = Leaf::Kind::Bool;
+      l.flag = v.b;
+      leaves.push_back(l);
+      continue;
+    }
+    std::vector<Leaf> ls;
+    string_leaves(ctx, d, v, transforms, cased, ls);
+    // Keywords search the whole event: a plain keyword is found anywhere inside a value.
+    if (d.keyword)
+      for (Leaf& l : ls) {
+        if (l.kind == Leaf::Kind::Exact && !l.text.empty())
+          l.kind = Leaf::Kind::Contains;
+        else if (l.kind == Leaf::Kind::Prefix || l.kind == Leaf::Kind::Suffix)
+          l.kind = Leaf::Kind::Contains;
+        else if (l.kind == Leaf::Kind::Glob) {
+          cs_.globs[l.glob].star_start = true;
+          cs_.globs[l.glob].star_end = true;
+        }
+      }
+    for (auto& l : ls) leaves.push_back(std::move(l));
+  }
+  if (leaves.size() > 100000) fail("a detection item expands to too many values", "too complex");
+  item.first_leaf = static_cast<std::uint32_t>(cs_.leaves.size());
+  item.leaves = static_cast<std::uint32_t>(leaves.size());
+  for (auto& l : leaves) cs_.leaves.push_back(std::move(l));
+  cs_.items.push_back(item);
+  return add_node({Node::Op::Item, static_cast<std::uint32_t>(cs_.items.size() - 1), 0});
+}
+
+std::uint32_t Compiler::compile_selection(const Ctx& ctx, const SelectionNode& s) {
+  std::vector<std::uint32_t> kids;
+  if (s.is_or) {
+    for (const auto& c : s.children) kids.push_back(compile_selection(ctx, c));
+    return add_group(Node::Op::Or, kids);
+  }
+  for (const auto& i : s.items) kids.push_back(compile_item(ctx, i));
+  return add_group(Node::Op::And, kids);
+}
+
+std::uint32_t Compiler::compile_condition(const Ctx& ctx, const Condition& c, int depth) {
+  if (depth > 256) fail("condition nested too deeply", "too complex");
+  std::vector<std::uint32_t> kids;
+  switch (c.op) {
+    case Condition::Op::Ref: {
+      auto it = ctx.rule->detections.find(c.name);
+      if (it == ctx.rule->detections.end())
+        fail("unknown detection '" + c.name + "'", "malformed condition");
+      return compile_selection(ctx, it->second);
+    }
+    case Condition::Op::OneOf:
+    case Condition::Op::AllOf:
+      for (const auto& [name, sel] : ctx.rule->detections)
+        if (pattern_matches(c.name, name)) kids.push_back(compile_selection(ctx, sel));
+      if (kids.empty())
+        fail("the pattern '" + c.name + "' matches no detection", "malformed condition");
+      return add_group(c.op == Condition::Op::OneOf ? Node::Op::Or : Node::Op::And, kids);
+    case Condition::Op::Not:
+      return add_node({Node::Op::Not, compile_condition(ctx, c.kids.at(0), depth + 1), 0});
+    case Condition::Op::And:
+    case Condition::Op::Or:
+      for (const auto& k : c.kids) kids.push_back(compile_condition(ctx, k, depth + 1));
+      return add_group(c.op == Condition::Op::And ? Node::Op::And : Node::Op::Or, kids);
+  }
+  fail("bad condition", "malformed condition");
+}
+
+// --- prefilter --------------------------------------------------------------------------------
+
+// The longest run of literal bytes a string leaf requires; shorter than 3 bytes is useless as a
+// filter (nearly every event has it).
+Need Compiler::need_leaf(const Leaf& l) {
+  std::string best;
+  switch (l.kind) {
+    case Leaf::Kind::Exact:
+    case Leaf::Kind::Prefix:
+    case Leaf::Kind::Suffix:
+    case Leaf::Kind::Contains:
+      best = l.text;
+      break;
+    case Leaf::Kind::Glob: {
+      const Glob& g = cs_.globs[l.glob];
+      for (std::size_t p = 0; p < g.pieces.size(); ++p) {
+        std::string run;
+        for (std::size_t i = 0; i <= g.pieces[p].size(); ++i) {
+          const bool q = i < g.pieces[p].size() && !g.qmasks[p].empty() && g.qmasks[p][i];
+          if (i == g.pieces[p].size() || q) {
+            if (run.size() > best.size()) best = run;
+            run.clear();
+          } else {
+            run += g.pieces[p][i];
+          }
+        }
+      }
+      break;
+    }
+    default:
+      return {};
+  }
+  if (best.size() < 3) return {};
+  return {true, {ascii_lower(best)}};
+}
+
+Need Compiler::need(std::uint32_t idx) {
+  const Node& n = cs_.nodes[idx];
+  auto better = [](const Need& a, const Need& b) {  // is a a stronger filter than b?
+    if (!b.constrained) return a.constrained;
+    if (!a.constrained) return false;
+    auto shortest = [](const Need& x) {
+      std::size_t m = SIZE_MAX;
+      for (const auto& s : x.lits) m = std::min(m, s.size());
+      return m;
+    };
+    const std::size_t sa = std::min<std::size_t>(shortest(a), 12),
+                      sb = std::min<std::size_t>(shortest(b), 12);
+    if (sa != sb) return sa > sb;
+    return a.lits.size() < b.lits.size();
+  };
+  switch (n.op) {
+    case Node::Op::True:
+    case Node::Op::Not:
+      return {};
+    case Node::Op::False:
+      return {true, {}};
+    case Node::Op::Item: {
+      const Item& it = cs_.items[n.a];
+      if (it.negate) return {};
+      Need out;
+      if (it.all) {
+        for (std::uint32_t k = 0; k < it.leaves; ++k) {
+          Need c = need_leaf(cs_.leaves[it.first_leaf + k]);
+          if (better(c, out)) out = std::move(c);
+        }
+        return out;
+      }
+      out.constrained = true;
+      for (std::uint32_t k = 0; k < it.leaves; ++k) {
+        Need c = need_leaf(cs_.leaves[it.first_leaf + k]);
+        if (!c.constrained) return {};
+        for (auto& s : c.lits) out.lits.push_back(std::move(s));
+      }
+      return out;
+    }
+    case Node::Op::And: {
+      Need out;
+      for (std::uint32_t k = 0; k < n.n; ++k) {
+        Need c = need(cs_.kids[n.a + k]);
+        if (better(c, out)) out = std::move(c);
+      }
+      return out;
+    }
+    case Node::Op::Or: {
+      Need out{true, {}};
+      for (std::uint32_t k = 0; k < n.n; ++k) {
+        Need c = need(cs_.kids[n.a + k]);
+        if (!c.constrained) return {};
+        for (auto& s : c.lits) out.lits.push_back(std::move(s));
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+bool is_windows_category(const LogSourceMap& m, const std::string& c) {
+  return m.windows_categories.contains(c);
+}
+
+void Compiler::compile_rule(const Rule& rule, std::uint32_t rule_index) {
+  const LogSourceMap& map = cs_.logsources;
+  const LogSourceSpec& ls = rule.logsource;
+
+  struct Plan {
+    bool windows = false;
+    std::vector<std::string> channels;
+    std::vector<std::int64_t> eventids;
+    const WindowsVariant* variant = nullptr;
+  };
+  std::vector<Plan> plans;
+  bool other = false;  // also a non-Windows variant matched on the event's log source
+  bool everything = false;
+  if (ls.product == "windows" || (ls.product.empty() && is_windows_category(map, ls.category))) {
+    if (!ls.category.empty()) {
+      auto it = map.windows_categories.find(ls.category);
+      if (it == map.windows_categories.end())
+        fail("log source category '" + ls.category +
+                 "' has no mapping to Windows event logs (add it to "
+                 "the log source map)",
+             "unmapped log source");
+      for (const auto& v : it->second) {
+        if (!ls.service.empty() && v.service != ls.service) continue;
+        plans.push_back({true, v.channels, v.eventids, &v});
+      }
+      if (plans.empty())
+        fail("category '" + ls.category + "' has no mapping for service '" + ls.service + "'",
+             "unmapped log source");
+    } else if (!ls.service.empty()) {
+      auto it = map.windows_services.find(ls.service);
+      if (it == map.windows_services.end())
+        fail("Windows service '" + ls.service + "' has no Channel in the log source map (add it)",
+             "unmapped log source");
+      plans.push_back({true, it->second, {}, nullptr});
+    } else {
+      plans.push_back({true, {}, {}, nullptr});
+    }
+    if (ls.product.empty()) other = true;
+  } else if (ls.product.empty() && ls.category.empty() && ls.service.empty()) {
+    everything = true;
+  } else {
+    other = true;
+  }
+  if (everything || other) plans.push_back({false, {}, {}, nullptr});
+
+  for (const Plan& p : plans) {
+    Ctx ctx{&rule, p.variant ? &p.variant->fields : nullptr};
+    std::vector<std::uint32_t> alts;
+    for (const auto& c : rule.conditions) alts.push_back(compile_condition(ctx, c, 0));
+    std::uint32_t root = add_group(Node::Op::Or, alts);
+    if (p.variant && !p.variant->conditions.empty()) {
+      std::vector<std::uint32_t> both{root};
+      for (const auto& [field, values] : p.variant->conditions) {
+        DetectionItem d;
+        d.field = field;
+        for (const auto& v : values)
+          d.values.push_back(RuleValue{RuleValue::Kind::String, v, 0, 0, false});
+        both.push_back(compile_item(Ctx{&rule, nullptr}, d));
+      }
+      root = add_group(Node::Op::And, both);
+    }
+    Variant var;
+    var.rule = rule_index;
+    var.root = root;
+    const std::uint32_t vi = static_cast<std::uint32_t>(cs_.variants.size());
+    if (opt_.prefilter) {
+      Need nd = need(root);
+      if (nd.constrained) {
+        var.prefiltered = true;
+        var.pf_first = static_cast<std::uint32_t>(cs_.pf_ids.size());
+        std::set<std::uint32_t> ids;
+        for (const auto& s : nd.lits) {
+          auto [it, added] = literal_ids_.emplace(s, static_cast<std::uint32_t>(literals_.size()));
+          if (added) literals_.push_back(s);
+          ids.insert(it->second);
+        }
+        cs_.pf_ids.insert(cs_.pf_ids.end(), ids.begin(), ids.end());
+        var.pf_count = static_cast<std::uint32_t>(ids.size());
+      }
+    }
+    cs_.variants.push_back(var);
+    if (p.windows) {
+      if (p.channels.empty()) {
+        cs_.windows_any.push_back(vi);
+        continue;
+      }
+      for (const auto& ch : p.channels) {
+        auto& idx = cs_.windows[ascii_lower(ch)];
+        if (p.eventids.empty())
+          idx.any_eventid.push_back(vi);
+        else
+          for (auto id : p.eventids) idx.by_eventid[id].push_back(vi);
+      }
+    } else if (everything) {
+      cs_.everything.push_back(vi);
+    } else {
+      cs_.others.push_back({vi, ls});
+    }
+  }
+}
+
+void Compiler::finish_prefilter() {
+  if (literals_.empty()) return;
+  std::vector<const char*> exprs;
+  std::vector<std::size_t> lens;
+  std::vector<unsigned> flags, ids;
+  for (std::size_t i = 0; i < literals_.size(); ++i) {
+    exprs.push_back(literals_[i].data());
+    lens.push_back(literals_[i].size());
+    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                           static_cast<unsigned>(exprs.size()), HS_MODE_VECTORED, nullptr,
+                           &cs_.literals, &err) != HS_SUCCESS) {
+    // Without the database every variant is simply evaluated: slower, never wrong.
+    if (err) hs_free_compile_error(err);
+    cs_.literals = nullptr;
+    for (auto& v : cs_.variants) v.prefiltered = false;
+    return;
+  }
+  cs_.literal_count = static_cast<std::uint32_t>(literals_.size());
+}
+
+}  // namespace
+
+std::shared_ptr<const RuleSet> RuleSet::compile(
+    const std::vector<std::shared_ptr<const Rule>>& rules, const Options& options,
+    std::vector<Rejection>& rejected) {
+  auto cs = std::make_unique<CompiledSet>();
+  if (options.logsources_yaml.empty()) {
+    cs->logsources = LogSourceMap::builtin();
+  } else {
+    auto m = LogSourceMap::parse(options.logsources_yaml);
+    if (!m) {
+      rejected.push_back({"(log source map)", {}, {}, m.error(), "invalid log source map"});
+      cs->logsources = LogSourceMap::builtin();
+    } else {
+      cs->logsources = std::move(*m);
+    }
+  }
+  cs->index = options.index;
+  cs->channel_field = field_id("Channel");
+  cs->eventid_field = field_id("EventID");
+  Compiler c(*cs, options);
+  for (const auto& r : rules) {
+    // Roll back everything a failing rule added, so a rejected rule leaves no trace.
+    const auto marks =
+        std::make_tuple(cs->variants.size(), cs->nodes.size(), cs->kids.size(), cs->items.size(),
+                        cs->leaves.size(), cs->globs.size(), cs->regexes.size(), cs->pf_ids.size());
+    try {
+      c.compile_rule(*r, static_cast<std::uint32_t>(cs->infos.size()));
+      cs->infos.push_back(r->info);
+    } catch (const CompileError& e) {
+      rejected.push_back({r->file, r->info.id, r->info.title, e.reason, e.category});
+      // compile_rule registers index entries only after a variant compiled; a rule fails before
+      // its first registration or between variants, so drop entries pointing past the mark.
+      const std::size_t vmark = std::get<0>(marks);
+      auto prune = [&](std::vector<std::uint32_t>& v) {
+        std::erase_if(v, [&](std::uint32_t x) { return x >= vmark; });
+      };
+      for (auto& [_, idx] : cs->windows) {
+        prune(idx.any_eventid);
+        for (auto& [__, v] : idx.by_eventid) prune(v);
+      }
+      prune(cs->windows_any);
+      prune(cs->everything);
+      std::erase_if(cs->others,
+                    [&](const CompiledSet::OtherVariant& o) { return o.variant >= vmark; });
+      cs->variants.resize(std::get<0>(marks));
+      cs->nodes.resize(std::get<1>(marks));
+      cs->kids.resize(std::get<2>(marks));
+      cs->items.resize(std::get<3>(marks));
+      cs->leaves.resize(std::get<4>(marks));
+      cs->globs.resize(std::get<5>(marks));
+      cs->regexes.resize(std::get<6>(marks));
+      cs->pf_ids.resize(std::get<7>(marks));
+    }
+  }
+  c.finish_prefilter();
+  // Every field a rule names now has a slot; cover every id interned so far.
+  const std::size_t interned = FieldTable::global().size();
+  cs->slot_of.resize(std::max(cs->slot_of.size(), interned), kNone);
+  for (FieldId id = 0; id < interned; ++id)
+    if (cs->slot_of[id] == kNone) cs->slot_of[id] = cs->resolve_slot(id);
+  return std::make_shared<const RuleSet>(std::move(cs));
+}
+
+}  // namespace tansa::sigma

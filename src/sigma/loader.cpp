@@ -1,0 +1,548 @@
+#include "sigma/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sigma/condition.h"
+
+namespace tansa::sigma {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Signals a malformed document; caught per document so one bad rule never stops the others.
+struct RuleError {
+  std::string reason;
+  std::string category;
+};
+
+[[noreturn]] void fail(std::string reason, std::string category) {
+  throw RuleError{std::move(reason), std::move(category)};
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// PyYAML's (YAML 1.1) implicit typing of plain scalars, restricted to what rules meet: null,
+// booleans, decimal and hex integers, floats. Leading-zero numbers stay strings rather than
+// becoming octal: a rule author writing `0755` means the text.
+RuleValue type_scalar(const YAML::Node& n) {
+  RuleValue v;
+  const std::string& s = n.Scalar();
+  v.text = s;
+  if (n.Tag() != "?") return v;  // quoted or tagged: a string
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
+    v.kind = RuleValue::Kind::Null;
+    v.text.clear();
+    return v;
+  }
+  static const char* kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
+  static const char* kFalse[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+  for (const char* t : kTrue)
+    if (s == t) {
+      v.kind = RuleValue::Kind::Bool;
+      v.b = true;
+      v.text = "true";
+      return v;
+    }
+  for (const char* f : kFalse)
+    if (s == f) {
+      v.kind = RuleValue::Kind::Bool;
+      v.b = false;
+      v.text = "false";
+      return v;
+    }
+  std::string_view body = s;
+  bool neg = false;
+  if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
+    neg = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  if (all_digits(body) && (body.size() == 1 || body[0] != '0') && body.size() <= 18) {
+    v.kind = RuleValue::Kind::Int;
+    v.i = std::stoll(std::string(body)) * (neg ? -1 : 1);
+    v.text = std::to_string(v.i);
+    return v;
+  }
+  if (body.size() > 2 && body.size() <= 18 && body[0] == '0' &&
+      (body[1] == 'x' || body[1] == 'X') && std::all_of(body.begin() + 2, body.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c));
+      })) {
+    v.kind = RuleValue::Kind::Int;
+    v.i = static_cast<std::int64_t>(std::stoull(std::string(body.substr(2)), nullptr, 16)) *
+          (neg ? -1 : 1);
+    v.text = std::to_string(v.i);
+    return v;
+  }
+  // Float: digits with one dot, optional exponent (PyYAML requires the dot).
+  const auto dot = body.find('.');
+  if (dot != std::string_view::npos && body.size() > 1) {
+    bool ok = true;
+    bool digit = false;
+    for (std::size_t i = 0; i < body.size() && ok; ++i) {
+      const char c = body[i];
+      if (c >= '0' && c <= '9')
+        digit = true;
+      else if (c == '.' && i == dot) {
+      } else if ((c == 'e' || c == 'E') && digit && i > dot && i + 1 < body.size()) {
+        std::size_t j = i + 1;
+        if (body[j] == '+' || body[j] == '-') ++j;
+        ok = j < body.size() && all_digits(body.substr(j));
+        break;
+      } else
+        ok = false;
+    }
+    if (ok && digit) {
+      v.kind = RuleValue::Kind::Float;
+      v.d = std::stod(s);
+      return v;
+    }
+  }
+  return v;
+}
+
+std::string scalar_or(const YAML::Node& n, const char* key) {
+  const YAML::Node c = n[key];
+  if (c && c.IsScalar()) return c.Scalar();
+  return {};
+}
+
+std::vector<std::string> split_pipe(const std::string& key) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto bar = key.find('|', start);
+    parts.push_back(key.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+    if (bar == std::string::npos) break;
+    start = bar + 1;
+  }
+  return parts;
+}
+
+DetectionItem parse_item(const std::string& key, const YAML::Node& value) {
+  DetectionItem item;
+  auto parts = split_pipe(key);
+  item.field = parts[0];
+  item.keyword = item.field.empty();
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    std::string m = parts[i];
+    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (m.empty()) fail("empty modifier in '" + key + "'", "malformed detection");
+    item.modifiers.push_back(m);
+  }
+  item.line = value.Mark().line + 1;
+  if (!value || value.IsNull()) {
+    item.values.push_back(RuleValue{RuleValue::Kind::Null, {}, 0, 0, false});
+  } else if (value.IsScalar()) {
+    item.values.push_back(type_scalar(value));
+  } else if (value.IsSequence()) {
+    for (const auto& e : value) {
+      if (!e.IsScalar() && !e.IsNull())
+        fail("the values of '" + key + "' must be scalars, not nested lists or maps",
+             "malformed detection");
+      if (e.IsNull())
+        item.values.push_back(RuleValue{RuleValue::Kind::Null, {}, 0, 0, false});
+      else
+        item.values.push_back(type_scalar(e));
+    }
+    // An empty list means "field is null" (pySigma).
+    if (item.values.empty())
+      item.values.push_back(RuleValue{RuleValue::Kind::Null, {}, 0, 0, false});
+  } else {
+    fail("the value of '" + key + "' is a map; Sigma values are scalars or lists",
+         "malformed detection");
+  }
+  if (item.keyword && item.values.size() == 1 && item.values[0].kind == RuleValue::Kind::Null)
+    fail("a keyword cannot be null", "malformed detection");
+  return item;
+}
+
+SelectionNode parse_selection(const std::string& name, const YAML::Node& n, int depth) {
+  if (depth > 16) fail("detection '" + name + "' is nested too deeply", "malformed detection");
+  SelectionNode node;
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) fail("non-scalar key in '" + name + "'", "malformed detection");
+      node.items.push_back(parse_item(kv.first.Scalar(), kv.second));
+    }
+    if (node.items.empty()) fail("detection '" + name + "' is empty", "malformed detection");
+    return node;
+  }
+  if (n.IsSequence()) {
+    const bool all_scalar =
+        std::all_of(n.begin(), n.end(), [](const YAML::Node& e) { return e.IsScalar(); });
+    if (all_scalar) {
+      if (n.size() == 0) fail("detection '" + name + "' is an empty list", "malformed detection");
+      DetectionItem item;
+      item.keyword = true;
+      item.line = n.Mark().line + 1;
+      for (const auto& e : n) item.values.push_back(type_scalar(e));
+      node.items.push_back(std::move(item));
+      return node;
+    }
+    node.is_or = true;
+    for (const auto& e : n) {
+      if (e.IsScalar()) {
+        SelectionNode k;
+        DetectionItem item;
+        item.keyword = true;
+        item.line = e.Mark().line + 1;
+        item.values.push_back(type_scalar(e));
+        k.items.push_back(std::move(item));
+        node.children.push_back(std::move(k));
+      } else if (e.IsNull()) {
+        fail("detection '" + name + "' has an empty list element", "malformed detection");
+      } else {
+        node.children.push_back(parse_selection(name, e, depth + 1));
+      }
+    }
+    return node;
+  }
+  if (n.IsScalar()) {
+    DetectionItem item;
+    item.keyword = true;
+    item.line = n.Mark().line + 1;
+    item.values.push_back(type_scalar(n));
+    node.items.push_back(std::move(item));
+    return node;
+  }
+  fail("detection '" + name + "' is empty", "malformed detection");
+}
+
+LogSourceSpec parse_logsource(const YAML::Node& doc) {
+  LogSourceSpec ls;
+  const YAML::Node n = doc["logsource"];
+  if (!n) return ls;
+  if (!n.IsMap()) fail("logsource is not a map", "malformed logsource");
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  ls.product = lower(scalar_or(n, "product"));
+  ls.category = lower(scalar_or(n, "category"));
+  ls.service = lower(scalar_or(n, "service"));
+  return ls;
+}
+
+void parse_detections(const YAML::Node& det, std::map<std::string, SelectionNode>& out,
+                      std::vector<Condition>& conditions, bool single_condition) {
+  if (!det || !det.IsMap()) fail("no detection section", "malformed detection");
+  YAML::Node cond;
+  for (const auto& kv : det) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "condition") {
+      cond = kv.second;
+      continue;
+    }
+    if (key == "timeframe")
+      fail("'timeframe' belongs to the obsolete aggregation syntax; write a correlation rule",
+           "obsolete aggregation");
+    out.emplace(key, parse_selection(key, kv.second, 0));
+  }
+  if (!cond) fail("the detection has no condition", "malformed condition");
+  std::vector<std::string> texts;
+  if (cond.IsScalar())
+    texts.push_back(cond.Scalar());
+  else if (cond.IsSequence() && !single_condition)
+    for (const auto& c : cond) {
+      if (!c.IsScalar()) fail("a condition list must hold strings", "malformed condition");
+      texts.push_back(c.Scalar());
+    }
+  else
+    fail("the condition must be a string", "malformed condition");
+  if (texts.empty()) fail("the condition list is empty", "malformed condition");
+  for (const auto& t : texts) {
+    auto c = parse_condition(t);
+    if (!c) {
+      const bool obsolete = c.error().find("obsolete") != std::string::npos;
+      fail("condition '" + t + "': " + c.error(),
+           obsolete ? "obsolete aggregation" : "malformed condition");
+    }
+    conditions.push_back(std::move(*c));
+  }
+}
+
+// Every name a condition refers to must exist, and every pattern must match something:
+// a typo would otherwise silently make a rule never (or always) fire.
+void check_references(const Condition& c, const std::map<std::string, SelectionNode>& dets) {
+  switch (c.op) {
+    case Condition::Op::Ref:
+      if (!dets.contains(c.name))
+        fail("the condition names '" + c.name + "', which the detection does not define",
+             "malformed condition");
+      break;
+    case Condition::Op::OneOf:
+    case Condition::Op::AllOf: {
+      bool any = false;
+      for (const auto& [name, _] : dets) any = any || pattern_matches(c.name, name);
+      if (!any) fail("the pattern '" + c.name + "' matches no detection", "malformed condition");
+      break;
+    }
+    default:
+      for (const auto& k : c.kids) check_references(k, dets);
+  }
+}
+
+RuleInfo parse_info(const YAML::Node& doc) {
+  RuleInfo info;
+  info.id = scalar_or(doc, "id");
+  info.title = scalar_or(doc, "title");
+  info.status = scalar_or(doc, "status");
+  info.description = scalar_or(doc, "description");
+  const std::string level = scalar_or(doc, "level");
+  if (!level.empty()) {
+    auto l = parse_level(level);
+    if (!l) fail("unknown level '" + level + "'", "malformed metadata");
+    info.level = *l;
+  }
+  if (const YAML::Node tags = doc["tags"]; tags && tags.IsSequence())
+    for (const auto& t : tags)
+      if (t.IsScalar()) info.tags.push_back(t.Scalar());
+  return info;
+}
+
+void parse_one(const YAML::Node& doc, const std::string& file, std::vector<Rule>& rules,
+               std::vector<Filter>& filters, LoadResult& result) {
+  if (doc["correlation"]) {
+    ++result.correlations;
+    return;
+  }
+  if (const YAML::Node f = doc["filter"]) {
+    Filter filter;
+    filter.file = file;
+    filter.id = scalar_or(doc, "id");
+    filter.title = scalar_or(doc, "title");
+    filter.logsource = parse_logsource(doc);
+    if (!f.IsMap()) fail("'filter' is not a map", "malformed filter");
+    const YAML::Node r = f["rules"];
+    if (r && r.IsScalar() && r.Scalar() == "any")
+      filter.any = true;
+    else if (r && r.IsScalar())
+      filter.rules.push_back(r.Scalar());
+    else if (r && r.IsSequence())
+      for (const auto& e : r) filter.rules.push_back(e.as<std::string>());
+    else
+      fail("the filter names no rules", "malformed filter");
+    YAML::Node det(YAML::NodeType::Map);
+    for (const auto& kv : f)
+      if (kv.first.as<std::string>() != "rules") det[kv.first] = kv.second;
+    std::vector<Condition> conds;
+    parse_detections(det, filter.detections, conds, true);
+    check_references(conds[0], filter.detections);
+    filter.condition = std::move(conds[0]);
+    filters.push_back(std::move(filter));
+    ++result.filters;
+    return;
+  }
+  Rule rule;
+  rule.file = file;
+  rule.info = parse_info(doc);
+  rule.name = scalar_or(doc, "name");
+  if (rule.info.title.empty()) fail("the rule has no title", "malformed metadata");
+  rule.logsource = parse_logsource(doc);
+  parse_detections(doc["detection"], rule.detections, rule.conditions, false);
+  for (const auto& c : rule.conditions) check_references(c, rule.detections);
+  rules.push_back(std::move(rule));
+}
+
+bool filter_applies(const Filter& f, const Rule& r) {
+  if (!f.logsource.product.empty() && f.logsource.product != r.logsource.product) return false;
+  if (!f.logsource.category.empty() && f.logsource.category != r.logsource.category) return false;
+  if (!f.logsource.service.empty() && f.logsource.service != r.logsource.service) return false;
+  if (f.any) return true;
+  return std::any_of(f.rules.begin(), f.rules.end(), [&](const std::string& n) {
+    return (!r.info.id.empty() && n == r.info.id) || (!r.name.empty() && n == r.name);
+  });
+}
+
+void rename(Condition& c, const std::string& prefix,
+            const std::map<std::string, SelectionNode>& dets) {
+  switch (c.op) {
+    case Condition::Op::Ref:
+      c.name = prefix + c.name;
+      break;
+    case Condition::Op::OneOf:
+    case Condition::Op::AllOf: {
+      // Expand now: the renamed names no longer match the filter author's pattern.
+      Condition expanded{
+          c.op == Condition::Op::OneOf ? Condition::Op::Or : Condition::Op::And, {}, {}};
+      for (const auto& [name, _] : dets)
+        if (pattern_matches(c.name, name))
+          expanded.kids.push_back({Condition::Op::Ref, prefix + name, {}});
+      c = std::move(expanded);
+      break;
+    }
+    default:
+      for (auto& k : c.kids) rename(k, prefix, dets);
+  }
+}
+
+}  // namespace
+
+void parse_documents(std::string_view yaml, const std::string& file, std::vector<Rule>& rules,
+                     std::vector<Filter>& filters, LoadResult& result) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    result.rejected.push_back(
+        {file,
+         {},
+         {},
+         "YAML error at line " + std::to_string(e.mark.line + 1) + ": " + e.msg,
+         "invalid YAML"});
+    return;
+  }
+  // Sigma allows a first "global" document whose keys every later document inherits (the
+  // multi-document form of Sigma 1); documents with `action: global` are merged that way.
+  YAML::Node global;
+  for (auto& doc : docs) {
+    if (!doc || doc.IsNull()) continue;
+    ++result.documents;
+    std::string id;
+    std::string title;
+    try {
+      if (!doc.IsMap()) fail("the document is not a map", "malformed document");
+      id = scalar_or(doc, "id");
+      title = scalar_or(doc, "title");
+      const std::string action = scalar_or(doc, "action");
+      if (action == "global") {
+        global = YAML::Clone(doc);
+        global.remove("action");
+        continue;
+      }
+      if (action == "reset") {
+        global = YAML::Node();
+        continue;
+      }
+      if (global) {
+        YAML::Node merged = YAML::Clone(global);
+        for (const auto& kv : doc) {
+          const std::string k = kv.first.as<std::string>();
+          if (k == "action") continue;
+          if (kv.second.IsMap() && merged[k] && merged[k].IsMap())
+            for (const auto& inner : kv.second) merged[k][inner.first] = inner.second;
+          else
+            merged[k] = kv.second;
+        }
+        doc = merged;
+        if (id.empty()) id = scalar_or(doc, "id");
+        if (title.empty()) title = scalar_or(doc, "title");
+      }
+      parse_one(doc, file, rules, filters, result);
+    } catch (const RuleError& e) {
+      result.rejected.push_back({file, id, title, e.reason, e.category});
+    } catch (const YAML::Exception& e) {
+      result.rejected.push_back(
+          {file, id, title, std::string("YAML error: ") + e.what(), "invalid YAML"});
+    }
+  }
+}
+
+void apply_filters(std::vector<Rule>& rules, const std::vector<Filter>& filters) {
+  std::size_t n = 0;
+  for (const Filter& f : filters) {
+    ++n;
+    const std::string prefix = "__filter" + std::to_string(n) + "_";
+    for (Rule& r : rules) {
+      if (!filter_applies(f, r)) continue;
+      Condition fc = f.condition;
+      rename(fc, prefix, f.detections);
+      for (const auto& [name, sel] : f.detections) r.detections.emplace(prefix + name, sel);
+      for (Condition& c : r.conditions) {
+        Condition both{Condition::Op::And, {}, {}};
+        both.kids.push_back(std::move(c));
+        both.kids.push_back(fc);
+        c = std::move(both);
+      }
+    }
+  }
+}
+
+namespace {
+
+LoadResult finish(std::vector<Rule>& rules, const std::vector<Filter>& filters, LoadResult result) {
+  apply_filters(rules, filters);
+  for (Rule& r : rules) result.rules.push_back(std::make_shared<const Rule>(std::move(r)));
+  return result;
+}
+
+}  // namespace
+
+std::expected<std::map<std::string, std::vector<std::string>>, std::string> load_placeholders(
+    const std::string& path) {
+  std::map<std::string, std::vector<std::string>> out;
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsMap())
+      return std::unexpected(path + ": expected a map of placeholder names to values");
+    for (const auto& kv : root) {
+      auto& values = out[kv.first.as<std::string>()];
+      if (kv.second.IsSequence())
+        for (const auto& v : kv.second) values.push_back(v.as<std::string>());
+      else if (kv.second.IsScalar())
+        values.push_back(kv.second.Scalar());
+      else
+        return std::unexpected(path + ": placeholder " + kv.first.as<std::string>() +
+                               " has no values");
+    }
+  } catch (const YAML::Exception& e) {
+    return std::unexpected(path + ": " + e.what());
+  }
+  return out;
+}
+
+LoadResult load_rules_text(std::string_view yaml, const std::string& name, const Options&) {
+  LoadResult result;
+  std::vector<Rule> rules;
+  std::vector<Filter> filters;
+  parse_documents(yaml, name, rules, filters, result);
+  return finish(rules, filters, std::move(result));
+}
+
+LoadResult load_rules(const std::vector<std::string>& paths, const Options&) {
+  LoadResult result;
+  std::vector<std::string> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (auto it = fs::recursive_directory_iterator(
+               p, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const auto ext = it->path().extension().string();
+        if (ext == ".yml" || ext == ".yaml") files.push_back(it->path().string());
+      }
+      if (ec)
+        result.rejected.push_back(
+            {p, {}, {}, "cannot list folder: " + ec.message(), "unreadable file"});
+    } else if (fs::exists(p, ec)) {
+      files.push_back(p);
+    } else {
+      result.rejected.push_back({p, {}, {}, "no such file or folder", "unreadable file"});
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  std::vector<Rule> rules;
+  std::vector<Filter> filters;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      result.rejected.push_back({f, {}, {}, "cannot open the file", "unreadable file"});
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    parse_documents(ss.str(), f, rules, filters, result);
+  }
+  return finish(rules, filters, std::move(result));
+}
+
+}  // namespace tansa::sigma
