@@ -153,6 +153,8 @@ class Event {
 
   // Forgets all fields but keeps the memory.
   void clear();
+  // A deep copy that owns its bytes, for stages that keep events beyond a reader's callback.
+  [[nodiscard]] Event clone() const;
 
   // --- building (readers) ---
   // Copies `s` into the event's arena and returns a view that lives as long as the event's
@@ -200,7 +202,8 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-// Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds ("2024-01-05T03:12:44.123456Z").
+// Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds
+// ("2024-01-05T03:12:44.123456Z").
 std::string format_time(std::int64_t ns);
 // Converts a Windows FILETIME (100 ns ticks since 1601) to nanoseconds since the Unix epoch.
 constexpr std::int64_t filetime_to_ns(std::uint64_t ft) {

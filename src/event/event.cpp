@@ -59,7 +59,9 @@ std::size_t FieldTable::size() const {
   return impl_->names.size();
 }
 
-FieldId field_id(std::string_view name) { return FieldTable::global().intern(name); }
+FieldId field_id(std::string_view name) {
+  return FieldTable::global().intern(name);
+}
 
 // --- Arena ----------------------------------------------------------------------------------
 
@@ -117,6 +119,27 @@ void Event::clear() {
   time_ns = 0;
   source = {};
   logsource = {};
+}
+
+Event Event::clone() const {
+  Event out;
+  out.time_ns = time_ns;
+  out.source = source;
+  out.logsource = {out.store(logsource.product), out.store(logsource.category),
+                   out.store(logsource.service)};
+  out.elements_.reserve(elements_.size());
+  for (const Value& v : elements_) {
+    Value c = v;
+    c.text = out.store(v.text);
+    out.elements_.push_back(c);
+  }
+  out.fields_.reserve(fields_.size());
+  for (const Field& f : fields_) {
+    Field c = f;
+    c.value.text = out.store(f.value.text);
+    out.fields_.push_back(c);
+  }
+  return out;
 }
 
 void Event::add_string(FieldId id, std::string_view s) {

@@ -15,6 +15,8 @@ namespace tansa::sigma {
 
 CompiledSet::~CompiledSet() {
   if (literals) hs_free_database(literals);
+  for (auto& d : scan_dbs)
+    if (d.db) hs_free_database(d.db);
 }
 
 std::uint32_t CompiledSet::resolve_slot(FieldId id) const {
@@ -26,6 +28,19 @@ std::uint32_t CompiledSet::resolve_slot(FieldId id) const {
     if (c != ' ') stripped += c;
   auto it = slot_by_name.find(stripped);
   return it == slot_by_name.end() ? kNone : it->second;
+}
+
+void CompiledSet::Bucket::finish(const CompiledSet& cs) {
+  for (std::uint32_t vi : all) {
+    const Variant& v = cs.variants[vi];
+    keywords = keywords || v.keywords;
+    if (!v.prefiltered || !cs.literals) {
+      unfiltered.push_back(vi);
+      continue;
+    }
+    for (std::uint32_t k = 0; k < v.pf_count; ++k)
+      by_literal[cs.pf_ids[v.pf_first + k]].push_back(vi);
+  }
 }
 
 RuleSet::RuleSet(std::unique_ptr<CompiledSet> set) : set_(std::move(set)) {}
@@ -290,6 +305,7 @@ class Compiler {
 
   void compile_rule(const Rule& rule, std::uint32_t rule_index);
   void finish_prefilter();
+  void build_scan_dbs();
 
   // Resolves a field name to a slot, creating one.
   std::uint32_t slot(const std::string& name) {
@@ -328,6 +344,26 @@ class Compiler {
                      std::vector<Leaf>& out);
   Leaf string_leaf(const SStr& s, bool cased);
   Need need(std::uint32_t node);
+  void select_prefilters();
+  double cost(const Need& n) const {
+    double c = 0;
+    for (const auto& l : n.lits) {
+      auto it = usage_.find(l);
+      const double uses = it == usage_.end() ? 1.0 : static_cast<double>(it->second);
+      c += uses * (1.0 + 8.0 / static_cast<double>(l.size()));
+    }
+    return c;
+  }
+  std::unordered_map<std::string, std::uint32_t> usage_;
+  bool has_keywords(std::uint32_t node) const {
+    const Node& n = cs_.nodes[node];
+    if (n.op == Node::Op::Item) return cs_.items[n.a].slot == kKeywordSlot;
+    if (n.op == Node::Op::Not) return has_keywords(n.a);
+    if (n.op == Node::Op::And || n.op == Node::Op::Or)
+      for (std::uint32_t k = 0; k < n.n; ++k)
+        if (has_keywords(cs_.kids[n.a + k])) return true;
+    return false;
+  }
   Need need_leaf(const Leaf& l);
 
   CompiledSet& cs_;
@@ -741,18 +777,13 @@ Need Compiler::need_leaf(const Leaf& l) {
 
 Need Compiler::need(std::uint32_t idx) {
   const Node& n = cs_.nodes[idx];
-  auto better = [](const Need& a, const Need& b) {  // is a a stronger filter than b?
+  // Is `a` a stronger filter than `b`? Cheaper means fewer events expected to contain one of
+  // its literals: literals many rules use (".exe", "\\powershell.exe") are common in events too,
+  // and short ones match by chance.
+  auto better = [this](const Need& a, const Need& b) {
     if (!b.constrained) return a.constrained;
     if (!a.constrained) return false;
-    auto shortest = [](const Need& x) {
-      std::size_t m = SIZE_MAX;
-      for (const auto& s : x.lits) m = std::min(m, s.size());
-      return m;
-    };
-    const std::size_t sa = std::min<std::size_t>(shortest(a), 12),
-                      sb = std::min<std::size_t>(shortest(b), 12);
-    if (sa != sb) return sa > sb;
-    return a.lits.size() < b.lits.size();
+    return cost(a) < cost(b);
   };
   switch (n.op) {
     case Node::Op::True:
@@ -868,44 +899,80 @@ void Compiler::compile_rule(const Rule& rule, std::uint32_t rule_index) {
     Variant var;
     var.rule = rule_index;
     var.root = root;
+    var.keywords = has_keywords(root);
     const std::uint32_t vi = static_cast<std::uint32_t>(cs_.variants.size());
-    if (opt_.prefilter) {
-      Need nd = need(root);
-      if (nd.constrained) {
-        var.prefiltered = true;
-        var.pf_first = static_cast<std::uint32_t>(cs_.pf_ids.size());
-        std::set<std::uint32_t> ids;
-        for (const auto& s : nd.lits) {
-          auto [it, added] = literal_ids_.emplace(s, static_cast<std::uint32_t>(literals_.size()));
-          if (added) literals_.push_back(s);
-          ids.insert(it->second);
-        }
-        cs_.pf_ids.insert(cs_.pf_ids.end(), ids.begin(), ids.end());
-        var.pf_count = static_cast<std::uint32_t>(ids.size());
-      }
+    if (p.windows) {
+      var.scope = Variant::Scope::Windows;
+      var.logsource = static_cast<std::uint32_t>(cs_.scopes.size());
+      CompiledSet::WindowsScope sc;
+      for (const auto& ch : p.channels) sc.channels.push_back(ascii_lower(ch));
+      sc.eventids = p.eventids;
+      cs_.scopes.push_back(std::move(sc));
+    } else if (everything) {
+      var.scope = Variant::Scope::Everything;
+    } else {
+      var.scope = Variant::Scope::Other;
+      var.logsource = static_cast<std::uint32_t>(cs_.others.size());
     }
     cs_.variants.push_back(var);
     if (p.windows) {
       if (p.channels.empty()) {
-        cs_.windows_any.push_back(vi);
+        cs_.windows_any.all.push_back(vi);
         continue;
       }
       for (const auto& ch : p.channels) {
         auto& idx = cs_.windows[ascii_lower(ch)];
         if (p.eventids.empty())
-          idx.any_eventid.push_back(vi);
+          idx.any_eventid.all.push_back(vi);
         else
-          for (auto id : p.eventids) idx.by_eventid[id].push_back(vi);
+          for (auto id : p.eventids) idx.by_eventid[id].all.push_back(vi);
       }
     } else if (everything) {
-      cs_.everything.push_back(vi);
+      cs_.everything.all.push_back(vi);
     } else {
       cs_.others.push_back({vi, ls});
     }
   }
 }
 
+void Compiler::select_prefilters() {
+  for (const Leaf& l : cs_.leaves) {
+    Need nd = need_leaf(l);
+    if (nd.constrained) ++usage_[nd.lits[0]];
+  }
+  for (Variant& var : cs_.variants) {
+    Need nd = need(var.root);
+    if (!nd.constrained) continue;
+    var.prefiltered = true;
+    var.pf_first = static_cast<std::uint32_t>(cs_.pf_ids.size());
+    std::set<std::uint32_t> ids;
+    for (const auto& lit : nd.lits) {
+      auto [it, added] = literal_ids_.emplace(lit, static_cast<std::uint32_t>(literals_.size()));
+      if (added) literals_.push_back(lit);
+      ids.insert(it->second);
+    }
+    cs_.pf_ids.insert(cs_.pf_ids.end(), ids.begin(), ids.end());
+    var.pf_count = static_cast<std::uint32_t>(ids.size());
+  }
+}
+
 void Compiler::finish_prefilter() {
+  if (!opt_.prefilter) return;
+  select_prefilters();
+  for (Leaf& l : cs_.leaves) {
+    Need nd = need_leaf(l);
+    if (!nd.constrained || nd.lits.size() != 1) continue;
+    auto [it, added] =
+        literal_ids_.emplace(nd.lits[0], static_cast<std::uint32_t>(literals_.size()));
+    if (added) literals_.push_back(nd.lits[0]);
+    l.lit = it->second;
+  }
+  cs_.slot_scan.assign(cs_.slots, 0);
+  for (const Item& it : cs_.items) {
+    if (it.slot == kKeywordSlot) continue;
+    for (std::uint32_t k = 0; k < it.leaves; ++k)
+      if (cs_.leaves[it.first_leaf + k].lit != kNone) cs_.slot_scan[it.slot] = 1;
+  }
   if (literals_.empty()) return;
   std::vector<const char*> exprs;
   std::vector<std::size_t> lens;
@@ -913,20 +980,91 @@ void Compiler::finish_prefilter() {
   for (std::size_t i = 0; i < literals_.size(); ++i) {
     exprs.push_back(literals_[i].data());
     lens.push_back(literals_[i].size());
-    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    flags.push_back(HS_FLAG_SINGLEMATCH);  // literals and scanned text are both lower-cased
     ids.push_back(static_cast<unsigned>(i));
   }
   hs_compile_error_t* err = nullptr;
   if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
-                           static_cast<unsigned>(exprs.size()), HS_MODE_VECTORED, nullptr,
+                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
                            &cs_.literals, &err) != HS_SUCCESS) {
     // Without the database every variant is simply evaluated: slower, never wrong.
     if (err) hs_free_compile_error(err);
     cs_.literals = nullptr;
     for (auto& v : cs_.variants) v.prefiltered = false;
+    for (auto& l : cs_.leaves) l.lit = kNone;
     return;
   }
   cs_.literal_count = static_cast<std::uint32_t>(literals_.size());
+}
+
+void Compiler::build_scan_dbs() {
+  if (!cs_.literals) return;
+  // Literal ids each variant can consult: its prefilter set and its leaves' literals.
+  std::vector<std::vector<std::uint32_t>> per_variant(cs_.variants.size());
+  for (std::size_t vi = 0; vi < cs_.variants.size(); ++vi) {
+    const Variant& v = cs_.variants[vi];
+    auto& ids = per_variant[vi];
+    for (std::uint32_t k = 0; k < v.pf_count; ++k) ids.push_back(cs_.pf_ids[v.pf_first + k]);
+    std::vector<std::uint32_t> stack{v.root};
+    while (!stack.empty()) {
+      const Node& n = cs_.nodes[stack.back()];
+      stack.pop_back();
+      if (n.op == Node::Op::Item) {
+        const Item& it = cs_.items[n.a];
+        for (std::uint32_t k = 0; k < it.leaves; ++k)
+          if (cs_.leaves[it.first_leaf + k].lit != kNone)
+            ids.push_back(cs_.leaves[it.first_leaf + k].lit);
+      } else if (n.op == Node::Op::Not) {
+        stack.push_back(n.a);
+      } else if (n.op == Node::Op::And || n.op == Node::Op::Or) {
+        for (std::uint32_t k = 0; k < n.n; ++k) stack.push_back(cs_.kids[n.a + k]);
+      }
+    }
+  }
+  auto build = [&](std::initializer_list<const CompiledSet::Bucket*> buckets) {
+    std::set<std::uint32_t> ids;
+    CompiledSet::ScanDb sd;
+    for (const auto* b : buckets) {
+      if (!b) continue;
+      sd.keywords = sd.keywords || b->keywords;
+      for (std::uint32_t vi : b->all) ids.insert(per_variant[vi].begin(), per_variant[vi].end());
+    }
+    if (!ids.empty()) {
+      std::vector<const char*> exprs;
+      std::vector<std::size_t> lens;
+      std::vector<unsigned> flags, hs_ids;
+      for (std::uint32_t id : ids) {
+        exprs.push_back(literals_[id].data());
+        lens.push_back(literals_[id].size());
+        flags.push_back(HS_FLAG_SINGLEMATCH);
+        hs_ids.push_back(id);
+      }
+      hs_compile_error_t* err = nullptr;
+      if (hs_compile_lit_multi(exprs.data(), flags.data(), hs_ids.data(), lens.data(),
+                               static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &sd.db,
+                               &err) != HS_SUCCESS) {
+        if (err) hs_free_compile_error(err);
+        // The global database holds a superset of these literals; scanning with it is correct.
+        sd.db = nullptr;
+        if (hs_database_t* copy = nullptr; true) {
+          char* bytes = nullptr;
+          std::size_t len = 0;
+          if (hs_serialize_database(cs_.literals, &bytes, &len) == HS_SUCCESS) {
+            if (hs_deserialize_database(bytes, len, &copy) == HS_SUCCESS) sd.db = copy;
+            std::free(bytes);
+          }
+        }
+      }
+    }
+    cs_.scan_dbs.push_back(sd);
+    return static_cast<std::uint32_t>(cs_.scan_dbs.size() - 1);
+  };
+  for (auto& [_, idx] : cs_.windows) {
+    for (auto& [eid, b] : idx.by_eventid)
+      idx.db_by_eventid[eid] = build({&b, &idx.any_eventid, &cs_.windows_any, &cs_.everything});
+    idx.any_db = build({&idx.any_eventid, &cs_.windows_any, &cs_.everything});
+  }
+  cs_.windows_default_db = build({&cs_.windows_any, &cs_.everything});
 }
 
 }  // namespace
@@ -952,9 +1090,9 @@ std::shared_ptr<const RuleSet> RuleSet::compile(
   Compiler c(*cs, options);
   for (const auto& r : rules) {
     // Roll back everything a failing rule added, so a rejected rule leaves no trace.
-    const auto marks =
-        std::make_tuple(cs->variants.size(), cs->nodes.size(), cs->kids.size(), cs->items.size(),
-                        cs->leaves.size(), cs->globs.size(), cs->regexes.size(), cs->pf_ids.size());
+    const auto marks = std::make_tuple(cs->variants.size(), cs->nodes.size(), cs->kids.size(),
+                                       cs->items.size(), cs->leaves.size(), cs->globs.size(),
+                                       cs->regexes.size(), cs->pf_ids.size(), cs->scopes.size());
     try {
       c.compile_rule(*r, static_cast<std::uint32_t>(cs->infos.size()));
       cs->infos.push_back(r->info);
@@ -967,11 +1105,11 @@ std::shared_ptr<const RuleSet> RuleSet::compile(
         std::erase_if(v, [&](std::uint32_t x) { return x >= vmark; });
       };
       for (auto& [_, idx] : cs->windows) {
-        prune(idx.any_eventid);
-        for (auto& [__, v] : idx.by_eventid) prune(v);
+        prune(idx.any_eventid.all);
+        for (auto& [__, v] : idx.by_eventid) prune(v.all);
       }
-      prune(cs->windows_any);
-      prune(cs->everything);
+      prune(cs->windows_any.all);
+      prune(cs->everything.all);
       std::erase_if(cs->others,
                     [&](const CompiledSet::OtherVariant& o) { return o.variant >= vmark; });
       cs->variants.resize(std::get<0>(marks));
@@ -982,9 +1120,17 @@ std::shared_ptr<const RuleSet> RuleSet::compile(
       cs->globs.resize(std::get<5>(marks));
       cs->regexes.resize(std::get<6>(marks));
       cs->pf_ids.resize(std::get<7>(marks));
+      cs->scopes.resize(std::get<8>(marks));
     }
   }
   c.finish_prefilter();
+  for (auto& [_, idx] : cs->windows) {
+    idx.any_eventid.finish(*cs);
+    for (auto& [__, b] : idx.by_eventid) b.finish(*cs);
+  }
+  cs->windows_any.finish(*cs);
+  cs->everything.finish(*cs);
+  c.build_scan_dbs();
   // Every field a rule names now has a slot; cover every id interned so far.
   const std::size_t interned = FieldTable::global().size();
   cs->slot_of.resize(std::max(cs->slot_of.size(), interned), kNone);

@@ -72,6 +72,9 @@ struct Leaf {
   std::uint32_t glob = kNone;  // index into CompiledSet::globs
   std::uint32_t regex = kNone;
   std::uint32_t ref_slot = kNone;
+  // String forms: a literal the value must contain, as an id in the literal database, or kNone.
+  // When the event-wide scan did not find it, the leaf is false without looking at the value.
+  std::uint32_t lit = kNone;
   std::int64_t i = 0;
   double d = 0;
   std::uint8_t family = 0, prefix = 0;  // Cidr: 4 or 6, prefix length
@@ -93,10 +96,14 @@ struct Node {
 };
 
 struct Variant {
-  std::uint32_t rule = 0;                    // index into rules()
-  std::uint32_t root = 0;                    // node index
+  std::uint32_t rule = 0;  // index into rules()
+  std::uint32_t root = 0;  // node index
+  // The log source as conditions, for the no-index baseline (the index encodes them otherwise).
+  enum class Scope : std::uint8_t { Windows, Other, Everything } scope = Scope::Everything;
+  std::uint32_t logsource = 0;  // Windows: index into CompiledSet::scopes; Other: into others
   std::uint32_t pf_first = 0, pf_count = 0;  // literal ids, any of which must occur
   bool prefiltered = false;
+  bool keywords = false;  // has keyword items, which search every field
 };
 
 struct CompiledSet {
@@ -118,30 +125,60 @@ struct CompiledSet {
   // The slot for a field id, resolving ids interned after compile through slot_by_name.
   [[nodiscard]] std::uint32_t resolve_slot(FieldId id) const;
 
-  // Candidate index. Windows: lower-case Channel -> (EventID -> variants, any-EventID variants).
+  // Candidate index. A bucket holds the variants that apply to one kind of event; within it,
+  // prefiltered variants are reached through the literals found in the event, so the cost per
+  // event follows the literals present, not the number of rules in the bucket.
+  struct Bucket {
+    std::vector<std::uint32_t> all;         // every variant (filled while compiling)
+    std::vector<std::uint32_t> unfiltered;  // variants without a prefilter: always evaluated
+    std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> by_literal;
+    bool keywords = false;  // some variant searches every field: the scan must cover them all
+    void finish(const CompiledSet& cs);
+  };
+  // Windows: lower-case Channel -> (EventID -> bucket, any-EventID bucket).
   struct ChannelIndex {
-    std::unordered_map<std::int64_t, std::vector<std::uint32_t>> by_eventid;
-    std::vector<std::uint32_t> any_eventid;
+    std::unordered_map<std::int64_t, Bucket> by_eventid;
+    Bucket any_eventid;
+    // Literal databases for events of this channel: per EventID with a bucket, and for others.
+    std::unordered_map<std::int64_t, std::uint32_t> db_by_eventid;
+    std::uint32_t any_db = kNone;
   };
   struct SvHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, ChannelIndex, SvHash, std::equal_to<>> windows;
-  std::vector<std::uint32_t> windows_any;  // Windows variants not tied to a channel
+  Bucket windows_any;  // Windows variants not tied to a channel
   // Non-Windows variants with their log source, resolved per event log source by the matcher.
   struct OtherVariant {
     std::uint32_t variant;
     LogSourceSpec logsource;
   };
   std::vector<OtherVariant> others;
-  std::vector<std::uint32_t> everything;  // variants with an empty log source: every event
+  Bucket everything;  // variants with an empty log source: every event
+  struct WindowsScope {
+    std::vector<std::string> channels;   // lower-case; empty: any
+    std::vector<std::int64_t> eventids;  // empty: any
+  };
+  std::vector<WindowsScope> scopes;
   bool index = true;
   LogSourceMap logsources;
 
   // Prefilter: literal database (caseless, vectored mode) and the variants' literal id lists.
   hs_database_t* literals = nullptr;
   std::uint32_t literal_count = 0;
+  // Smaller databases holding only the literals of the rules that can apply to one kind of
+  // Windows event (one Channel and EventID): the scan cost follows the rules that apply, not the
+  // whole rule set. Literal ids are the global ones.
+  struct ScanDb {
+    hs_database_t* db = nullptr;
+    bool keywords = false;
+  };
+  std::vector<ScanDb> scan_dbs;
+  std::uint32_t windows_default_db = kNone;  // events of channels no rule names
+  // Per slot: 1 when a string leaf with a literal reads it. Other fields need not be scanned
+  // unless keyword items apply to the event.
+  std::vector<std::uint8_t> slot_scan;
   std::vector<std::uint32_t> pf_ids;
 
   FieldId channel_field = kNoField, eventid_field = kNoField;

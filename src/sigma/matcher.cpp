@@ -21,10 +21,21 @@ bool has_upper(std::string_view s) {
   return false;
 }
 
+// Rule literals are short and values are mostly short: memchr on the first byte and a memcmp
+// beats glibc's memmem, whose setup dominates at these sizes.
 bool contains(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
   if (needle.size() > hay.size()) return false;
-  return memmem(hay.data(), hay.size(), needle.data(), needle.size()) != nullptr;
+  const char first = needle[0];
+  const char* p = hay.data();
+  const char* const last = hay.data() + (hay.size() - needle.size());
+  while (p <= last) {
+    p = static_cast<const char*>(std::memchr(p, first, static_cast<std::size_t>(last - p) + 1));
+    if (!p) return false;
+    if (std::memcmp(p + 1, needle.data() + 1, needle.size() - 1) == 0) return true;
+    ++p;
+  }
+  return false;
 }
 
 bool piece_at(std::string_view s, std::size_t pos, const std::string& piece,
@@ -196,11 +207,15 @@ std::int64_t time_part(std::int64_t ns, Leaf::Part part) {
 struct Matcher::State {
   explicit State(const CompiledSet& c) : cs(c) {
     slot_of = cs.slot_of;
+    stamp.assign(cs.variants.size(), 0);
     slot_val.assign(cs.slots, nullptr);
     lower.assign(cs.slots, {});
     lower_gen.assign(cs.slots, 0);
     lit_bits.assign((cs.literal_count + 63) / 64, 0);
+    // One scratch sized for every database this thread may scan with.
     if (cs.literals) hs_alloc_scratch(cs.literals, &scratch);
+    for (const auto& d : cs.scan_dbs)
+      if (d.db) hs_alloc_scratch(d.db, &scratch);
   }
   ~State() {
     if (scratch) hs_free_scratch(scratch);
@@ -219,13 +234,13 @@ struct Matcher::State {
   std::vector<std::uint64_t> lit_bits;
   std::vector<std::uint32_t> lit_hits;
   bool scanned = false;
-  std::vector<const char*> vec_ptr;
-  std::vector<unsigned> vec_len;
+  std::string text;                        // the event's values, joined, for the literal scan
   std::vector<std::string_view> kw_lower;  // lower-cased text of every field/element, lazily
   bool kw_ready = false;
   std::unordered_map<std::string, std::vector<std::uint32_t>> other_cache;
   std::string key;
   std::vector<std::uint32_t> found;
+  std::vector<std::uint32_t> stamp;  // per variant: the event generation it was last evaluated in
   std::uint64_t evaluated = 0;
 
   std::string_view lowered(std::string_view s) {
@@ -268,6 +283,10 @@ struct Matcher::State {
   static bool is_string_kind(Leaf::Kind k) { return k <= Leaf::Kind::Any; }
 
   // One scalar value against one leaf. `low` is the value's lower-cased text when known.
+  bool literal_absent(const Leaf& l) const {
+    return l.lit != kNone && scanned && !(lit_bits[l.lit / 64] & (1ULL << (l.lit % 64)));
+  }
+
   bool scalar(const Leaf& l, const Value& v, std::string_view low) {
     if (is_string_kind(l.kind)) return string_leaf(l, l.cased ? v.text : low);
     switch (l.kind) {
@@ -348,6 +367,7 @@ struct Matcher::State {
   }
 
   bool leaf_on_field(const Leaf& l, std::uint32_t slot) {
+    if (literal_absent(l)) return false;
     const Value* v = slot_val[slot];
     if (l.kind == Leaf::Kind::Exists) return (v != nullptr) == l.flag;
     if (l.kind == Leaf::Kind::Null) return v == nullptr || v->type == ValueType::Null;
@@ -373,6 +393,7 @@ struct Matcher::State {
   }
 
   bool leaf_on_keywords(const Leaf& l) {
+    if (literal_absent(l)) return false;
     prepare_keywords();
     std::size_t k = 0;
     for (const Field& f : ev->fields()) {
@@ -437,34 +458,40 @@ struct Matcher::State {
     return 0;
   }
 
-  void scan_literals() {
+  // One block scan over the event's values, lower-cased and joined by newlines: copying a few KiB
+  // is cheaper than Vectorscan's per-block overhead in vectored mode or its caseless matching.
+  // Only fields some literal-bearing leaf reads are scanned, unless keyword items apply.
+  void scan_literals(bool all_fields, const hs_database_t* db = nullptr) {
     scanned = true;
-    if (!cs.literals || !scratch) return;
-    vec_ptr.clear();
-    vec_len.clear();
+    if (!db) db = cs.literals;
+    if (!db || !scratch) return;
+    text.clear();
+    auto append = [&](std::string_view t) {
+      const std::size_t at = text.size();
+      text.resize(at + t.size() + 1);
+      char* p = text.data() + at;
+      for (char c : t) *p++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      *p = '\n';
+    };
     for (const Field& f : ev->fields()) {
-      if (f.value.type == ValueType::Array) {
-        for (const Value& e : ev->elements(f.value)) {
-          vec_ptr.push_back(e.text.data());
-          vec_len.push_back(static_cast<unsigned>(e.text.size()));
-        }
-      } else if (!f.value.text.empty()) {
-        vec_ptr.push_back(f.value.text.data());
-        vec_len.push_back(static_cast<unsigned>(f.value.text.size()));
+      if (!all_fields) {
+        const std::uint32_t s = f.id < slot_of.size() ? slot_of[f.id] : kNone;
+        if (s == kNone || !cs.slot_scan[s]) continue;
       }
-      // A separator keeps a literal from matching across two values, which would only cost an
-      // evaluation but is cheap to avoid.
-      vec_ptr.push_back("\n");
-      vec_len.push_back(1);
+      if (f.value.type == ValueType::Array) {
+        for (const Value& e : ev->elements(f.value)) append(e.text);
+      } else if (!f.value.text.empty()) {
+        append(f.value.text);
+      }
     }
-    hs_scan_vector(cs.literals, vec_ptr.data(), vec_len.data(),
-                   static_cast<unsigned>(vec_ptr.size()), 0, scratch, &State::on_literal, this);
+    hs_scan(db, text.data(), static_cast<unsigned>(std::min<std::size_t>(text.size(), UINT32_MAX)),
+            0, scratch, &State::on_literal, this);
   }
 
   bool passes_prefilter(const Variant& v) {
     if (!v.prefiltered) return true;
     if (!cs.literals) return true;
-    if (!scanned) scan_literals();
+    if (!scanned) scan_literals(true);
     for (std::uint32_t k = 0; k < v.pf_count; ++k) {
       const std::uint32_t id = cs.pf_ids[v.pf_first + k];
       if (lit_bits[id / 64] & (1ULL << (id % 64))) return true;
@@ -472,13 +499,82 @@ struct Matcher::State {
     return false;
   }
 
+  // Evaluates a bucket: its unfiltered variants, then each prefiltered variant reachable from a
+  // literal the event contains (once, however many of its literals occur).
+  void run(const CompiledSet::Bucket& b, std::vector<std::uint32_t>& out) {
+    if (!scanned && !b.all.empty()) scan_literals(true);
+    for (std::uint32_t vi : b.unfiltered) {
+      ++evaluated;
+      if (node(cs.variants[vi].root)) out.push_back(cs.variants[vi].rule);
+    }
+    if (b.by_literal.empty()) return;
+    for (std::uint32_t id : lit_hits) {
+      auto it = b.by_literal.find(id);
+      if (it == b.by_literal.end()) continue;
+      for (std::uint32_t vi : it->second) {
+        if (stamp[vi] == gen) continue;
+        stamp[vi] = gen;
+        ++evaluated;
+        if (node(cs.variants[vi].root)) out.push_back(cs.variants[vi].rule);
+      }
+    }
+  }
+
   void run(std::span<const std::uint32_t> variants, std::vector<std::uint32_t>& out) {
+    if (!scanned && !variants.empty()) scan_literals(true);
     for (std::uint32_t vi : variants) {
       const Variant& v = cs.variants[vi];
       if (!passes_prefilter(v)) continue;
       ++evaluated;
       if (node(v.root)) out.push_back(v.rule);
     }
+  }
+
+  static bool is_windows(const Event& e) {
+    return e.logsource.product.empty() && e.logsource.category.empty() &&
+           e.logsource.service.empty();
+  }
+
+  // The log source test the index otherwise does, done per variant (baseline mode only).
+  bool in_scope(const Variant& v) {
+    switch (v.scope) {
+      case Variant::Scope::Everything:
+        return true;
+      case Variant::Scope::Other: {
+        if (is_windows(*ev)) return false;
+        const LogSourceSpec& r = cs.others[v.logsource].logsource;
+        const LogSource& ls = ev->logsource;
+        return (r.product.empty() || cs.logsources.product_matches(r.product, ls.product)) &&
+               (r.category.empty() || r.category == ls.category) &&
+               (r.service.empty() ||
+                cs.logsources.service_matches(ls.product, r.service, ls.service));
+      }
+      case Variant::Scope::Windows: {
+        if (!is_windows(*ev)) return false;
+        const auto& sc = cs.scopes[v.logsource];
+        if (!sc.channels.empty()) {
+          const Value* ch = ev->get(cs.channel_field);
+          if (!ch) return false;
+          bool ok = false;
+          for (const auto& c : sc.channels)
+            if (c.size() == ch->text.size() &&
+                std::equal(c.begin(), c.end(), ch->text.begin(), [](char a, char b) {
+                  return a == ((b >= 'A' && b <= 'Z') ? static_cast<char>(b + 32) : b);
+                }))
+              ok = true;
+          if (!ok) return false;
+        }
+        if (!sc.eventids.empty()) {
+          const Value* id = ev->get(cs.eventid_field);
+          double d;
+          if (!id || !value_number(*id, d)) return false;
+          return std::find(sc.eventids.begin(), sc.eventids.end(), static_cast<std::int64_t>(d)) !=
+                 sc.eventids.end();
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   const std::vector<std::uint32_t>& others_for(const LogSource& ls) {
@@ -522,10 +618,12 @@ struct Matcher::State {
       for (std::uint32_t vi = 0; vi < cs.variants.size(); ++vi) {
         const Variant& v = cs.variants[vi];
         ++evaluated;
-        if (node(v.root)) found.push_back(v.rule);
+        if (in_scope(v) && node(v.root)) found.push_back(v.rule);
       }
     } else if (e.logsource.product.empty() && e.logsource.category.empty() &&
                e.logsource.service.empty()) {
+      const CompiledSet::Bucket* buckets[4] = {nullptr, nullptr, &cs.windows_any, &cs.everything};
+      std::uint32_t db = cs.windows_default_db;
       const Value* ch = e.get(cs.channel_field);
       if (ch && ch->text.size() < 256) {
         char buf[256];
@@ -535,17 +633,27 @@ struct Matcher::State {
         }
         auto it = cs.windows.find(std::string_view(buf, ch->text.size()));
         if (it != cs.windows.end()) {
+          db = it->second.any_db;
           const Value* id = e.get(cs.eventid_field);
           double d;
           if (id && value_number(*id, d)) {
             auto ids = it->second.by_eventid.find(static_cast<std::int64_t>(d));
-            if (ids != it->second.by_eventid.end()) run(ids->second, found);
+            if (ids != it->second.by_eventid.end()) {
+              buckets[0] = &ids->second;
+              db = it->second.db_by_eventid.at(ids->first);
+            }
           }
-          run(it->second.any_eventid, found);
+          buckets[1] = &it->second.any_eventid;
         }
       }
-      run(cs.windows_any, found);
-      run(cs.everything, found);
+      bool any = false;
+      for (const auto* b : buckets) any = any || (b && !b->all.empty());
+      if (any && db != kNone)
+        scan_literals(cs.scan_dbs[db].keywords, cs.scan_dbs[db].db);
+      else
+        scanned = true;  // no literal-bearing rule applies; nothing to find
+      for (const auto* b : buckets)
+        if (b) run(*b, found);
     } else {
       run(others_for(e.logsource), found);
       run(cs.everything, found);
@@ -562,6 +670,7 @@ struct Matcher::State {
     kw_ready = false;
     if (++gen == 0) {
       std::fill(lower_gen.begin(), lower_gen.end(), 0);
+      std::fill(stamp.begin(), stamp.end(), 0);
       gen = 1;
     }
     arena.reset();
