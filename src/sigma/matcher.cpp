@@ -640,7 +640,8 @@ struct Matcher::State {
             auto ids = it->second.by_eventid.find(static_cast<std::int64_t>(d));
             if (ids != it->second.by_eventid.end()) {
               buckets[0] = &ids->second;
-              db = it->second.db_by_eventid.at(ids->first);
+              auto d2 = it->second.db_by_eventid.find(ids->first);
+              db = d2 == it->second.db_by_eventid.end() ? kNone : d2->second;
             }
           }
           buckets[1] = &it->second.any_eventid;

@@ -1,0 +1,241 @@
+// One test per Sigma modifier (specification v2.1 appendix), each with events that must and must
+// not match, run on all three engines (compiled with prefilter, index only, evaluate everything).
+#include "sigma_test_util.h"
+
+namespace tansa::sigma::testing {
+namespace {
+
+void expect(const std::string& yaml, const EventBuilder& e, bool want, Options base = {}) {
+  for (Options o : engines()) {
+    o.placeholders = base.placeholders;
+    Compiled c(yaml, o);
+    EXPECT_EQ(c.fires(e), want) << yaml << "(prefilter " << o.prefilter << ", index " << o.index
+                                << ")";
+  }
+}
+#define FIRES(y, e) expect((y), (e), true)
+#define SILENT(y, e) expect((y), (e), false)
+
+TEST(Modifiers, PlainValueIsWholeValueCaseInsensitive) {
+  const auto r = rule("    Image: 'C:\\Windows\\System32\\cmd.exe'");
+  FIRES(r, EventBuilder().s("Image", "c:\\windows\\system32\\CMD.EXE"));
+  SILENT(r, EventBuilder().s("Image", "C:\\Windows\\System32\\cmd.exe.bak"));
+  SILENT(r, EventBuilder().s("Image", "x C:\\Windows\\System32\\cmd.exe"));
+  SILENT(r, EventBuilder().s("Other", "C:\\Windows\\System32\\cmd.exe"));
+}
+
+TEST(Modifiers, Contains) {
+  const auto r = rule("    CommandLine|contains: ' -EncodedCommand '");
+  FIRES(r, EventBuilder().s("CommandLine", "powershell -encodedcommand ZQBj"));
+  SILENT(r, EventBuilder().s("CommandLine", "powershell -enc ZQBj"));
+}
+
+TEST(Modifiers, StartswithEndswith) {
+  FIRES(rule("    Image|startswith: 'C:\\Users\\'"),
+        EventBuilder().s("Image", "c:\\users\\bob\\a.exe"));
+  SILENT(rule("    Image|startswith: 'C:\\Users\\'"),
+         EventBuilder().s("Image", "D:\\c:\\users\\a.exe"));
+  FIRES(rule("    Image|endswith: '\\rundll32.exe'"),
+        EventBuilder().s("Image", "C:\\W\\RUNDLL32.EXE"));
+  SILENT(rule("    Image|endswith: '\\rundll32.exe'"),
+         EventBuilder().s("Image", "C:\\W\\rundll32.exe.tmp"));
+}
+
+TEST(Modifiers, TrailingBackslashStaysLiteralAndTheAddedWildcardWorks) {
+  // pySigma#431: '\Desktop\' with contains is *, \Desktop\, * and not an escaped star.
+  const auto r = rule("    TargetFilename|contains: '\\Desktop\\'");
+  FIRES(r, EventBuilder().s("TargetFilename", "C:\\Users\\a\\Desktop\\x.txt"));
+  SILENT(r, EventBuilder().s("TargetFilename", "C:\\Users\\a\\Desktop*"));
+}
+
+TEST(Modifiers, ListsAreOrAndAllMakesThemAnd) {
+  const auto any = rule("    CommandLine|contains:\n      - 'vssadmin'\n      - 'wbadmin'");
+  FIRES(any, EventBuilder().s("CommandLine", "wbadmin delete"));
+  SILENT(any, EventBuilder().s("CommandLine", "bcdedit"));
+  const auto all = rule("    CommandLine|contains|all:\n      - 'delete'\n      - 'shadows'");
+  FIRES(all, EventBuilder().s("CommandLine", "vssadmin delete shadows /all"));
+  SILENT(all, EventBuilder().s("CommandLine", "vssadmin delete"));
+}
+
+TEST(Modifiers, Cased) {
+  const auto r = rule("    CommandLine|cased|contains: 'SeDebugPrivilege'");
+  FIRES(r, EventBuilder().s("CommandLine", "enable SeDebugPrivilege now"));
+  SILENT(r, EventBuilder().s("CommandLine", "enable sedebugprivilege now"));
+}
+
+TEST(Modifiers, Base64) {
+  // base64("secret") = c2VjcmV0
+  const auto r = rule("    CommandLine|base64: 'secret'");
+  FIRES(r, EventBuilder().s("CommandLine", "c2VjcmV0"));
+  SILENT(r, EventBuilder().s("CommandLine", "secret"));
+  FIRES(rule("    CommandLine|base64|contains: 'secret'"),
+        EventBuilder().s("CommandLine", "x c2VjcmV0 y"));
+}
+
+TEST(Modifiers, Base64OffsetHasThreeTrimmedVariants) {
+  // The specification's example: foobar -> Zm9vYmFy, Zvb2Jhc, mb29iYX.
+  const auto r = rule("    CommandLine|base64offset|contains: 'foobar'");
+  FIRES(r, EventBuilder().s("CommandLine", "-enc Zm9vYmFy"));
+  FIRES(r, EventBuilder().s("CommandLine", "-enc eFoobarZvb2Jhcg=="));
+  FIRES(r, EventBuilder().s("CommandLine", "-enc eHhmb29iYXI="));
+  SILENT(r, EventBuilder().s("CommandLine", "-enc Zm9vYmF"));
+}
+
+TEST(Modifiers, WideThenBase64EncodesUtf16First) {
+  // base64(utf16le("ab")) = YQBiAA==
+  FIRES(rule("    CommandLine|wide|base64: 'ab'"), EventBuilder().s("CommandLine", "YQBiAA=="));
+  FIRES(rule("    CommandLine|utf16le|base64: 'ab'"), EventBuilder().s("CommandLine", "YQBiAA=="));
+  // utf16be("ab") = 00 61 00 62 -> AGEAYg==
+  FIRES(rule("    CommandLine|utf16be|base64: 'ab'"), EventBuilder().s("CommandLine", "AGEAYg=="));
+  // utf16 = BOM FF FE then LE: FF FE 61 00 62 00 -> //5hAGIA
+  FIRES(rule("    CommandLine|utf16|base64: 'ab'"), EventBuilder().s("CommandLine", "//5hAGIA"));
+  SILENT(rule("    CommandLine|wide|base64: 'ab'"), EventBuilder().s("CommandLine", "YWI="));
+}
+
+TEST(Modifiers, WindashExpandsDashesThatStartAWord) {
+  const auto r = rule("    CommandLine|windash|contains: ' -exec bypass'");
+  FIRES(r, EventBuilder().s("CommandLine", "powershell -exec bypass"));
+  FIRES(r, EventBuilder().s("CommandLine", "powershell /exec bypass"));
+  FIRES(r, EventBuilder().s("CommandLine",
+                            "powershell \xe2\x80\x93"
+                            "exec bypass"));  // en dash
+  FIRES(r, EventBuilder().s("CommandLine",
+                            "powershell \xe2\x80\x94"
+                            "exec bypass"));  // em dash
+  FIRES(r, EventBuilder().s("CommandLine",
+                            "powershell \xe2\x80\x95"
+                            "exec bypass"));  // horizontal bar
+  SILENT(r, EventBuilder().s("CommandLine", "powershell _exec bypass"));
+  // Only a dash after a non-word character is expanded: "a-b" keeps its dash.
+  const auto inner = rule("    CommandLine|windash|contains: 'a-b'");
+  SILENT(inner, EventBuilder().s("CommandLine", "a/b"));
+  FIRES(inner, EventBuilder().s("CommandLine", "a-b"));
+}
+
+TEST(Modifiers, RegexIsCaseSensitiveUnanchoredSearch) {
+  const auto r = rule("    CommandLine|re: 'Invoke-[A-Z][a-z]+'");
+  FIRES(r, EventBuilder().s("CommandLine", "x; Invoke-Mimikatz -dump"));
+  SILENT(r, EventBuilder().s("CommandLine", "x; invoke-mimikatz -dump"));
+  FIRES(rule("    CommandLine|re|i: 'invoke-[a-z]+'"), EventBuilder().s("CommandLine", "INVOKE-X"));
+  FIRES(rule("    CommandLine|re: '^a$'"), EventBuilder().s("CommandLine", "a"));
+  SILENT(rule("    CommandLine|re: '^a$'"), EventBuilder().s("CommandLine", "a\nb"));
+  FIRES(rule("    CommandLine|re|m: '^b$'"), EventBuilder().s("CommandLine", "a\nb"));
+  SILENT(rule("    CommandLine|re: 'a.b'"), EventBuilder().s("CommandLine", "a\nb"));
+  FIRES(rule("    CommandLine|re|s: 'a.b'"), EventBuilder().s("CommandLine", "a\nb"));
+  // Sigma wildcards mean nothing inside a regex.
+  SILENT(rule("    CommandLine|re: 'a*b'"), EventBuilder().s("CommandLine", "xyz"));
+}
+
+TEST(Modifiers, RegexTheLinearEngineCannotRunIsRejectedWithAReason) {
+  Compiled c(rule("    CommandLine|re: '(a)\\1'"), {}, true);
+  ASSERT_EQ(c.rejected().size(), 1u);
+  EXPECT_EQ(c.rejected()[0].category, "unsupported regex");
+  EXPECT_NE(c.rejected()[0].reason.find("RE2"), std::string::npos);
+  Compiled look(rule("    CommandLine|re: 'a(?=b)'"), {}, true);
+  EXPECT_EQ(look.rejected().size(), 1u);
+}
+
+TEST(Modifiers, Cidr) {
+  const auto r = rule("    DestinationIp|cidr: '10.0.0.0/8'");
+  FIRES(r, EventBuilder().s("DestinationIp", "10.20.30.40"));
+  SILENT(r, EventBuilder().s("DestinationIp", "11.0.0.1"));
+  SILENT(r, EventBuilder().s("DestinationIp", "not an ip"));
+  const auto v6 = rule("    DestinationIp|cidr: 'fe80::/10'");
+  FIRES(v6, EventBuilder().s("DestinationIp", "fe80::1"));
+  SILENT(v6, EventBuilder().s("DestinationIp", "2001:db8::1"));
+  const auto odd = rule("    DestinationIp|cidr: '192.168.1.0/23'");  // host bits are cleared
+  FIRES(odd, EventBuilder().s("DestinationIp", "192.168.0.7"));
+  SILENT(odd, EventBuilder().s("DestinationIp", "192.168.2.7"));
+}
+
+TEST(Modifiers, Exists) {
+  const auto yes = rule("    User|exists: true");
+  FIRES(yes, EventBuilder().s("User", ""));
+  FIRES(yes, EventBuilder().null("User"));
+  SILENT(yes, EventBuilder().s("Other", "x"));
+  const auto no = rule("    User|exists: false");
+  FIRES(no, EventBuilder().s("Other", "x"));
+  SILENT(no, EventBuilder().s("User", "x"));
+}
+
+TEST(Modifiers, FieldRef) {
+  const auto r = rule("    SourceUser|fieldref: TargetUser");
+  FIRES(r, EventBuilder().s("SourceUser", "Bob").s("TargetUser", "bob"));
+  SILENT(r, EventBuilder().s("SourceUser", "Bob").s("TargetUser", "alice"));
+  SILENT(r, EventBuilder().s("SourceUser", "Bob"));
+  const auto c = rule("    CommandLine|fieldref|contains: Image");
+  FIRES(c, EventBuilder().s("CommandLine", "\"c:\\a.exe\" -x").s("Image", "C:\\a.exe"));
+  SILENT(c, EventBuilder().s("CommandLine", "b.exe").s("Image", "C:\\a.exe"));
+  FIRES(rule("    CommandLine|fieldref|startswith: Image"),
+        EventBuilder().s("CommandLine", "a.exe -x").s("Image", "a.exe"));
+  FIRES(rule("    CommandLine|fieldref|endswith: Image"),
+        EventBuilder().s("CommandLine", "run a.exe").s("Image", "a.exe"));
+}
+
+TEST(Modifiers, NumericComparisons) {
+  FIRES(rule("    Size|gt: 100"), EventBuilder().i("Size", 101));
+  SILENT(rule("    Size|gt: 100"), EventBuilder().i("Size", 100));
+  FIRES(rule("    Size|gte: 100"), EventBuilder().i("Size", 100));
+  FIRES(rule("    Size|lt: 100"), EventBuilder().s("Size", "99"));
+  SILENT(rule("    Size|lt: 100"), EventBuilder().s("Size", "abc"));
+  FIRES(rule("    Size|lte: 1.5"), EventBuilder().s("Size", "1.5"));
+  Compiled bad(rule("    Size|gt: 'many'"), {}, true);
+  EXPECT_EQ(bad.rejected().size(), 1u);
+}
+
+TEST(Modifiers, NeqNegatesTheItem) {
+  const auto r = rule("    Status|neq:\n      - 'ok'\n      - 'fine'");
+  FIRES(r, EventBuilder().s("Status", "failed"));
+  SILENT(r, EventBuilder().s("Status", "OK"));
+  SILENT(r, EventBuilder().s("Status", "fine"));
+}
+
+TEST(Modifiers, ExpandUsesThePlaceholderValues) {
+  Options o;
+  o.placeholders["Admins"] = {"alice", "bob*"};
+  const auto r = rule("    User|expand: '%Admins%'");
+  for (Options e : engines()) {
+    e.placeholders = o.placeholders;
+    Compiled c(r, e);
+    EXPECT_TRUE(c.fires(EventBuilder().s("User", "alice")));
+    EXPECT_TRUE(c.fires(EventBuilder().s("User", "bobby")));
+    EXPECT_FALSE(c.fires(EventBuilder().s("User", "carol")));
+  }
+  Compiled missing(r, {}, true);
+  ASSERT_EQ(missing.rejected().size(), 1u);
+  EXPECT_EQ(missing.rejected()[0].category, "unresolved placeholder");
+  EXPECT_NE(missing.rejected()[0].reason.find("%Admins%"), std::string::npos);
+}
+
+TEST(Modifiers, TimeParts) {
+  // 2024-01-05T03:12:44Z is a Friday in ISO week 1.
+  EventBuilder e;
+  e.s("UtcTime", "2024-01-05 03:12:44.123");
+  FIRES(rule("    UtcTime|minute: 12"), e);
+  FIRES(rule("    UtcTime|hour: 3"), e);
+  FIRES(rule("    UtcTime|day: 5"), e);
+  FIRES(rule("    UtcTime|week: 1"), e);
+  FIRES(rule("    UtcTime|month: 1"), e);
+  FIRES(rule("    UtcTime|year: 2024"), e);
+  SILENT(rule("    UtcTime|hour: 4"), e);
+  // ISO week of 2021-01-03 (a Sunday) is week 53 of 2020.
+  FIRES(rule("    UtcTime|week: 53"), EventBuilder().s("UtcTime", "2021-01-03T10:00:00Z"));
+  // Zone offsets are honoured: 01:00+02:00 is 23:00 UTC the day before.
+  FIRES(rule("    UtcTime|hour: 23"), EventBuilder().s("UtcTime", "2024-01-05T01:00:00+02:00"));
+}
+
+TEST(Modifiers, UnknownModifierIsRejectedWithItsName) {
+  Compiled c(rule("    Image|sortof: 'x'"), {}, true);
+  ASSERT_EQ(c.rejected().size(), 1u);
+  EXPECT_EQ(c.rejected()[0].category, "unknown modifier");
+  EXPECT_NE(c.rejected()[0].reason.find("sortof"), std::string::npos);
+}
+
+TEST(Modifiers, ArraysMatchWhenAnyElementMatches) {
+  const auto r = rule("    Data|contains: 'evil'");
+  FIRES(r, EventBuilder().arr("Data", {"good", "very evil"}));
+  SILENT(r, EventBuilder().arr("Data", {"good", "fine"}));
+}
+
+}  // namespace
+}  // namespace tansa::sigma::testing
