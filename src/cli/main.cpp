@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("tansa ") + TANSA_VERSION);
   int status = 0;
   tansa::cli::add_dump_command(app, status);
+  tansa::cli::add_hunt_command(app, status);
   tansa::cli::add_rules_command(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
