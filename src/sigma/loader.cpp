@@ -387,17 +387,46 @@ void rename(Condition& c, const std::string& prefix,
 
 void parse_documents(std::string_view yaml, const std::string& file, std::vector<Rule>& rules,
                      std::vector<Filter>& filters, LoadResult& result) {
+  // Documents are split here rather than by YAML::LoadAll, which on some malformed input keeps
+  // producing empty documents without end (found by fuzz_sigma).
   std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    result.rejected.push_back(
-        {file,
-         {},
-         {},
-         "YAML error at line " + std::to_string(e.mark.line + 1) + ": " + e.msg,
-         "invalid YAML"});
-    return;
+  std::vector<int> first_line;
+  {
+    std::size_t start = 0, line = 0, doc_line = 0;
+    auto take = [&](std::size_t end) {
+      const std::string_view d = yaml.substr(start, end - start);
+      if (d.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
+      try {
+        docs.push_back(YAML::Load(std::string(d)));
+        first_line.push_back(static_cast<int>(doc_line));
+      } catch (const YAML::Exception& e) {
+        result.rejected.push_back(
+            {file,
+             {},
+             {},
+             "YAML error at line " +
+                 std::to_string(doc_line + static_cast<std::size_t>(e.mark.line) + 1) + ": " +
+                 e.msg,
+             "invalid YAML"});
+      }
+    };
+    std::size_t pos = 0;
+    while (pos <= yaml.size()) {
+      const std::size_t nl = yaml.find('\n', pos);
+      const std::size_t end = nl == std::string_view::npos ? yaml.size() : nl;
+      const std::string_view l = yaml.substr(pos, end - pos);
+      const bool marker = (l.starts_with("---") || l.starts_with("...")) &&
+                          (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+      if (marker) {
+        take(pos);
+        start = end == yaml.size() ? end : end + 1;
+        doc_line = line + 1;
+      }
+      if (nl == std::string_view::npos) break;
+      pos = nl + 1;
+      ++line;
+    }
+    take(yaml.size());
   }
   // Sigma allows a first "global" document whose keys every later document inherits (the
   // multi-document form of Sigma 1); documents with `action: global` are merged that way.

@@ -1,0 +1,48 @@
+// Arbitrary bytes as a Sigma rule file: load, compile and match a few events. Every problem must
+// become a rejection; nothing may crash, hang or run away with memory.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "tansa/sigma.h"
+
+namespace {
+
+const std::vector<tansa::Event>& events() {
+  static const std::vector<tansa::Event> all = [] {
+    std::vector<tansa::Event> out;
+    tansa::Event win;
+    win.add_string(tansa::field_id("Channel"), "Microsoft-Windows-Sysmon/Operational");
+    win.add_int(tansa::field_id("EventID"), 1);
+    win.add_string(tansa::field_id("Image"), "C:\\Windows\\System32\\cmd.exe");
+    win.add_string(tansa::field_id("CommandLine"), "cmd.exe /c whoami -all");
+    win.add_string(tansa::field_id("UtcTime"), "2024-01-05 03:12:44.123");
+    win.add_string(tansa::field_id("DestinationIp"), "10.1.2.3");
+    out.push_back(std::move(win));
+    tansa::Event ssh;
+    ssh.logsource = {"linux", "", "sshd"};
+    ssh.add_string(tansa::field_id("message"),
+                   "Failed password for root from 203.0.113.7 port 22 ssh2");
+    ssh.add_int(tansa::field_id("src_port"), 22);
+    out.push_back(std::move(ssh));
+    return out;
+  }();
+  return all;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 16384) return 0;  // rule files are small; bigger inputs only slow the search
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  tansa::sigma::Options options;
+  options.placeholders["Admins"] = {"alice", "bob*"};
+  auto loaded = tansa::sigma::load_rules_text(text, "fuzz.yml", options);
+  auto rejected = loaded.rejected;
+  auto set = tansa::sigma::RuleSet::compile(loaded.rules, options, rejected);
+  tansa::sigma::Matcher m(*set);
+  std::vector<std::uint32_t> hits;
+  for (const auto& e : events()) m.match(e, hits);
+  return 0;
+}
