@@ -297,10 +297,7 @@ int run(const HuntOptions& opt) {
     pipeline.run(inputs, sorter, counters, diag);
   }
   report::DetectionContext ctx{set->rules(), sources};
-  std::unique_ptr<report::DetectionWriter> writer;
-  const bool write_rows =
-      !(opt.summary && out == stdout && of == report::OutputFormat::Table && opt.quiet);
-  if (write_rows) writer = report::make_writer(of, out, ctx, color);
+  std::unique_ptr<report::DetectionWriter> writer = report::make_writer(of, out, ctx, color);
   report::Summary summary;
   auto drained = sorter.drain([&](const Detection& d) {
     if (writer) writer->write(d);

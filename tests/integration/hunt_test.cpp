@@ -1,0 +1,188 @@
+// `tansa hunt` end to end: the binary on fixture files and on SigmaHQ's regression data, checking
+// the exact detections, output safety (CSV formulas, terminal control characters) and that the
+// thread count does not change the output.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSrc = TANSA_SOURCE_DIR;
+const std::string kBin = TANSA_BINARY;
+
+std::string sigmahq_dir() {
+  if (const char* env = std::getenv("TANSA_SIGMAHQ")) return env;
+  return TANSA_SIGMAHQ_DIR;
+}
+
+// Runs a shell command from the source folder; returns its exit status.
+int sh(const std::string& cmd) {
+  const int rc = std::system(("cd '" + kSrc + "' && " + cmd).c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path tmp(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tansa_hunt_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+struct Hit {
+  std::string rule_id;
+  std::string file;
+  std::uint64_t position = 0;
+  bool operator==(const Hit&) const = default;
+};
+
+std::vector<Hit> read_jsonl(const fs::path& p) {
+  std::vector<Hit> out;
+  simdjson::dom::parser parser;
+  std::ifstream in(p);
+  std::string line;
+  while (std::getline(in, line)) {
+    simdjson::dom::element e = parser.parse(line);
+    Hit h;
+    h.rule_id = std::string(std::string_view(e["rule_id"]));
+    h.file = std::string(std::string_view(e["source"]["file"]));
+    auto rec = e["source"]["record"];
+    auto ln = e["source"]["line"];
+    if (!rec.error())
+      h.position = std::uint64_t(rec);
+    else if (!ln.error())
+      h.position = std::uint64_t(ln);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+const std::string kRules = "tests/data/hunt/rules";
+const std::string kLogs = "tests/data/hunt/logs";
+const std::string kWhoami = "7a6f0000-0000-4000-8000-000000000001";
+const std::string kCmd = "7a6f0000-0000-4000-8000-000000000002";
+const std::string kRdp = "7a6f0000-0000-4000-8000-000000000003";
+
+TEST(Hunt, WindowsJsonFixtureGivesExactlyTheExpectedDetectionsInTimeOrder) {
+  const fs::path out = tmp("fixture.jsonl");
+  ASSERT_EQ(sh(kBin + " hunt -q -r " + kRules + " " + kLogs + "/windows.jsonl -o " + out.string()),
+            0);
+  const std::string f = kLogs + "/windows.jsonl";
+  // Record 4 (notepad with "whoami" only in its arguments) must not match.
+  const std::vector<Hit> want = {{kRdp, f, 5}, {kRdp, f, 6}, {kWhoami, f, 1},
+                                 {kCmd, f, 2}, {kCmd, f, 3}, {kCmd, f, 7}};
+  EXPECT_EQ(read_jsonl(out), want);
+}
+
+TEST(Hunt, RuleSelectionOptions) {
+  const fs::path out = tmp("select.jsonl");
+  const std::string base =
+      kBin + " hunt -q -r " + kRules + " " + kLogs + "/windows.jsonl -o " + out.string();
+  ASSERT_EQ(sh(base + " --min-level medium"), 0);
+  for (const Hit& h : read_jsonl(out)) EXPECT_NE(h.rule_id, kRdp);
+  ASSERT_EQ(sh(base + " --tag attack.t1059"), 0);  // parent technique selects the sub-technique
+  for (const Hit& h : read_jsonl(out)) EXPECT_EQ(h.rule_id, kCmd);
+  EXPECT_EQ(read_jsonl(out).size(), 3u);
+  ASSERT_EQ(sh(base + " --exclude-rule " + kCmd + " --status stable"), 0);
+  for (const Hit& h : read_jsonl(out)) EXPECT_EQ(h.rule_id, kRdp);
+  ASSERT_EQ(sh(base + " --from 2024-01-05T03:12:45Z --to 2024-01-05T03:12:46Z"), 0);
+  EXPECT_EQ(read_jsonl(out).size(), 2u);
+  EXPECT_EQ(sh(base + " --min-level severe 2>/dev/null"), 2);
+  EXPECT_EQ(sh(base + " --format nosuch 2>/dev/null"), 2);
+}
+
+TEST(Hunt, CsvCellsCannotRunAsFormulas) {
+  const fs::path out = tmp("fixture.csv");
+  ASSERT_EQ(sh(kBin + " hunt -q -r " + kRules + " " + kLogs + " -o " + out.string()), 0);
+  const std::string csv = slurp(out);
+  EXPECT_NE(csv.find(",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","),
+            std::string::npos)
+      << csv;
+  std::istringstream lines(csv);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // No cell may start with a formula character once quoting is undone.
+    for (const char* bad : {",=", ",+", ",@", ",\"=", ",\"+", ",\"@", ",\"-"})
+      EXPECT_EQ(line.find(bad), std::string::npos) << line;
+  }
+}
+
+TEST(Hunt, ControlCharactersNeverReachTheTerminalRaw) {
+  const fs::path out = tmp("table.txt");
+  ASSERT_EQ(
+      sh(kBin + " hunt -q --no-color --summary -r " + kRules + " " + kLogs + " > " + out.string()),
+      0);
+  const std::string table = slurp(out);
+  EXPECT_NE(table.find("WS\\x1b[31mRED"), std::string::npos) << table;
+  for (char c : table) {
+    const auto u = static_cast<unsigned char>(c);
+    EXPECT_TRUE(u == '\n' || u >= 0x20) << "raw control byte " << int(u);
+  }
+  EXPECT_EQ(table.find("\xe2\x80\xae"), std::string::npos);  // no raw right-to-left override
+}
+
+TEST(Hunt, ThreadCountDoesNotChangeTheOutput) {
+  std::string inputs = kLogs + " tests/data/evtx";
+  const std::string root = sigmahq_dir();
+  if (fs::exists(root + "/regression_data")) inputs += " '" + root + "/regression_data'";
+  std::string rules = "-r " + kRules;
+  if (fs::exists(root + "/rules")) rules += " -r '" + root + "/rules'";
+  const fs::path one = tmp("t1.csv"), many = tmp("t4.csv");
+  ASSERT_EQ(sh(kBin + " hunt -q " + rules + " " + inputs + " --threads 1 -o " + one.string() +
+               " 2>/dev/null"),
+            0);
+  ASSERT_EQ(sh(kBin + " hunt -q " + rules + " " + inputs + " --threads 4 -o " + many.string() +
+               " 2>/dev/null"),
+            0);
+  const std::string a = slurp(one), b = slurp(many);
+  EXPECT_GT(a.size(), 500u);
+  EXPECT_EQ(a, b);
+}
+
+TEST(Hunt, SigmaHqRegressionSuiteEndToEnd) {
+  const std::string root = sigmahq_dir();
+  if (!fs::exists(root + "/regression_data")) GTEST_SKIP() << "SigmaHQ data not found at " << root;
+  const fs::path out = tmp("regression.jsonl");
+  ASSERT_EQ(sh(kBin + " hunt -q -r '" + root + "/rules' -r '" + root +
+               "/rules-emerging-threats' -r '" + root + "/rules-threat-hunting' '" + root +
+               "/regression_data' --threads 2 -o " + out.string() + " 2>/dev/null"),
+            0);
+  std::map<std::pair<std::string, std::string>, int> count;  // (rule id, file name) -> hits
+  for (const Hit& h : read_jsonl(out)) ++count[{h.rule_id, fs::path(h.file).filename().string()}];
+  int cases = 0;
+  for (auto& e : fs::recursive_directory_iterator(root + "/regression_data")) {
+    if (e.path().filename() != "info.yml") continue;
+    const YAML::Node info = YAML::LoadFile(e.path().string());
+    if (!info["regression_tests_info"] || !info["regression_tests_info"].IsSequence()) continue;
+    const std::string id = info["rule_metadata"][0]["id"].as<std::string>();
+    for (const auto& t : info["regression_tests_info"]) {
+      if (t["type"].as<std::string>("") != "evtx") continue;
+      const int want = t["match_count"] ? t["match_count"].as<int>() : 1;
+      const std::string file = fs::path(t["path"].as<std::string>()).filename().string();
+      EXPECT_GE((count[{id, file}]), want) << id << " on " << file;
+      ++cases;
+    }
+  }
+  EXPECT_EQ(cases, 202);
+}
+
+}  // namespace
