@@ -96,13 +96,17 @@ void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Co
   for (const Input& in : inputs) counters.bytes_total.fetch_add(in.size);
   const unsigned threads = std::max(1u, options_.threads);
 
-  // Files whose reader parallelises internally go one after another with every thread; the rest
-  // are spread over a pool, one file per worker at a time.
+  // Large files whose reader parallelises internally go one after another with every thread; the
+  // rest are spread over a pool, one file per worker at a time.
   std::vector<const Format*> format(inputs.size());
   std::vector<std::uint32_t> serial, pooled;
+  // Small files are not worth splitting: a file of a few chunks keeps one thread busy while the
+  // others read other files.
+  constexpr std::uint64_t kSplitBytes = 8u << 20;
   for (std::uint32_t i = 0; i < inputs.size(); ++i) {
     format[i] = detect(inputs[i]);
-    (format[i] && format[i]->parallel_inside ? serial : pooled).push_back(i);
+    const bool split = format[i] && format[i]->parallel_inside && threads > 1 && inputs[i].size >= kSplitBytes;
+    (split ? serial : pooled).push_back(i);
   }
   for (std::uint32_t i : serial) read_one(inputs[i], format[i], i, threads, sorter, counters, diag);
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <thread>
+#include <atomic>
 
 #include "sigma/ast.h"
 #include "sigma/condition.h"
@@ -1021,43 +1023,25 @@ void Compiler::build_scan_dbs() {
       }
     }
   }
+  // Buckets that apply to the same literals share one database; the distinct databases are
+  // compiled on all cores, since compiling them is most of the rule set's load time.
+  std::map<std::vector<std::uint32_t>, std::uint32_t> by_ids;
+  std::vector<std::vector<std::uint32_t>> jobs;
   auto build = [&](std::initializer_list<const CompiledSet::Bucket*> buckets) {
     std::set<std::uint32_t> ids;
-    CompiledSet::ScanDb sd;
+    bool keywords = false;
     for (const auto* b : buckets) {
-      if (!b) continue;
-      sd.keywords = sd.keywords || b->keywords;
+      keywords = keywords || b->keywords;
       for (std::uint32_t vi : b->all) ids.insert(per_variant[vi].begin(), per_variant[vi].end());
     }
-    if (!ids.empty()) {
-      std::vector<const char*> exprs;
-      std::vector<std::size_t> lens;
-      std::vector<unsigned> flags, hs_ids;
-      for (std::uint32_t id : ids) {
-        exprs.push_back(literals_[id].data());
-        lens.push_back(literals_[id].size());
-        flags.push_back(HS_FLAG_SINGLEMATCH);
-        hs_ids.push_back(id);
-      }
-      hs_compile_error_t* err = nullptr;
-      if (hs_compile_lit_multi(exprs.data(), flags.data(), hs_ids.data(), lens.data(),
-                               static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &sd.db,
-                               &err) != HS_SUCCESS) {
-        if (err) hs_free_compile_error(err);
-        // The global database holds a superset of these literals; scanning with it is correct.
-        sd.db = nullptr;
-        if (hs_database_t* copy = nullptr; true) {
-          char* bytes = nullptr;
-          std::size_t len = 0;
-          if (hs_serialize_database(cs_.literals, &bytes, &len) == HS_SUCCESS) {
-            if (hs_deserialize_database(bytes, len, &copy) == HS_SUCCESS) sd.db = copy;
-            std::free(bytes);
-          }
-        }
-      }
+    std::vector<std::uint32_t> key(ids.begin(), ids.end());
+    key.push_back(keywords ? 1 : 0);  // the flag is part of what makes two databases the same
+    auto [it, added] = by_ids.emplace(std::move(key), static_cast<std::uint32_t>(jobs.size()));
+    if (added) {
+      jobs.push_back(it->first);
+      cs_.scan_dbs.push_back({nullptr, keywords});
     }
-    cs_.scan_dbs.push_back(sd);
-    return static_cast<std::uint32_t>(cs_.scan_dbs.size() - 1);
+    return it->second;
   };
   for (auto& [_, idx] : cs_.windows) {
     for (auto& [eid, b] : idx.by_eventid)
@@ -1065,6 +1049,45 @@ void Compiler::build_scan_dbs() {
     idx.any_db = build({&idx.any_eventid, &cs_.windows_any, &cs_.everything});
   }
   cs_.windows_default_db = build({&cs_.windows_any, &cs_.everything});
+
+  auto compile_one = [&](std::size_t j) {
+    const auto& ids = jobs[j];
+    if (ids.size() <= 1) return;  // only the keyword flag: no literals
+    std::vector<const char*> exprs;
+    std::vector<std::size_t> lens;
+    std::vector<unsigned> flags, hs_ids;
+    for (std::size_t k = 0; k + 1 < ids.size(); ++k) {
+      exprs.push_back(literals_[ids[k]].data());
+      lens.push_back(literals_[ids[k]].size());
+      flags.push_back(HS_FLAG_SINGLEMATCH);
+      hs_ids.push_back(ids[k]);
+    }
+    hs_compile_error_t* err = nullptr;
+    hs_database_t* db = nullptr;
+    if (hs_compile_lit_multi(exprs.data(), flags.data(), hs_ids.data(), lens.data(),
+                             static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                             &err) != HS_SUCCESS) {
+      if (err) hs_free_compile_error(err);
+      // The global database holds a superset of these literals; scanning with it is correct.
+      char* bytes = nullptr;
+      std::size_t len = 0;
+      db = nullptr;
+      if (hs_serialize_database(cs_.literals, &bytes, &len) == HS_SUCCESS) {
+        if (hs_deserialize_database(bytes, len, &db) != HS_SUCCESS) db = nullptr;
+        std::free(bytes);
+      }
+    }
+    cs_.scan_dbs[j].db = db;
+  };
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) compile_one(j);
+  };
+  std::vector<std::thread> pool;
+  const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
 }
 
 }  // namespace
