@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -153,6 +154,7 @@ int run(const HuntOptions& opt) {
                  "tansa hunt: no rules given (-r PATH) and none shipped beside the binary\n");
     return 2;
   }
+  const auto t_rules = std::chrono::steady_clock::now();
   auto loaded = sigma::load_rules(rule_paths, so);
   std::vector<sigma::Rejection> rejected = loaded.rejected;
   auto set = sigma::RuleSet::compile(loaded.rules, so, rejected);
@@ -292,10 +294,12 @@ int run(const HuntOptions& opt) {
   hunt::DetectionSorter sorter(set->rules(), opt.memory_mib << 20,
                                fs::temp_directory_path().string());
   hunt::Counters counters;
+  const auto t_read = std::chrono::steady_clock::now();
   {
     ProgressBar bar(counters, !opt.quiet);
     pipeline.run(inputs, sorter, counters, diag);
   }
+  const auto t_done = std::chrono::steady_clock::now();
   report::DetectionContext ctx{set->rules(), sources};
   std::unique_ptr<report::DetectionWriter> writer = report::make_writer(of, out, ctx, color);
   report::Summary summary;
@@ -312,14 +316,21 @@ int run(const HuntOptions& opt) {
     std::fprintf(stderr, "tansa hunt: cannot write %s\n", opt.output.c_str());
     return 1;
   }
-  if (!opt.quiet)
-    std::fprintf(stderr,
-                 "tansa hunt: %llu events from %llu of %zu inputs, %llu detections by %zu of %zu "
-                 "rules enabled; %llu problems reported\n",
-                 static_cast<unsigned long long>(counters.events.load()),
-                 static_cast<unsigned long long>(counters.files_read.load()), inputs.size(),
-                 static_cast<unsigned long long>(summary.total()), enabled, set->size(),
-                 static_cast<unsigned long long>(diag_count));
+  if (!opt.quiet) {
+    const double load_s = std::chrono::duration<double>(t_read - t_rules).count();
+    const double read_s = std::chrono::duration<double>(t_done - t_read).count();
+    std::fprintf(
+        stderr,
+        "tansa hunt: %llu events from %llu of %zu inputs, %llu detections by %zu of %zu "
+        "rules enabled; %zu problems reported\n"
+        "tansa hunt: rules loaded in %.2f s; inputs read and matched in %.2f s (%.1f MB/s, "
+        "%.0f events/s)\n",
+        static_cast<unsigned long long>(counters.events.load()),
+        static_cast<unsigned long long>(counters.files_read.load()), inputs.size(),
+        static_cast<unsigned long long>(summary.total()), enabled, set->size(), diag_count, load_s,
+        read_s, static_cast<double>(counters.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
+        static_cast<double>(counters.events.load()) / std::max(read_s, 1e-9));
+  }
   return counters.files_read.load() > 0 ? 0 : 1;
 }
 
