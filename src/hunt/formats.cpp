@@ -52,6 +52,16 @@ bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   evtx::ReadCallbacks cb;
   cb.on_event = emit;
   cb.on_diagnostic = *ctx.diag;
+  if (ctx.input->path == "-") {
+    std::string all(ctx.stdin_head);
+    char chunk[65536];
+    std::size_t n;
+    while ((n = std::fread(chunk, 1, sizeof chunk, stdin)) > 0) all.append(chunk, n);
+    auto r = evtx::read_bytes({reinterpret_cast<const std::uint8_t*>(all.data()), all.size()}, "-",
+                              o, cb);
+    if (!r) report(ctx, r.error());
+    return r.has_value();
+  }
   // Small files are read into a reused buffer: mapping and unmapping thousands of them from
   // several threads costs more in page faults and TLB shootdowns than copying them.
   if (ctx.input->size > 0 && ctx.input->size < (16u << 20)) {
@@ -76,6 +86,7 @@ struct Text {
 
 bool load_text(const ReaderContext& ctx, Text& t) {
   if (ctx.input->path == "-") {
+    t.buffer.assign(ctx.stdin_head);
     char buf[65536];
     std::size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) t.buffer.append(buf, n);

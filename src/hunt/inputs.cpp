@@ -53,7 +53,8 @@ std::vector<Input> expand_inputs(const std::vector<std::string>& paths,
       std::error_code ec2;
       if (it->is_regular_file(ec2) && !ec2) add_file(it->path(), out);
     }
-    if (ec) diag(Diagnostic{arg, Diagnostic::Where::None, 0, "cannot list folder: " + ec.message()});
+    if (ec)
+      diag(Diagnostic{arg, Diagnostic::Where::None, 0, "cannot list folder: " + ec.message()});
   }
   std::sort(out.begin(), out.end(), [](const Input& a, const Input& b) { return a.path < b.path; });
   out.erase(std::unique(out.begin(), out.end(),

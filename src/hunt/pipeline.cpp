@@ -42,8 +42,24 @@ const Format* Pipeline::detect(const Input& input) const {
       if (f.name == options_.force_format) return &f;
     return nullptr;
   }
-  if (input.path == "-") return nullptr;  // standard input needs --format or a peeking reader
-  const std::string head = read_head(input.path);
+  std::string head;
+  if (input.path == "-") {
+    // Standard input cannot be reopened: its head is kept and handed to the reader.
+    if (!stdin_sniffed_) {
+      stdin_sniffed_ = true;
+      stdin_head_.resize(65536);
+      std::size_t got = 0;
+      while (got < stdin_head_.size()) {
+        const ssize_t n = ::read(STDIN_FILENO, stdin_head_.data() + got, stdin_head_.size() - got);
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+      }
+      stdin_head_.resize(got);
+    }
+    head = stdin_head_;
+  } else {
+    head = read_head(input.path);
+  }
   for (const Format& f : formats_)
     if (f.sniff && f.sniff(head, input.path)) return &f;
   return nullptr;
@@ -82,7 +98,12 @@ void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t 
         diag(Diagnostic{input.path, Diagnostic::Where::None, 0, r.error()});
     }
   };
-  ReaderContext ctx{&input, index, threads, &diag, &counters.bytes_read};
+  ReaderContext ctx{&input,
+                    index,
+                    threads,
+                    &diag,
+                    &counters.bytes_read,
+                    input.path == "-" ? std::string_view(stdin_head_) : std::string_view()};
   const std::uint64_t before = counters.bytes_read.load();
   const bool ok = format->read(ctx, emit);
   // Readers that do not report progress themselves count as fully read when done.
@@ -105,7 +126,8 @@ void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Co
   constexpr std::uint64_t kSplitBytes = 8u << 20;
   for (std::uint32_t i = 0; i < inputs.size(); ++i) {
     format[i] = detect(inputs[i]);
-    const bool split = format[i] && format[i]->parallel_inside && threads > 1 && inputs[i].size >= kSplitBytes;
+    const bool split =
+        format[i] && format[i]->parallel_inside && threads > 1 && inputs[i].size >= kSplitBytes;
     (split ? serial : pooled).push_back(i);
   }
   for (std::uint32_t i : serial) read_one(inputs[i], format[i], i, threads, sorter, counters, diag);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hunt/inputs.h"
@@ -32,8 +33,11 @@ struct ReaderContext {
   unsigned threads;
   const DiagnosticSink* diag;
   std::atomic<std::uint64_t>* bytes_read;  // progress, may be null
+  // For standard input: the bytes already consumed to detect its format, which come first.
+  std::string_view stdin_head;
 };
-using ReaderFn = std::function<bool(const ReaderContext&, const std::function<void(const Event&)>& emit)>;
+using ReaderFn =
+    std::function<bool(const ReaderContext&, const std::function<void(const Event&)>& emit)>;
 
 struct Format {
   std::string name;
@@ -79,6 +83,8 @@ class Pipeline {
   std::vector<Format> formats_;
   MatcherFactory matcher_;
   Options options_;
+  mutable std::string stdin_head_;  // standard input's first bytes, read once to sniff it
+  mutable bool stdin_sniffed_ = false;
 };
 
 }  // namespace tansa::hunt

@@ -13,7 +13,8 @@ namespace tansa::hunt {
 
 std::size_t footprint(const Detection& d) {
   std::size_t n = sizeof(Detection) + d.host.size() + d.related.size() * sizeof(SourceRef);
-  for (const auto& [k, v] : d.fields) n += sizeof(std::pair<std::string, std::string>) + k.size() + v.size();
+  for (const auto& [k, v] : d.fields)
+    n += sizeof(std::pair<std::string, std::string>) + k.size() + v.size();
   return n;
 }
 
@@ -38,7 +39,9 @@ std::expected<void, std::string> DetectionSorter::spill() {
   std::stable_sort(pending_.begin(), pending_.end(), order_);
   std::string path = tmp_dir_ + "/tansa-run-XXXXXX";
   int fd = ::mkstemp(path.data());
-  if (fd < 0) return std::unexpected(fmt::format("cannot create a spill file in {}: {}", tmp_dir_, std::strerror(errno)));
+  if (fd < 0)
+    return std::unexpected(
+        fmt::format("cannot create a spill file in {}: {}", tmp_dir_, std::strerror(errno)));
   std::FILE* f = ::fdopen(fd, "wb");
   runs_.push_back(path);
   std::string buf;
@@ -48,7 +51,8 @@ std::expected<void, std::string> DetectionSorter::spill() {
     std::uint64_t n = buf.size();
     if (std::fwrite(&n, 8, 1, f) != 1 || std::fwrite(buf.data(), 1, buf.size(), f) != buf.size()) {
       std::fclose(f);
-      return std::unexpected(fmt::format("cannot write spill file {}: {}", path, std::strerror(errno)));
+      return std::unexpected(
+          fmt::format("cannot write spill file {}: {}", path, std::strerror(errno)));
     }
   }
   if (std::fclose(f) != 0) return std::unexpected(fmt::format("cannot write spill file {}", path));
