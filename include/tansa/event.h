@@ -202,6 +202,11 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// Parses ISO-8601 / RFC 3339 date-times as logs write them: "2024-01-05", "2024-01-05T03:12",
+// "2024-01-05 03:12:44.123456789", with "Z", "+09:00", "+0900" or no zone. A time without a zone
+// is taken to be `default_offset_minutes` east of UTC. The whole text must be consumed.
+[[nodiscard]] bool parse_iso_time(std::string_view text, std::int64_t& ns, int default_offset_minutes = 0);
+
 // Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds
 // ("2024-01-05T03:12:44.123456Z").
 std::string format_time(std::int64_t ns);

@@ -50,45 +50,10 @@ struct HuntOptions {
   std::size_t memory_mib = 256;
 };
 
-// "2024-01-05", "2024-01-05T03:12", "2024-01-05 03:12:44", with optional "Z" or "+09:00".
 std::optional<std::int64_t> parse_time_arg(std::string_view t) {
-  auto num = [&](std::size_t at, std::size_t len, int& out) {
-    if (at + len > t.size()) return false;
-    auto r = std::from_chars(t.data() + at, t.data() + at + len, out);
-    return r.ec == std::errc() && r.ptr == t.data() + at + len;
-  };
-  int y, mo, d, h = 0, mi = 0, s = 0;
-  if (!num(0, 4, y) || t.size() < 10 || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' ||
-      !num(8, 2, d))
-    return std::nullopt;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
-  std::size_t i = 10;
-  if (i < t.size() && (t[i] == 'T' || t[i] == ' ')) {
-    if (!num(i + 1, 2, h) || t.size() < i + 6 || t[i + 3] != ':' || !num(i + 4, 2, mi))
-      return std::nullopt;
-    i += 6;
-    if (i < t.size() && t[i] == ':') {
-      if (!num(i + 1, 2, s)) return std::nullopt;
-      i += 3;
-    }
-  }
-  std::int64_t secs =
-      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
-      mi * 60 + s;
-  if (i < t.size() && t[i] == 'Z') {
-    ++i;
-  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    int oh = 0, om = 0;
-    if (!num(i + 1, 2, oh)) return std::nullopt;
-    std::size_t m = i + 3;
-    if (m < t.size() && t[m] == ':') ++m;
-    if (m < t.size() && !num(m, 2, om)) return std::nullopt;
-    const std::int64_t off = oh * 3600 + om * 60;
-    secs -= t[i] == '+' ? off : -off;
-    i = t.size();
-  }
-  if (i != t.size()) return std::nullopt;
-  return secs * 1000000000;
+  std::int64_t ns;
+  if (!parse_iso_time(t, ns)) return std::nullopt;
+  return ns;
 }
 
 // "+09:00", "-0500", "UTC", "Z" -> minutes east of UTC.

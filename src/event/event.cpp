@@ -189,3 +189,64 @@ std::string format_time(std::int64_t ns) {
 }
 
 }  // namespace tansa
+
+namespace tansa {
+
+bool parse_iso_time(std::string_view t, std::int64_t& ns, int default_offset_minutes) {
+  auto num = [&](std::size_t at, std::size_t len, int& out) {
+    if (at + len > t.size()) return false;
+    out = 0;
+    for (std::size_t i = at; i < at + len; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      out = out * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h = 0, mi = 0, s = 0;
+  if (t.size() < 10 || !num(0, 4, y) || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' ||
+      !num(8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31)
+    return false;
+  std::size_t i = 10;
+  std::int64_t frac = 0;
+  if (i < t.size() && (t[i] == 'T' || t[i] == ' ')) {
+    if (!num(i + 1, 2, h) || i + 3 >= t.size() || t[i + 3] != ':' || !num(i + 4, 2, mi) || h > 23 ||
+        mi > 59)
+      return false;
+    i += 6;
+    if (i < t.size() && t[i] == ':') {
+      if (!num(i + 1, 2, s) || s > 60) return false;
+      i += 3;
+      if (i < t.size() && (t[i] == '.' || t[i] == ',')) {
+        int digits = 0;
+        for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i)
+          if (digits < 9) frac = frac * 10 + (t[i] - '0'), ++digits;
+        if (digits == 0) return false;
+        for (; digits < 9; ++digits) frac *= 10;
+      }
+    }
+  }
+  std::int64_t offset_s = static_cast<std::int64_t>(default_offset_minutes) * 60;
+  if (i < t.size() && (t[i] == 'Z' || t[i] == 'z')) {
+    offset_s = 0;
+    ++i;
+  } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    int oh = 0, om = 0;
+    if (!num(i + 1, 2, oh) || oh > 23) return false;
+    std::size_t m = i + 3;
+    if (m < t.size() && t[m] == ':') ++m;
+    if (m < t.size()) {
+      if (!num(m, 2, om) || om > 59) return false;
+      m += 2;
+    }
+    offset_s = (t[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    i = m;
+  }
+  if (i != t.size()) return false;
+  const std::int64_t secs =
+      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+      mi * 60 + s - offset_s;
+  ns = secs * 1'000'000'000 + frac;
+  return true;
+}
+
+}  // namespace tansa

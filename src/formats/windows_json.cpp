@@ -13,35 +13,6 @@ namespace {
 namespace dom = simdjson::dom;
 constexpr int kMaxDepth = 32;
 
-// Parses "2024-01-05T03:12:44.123456Z" (fraction optional, up to 9 digits; Z or no zone = UTC).
-bool parse_iso_time(std::string_view s, std::int64_t& ns) {
-  auto num = [&](std::size_t at, std::size_t len, int& out) {
-    if (at + len > s.size()) return false;
-    out = 0;
-    for (std::size_t i = at; i < at + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      out = out * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int y, mo, d, h, mi, sec;
-  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) ||
-      !num(17, 2, sec) || mo < 1 || mo > 12 || d < 1 || d > 31)
-    return false;
-  std::int64_t frac = 0;
-  std::size_t i = 19;
-  if (i < s.size() && s[i] == '.') {
-    int digits = 0;
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
-      if (digits < 9) frac = frac * 10 + (s[i] - '0'), ++digits;
-    for (; digits < 9; ++digits) frac *= 10;
-  }
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  ns = ((days * 24 + h) * 60 + mi) * 60 + sec;
-  ns = ns * 1'000'000'000 + frac;
-  return true;
-}
-
 class Builder {
  public:
   explicit Builder(Event& ev) : ev_(ev) {}
@@ -217,7 +188,7 @@ WindowsJsonStats read_windows_json(std::string_view text, const std::string& nam
       else
         b.section(v.get_object().value_unsafe());
     }
-    if (const Value* t = ev.get(kTime)) parse_iso_time(t->text, ev.time_ns);
+    if (const Value* t = ev.get(kTime)) (void)parse_iso_time(t->text, ev.time_ns);
     const Value* rid = ev.get(kRecord);
     if (rid && (rid->type == ValueType::Int || rid->type == ValueType::UInt))
       ev.source = SourceRef{file_index, SourceRef::Kind::Record, rid->u};

@@ -121,42 +121,6 @@ bool value_number(const Value& v, double& out) {
   }
 }
 
-// "2024-01-05T03:12:44[.fff][Z|+hh:mm]" (or a space for T) -> ns since the epoch, UTC.
-bool parse_iso_time(std::string_view t, std::int64_t& ns) {
-  auto num = [&](std::size_t at, std::size_t len, int& out) {
-    if (at + len > t.size()) return false;
-    auto r = std::from_chars(t.data() + at, t.data() + at + len, out);
-    return r.ec == std::errc() && r.ptr == t.data() + at + len;
-  };
-  int y, mo, d, h, mi, s;
-  if (!num(0, 4, y) || t.size() < 19 || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' ||
-      !num(8, 2, d) || (t[10] != 'T' && t[10] != ' ') || !num(11, 2, h) || !num(14, 2, mi) ||
-      !num(17, 2, s))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
-  std::int64_t secs =
-      days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
-      mi * 60 + s;
-  std::size_t i = 19;
-  std::int64_t frac = 0;
-  if (i < t.size() && t[i] == '.') {
-    std::int64_t scale = 100000000;
-    for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i, scale /= 10)
-      if (scale > 0) frac += (t[i] - '0') * scale;
-  }
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
-    int oh = 0, om = 0;
-    if (num(i + 1, 2, oh)) {
-      const std::size_t mpos = (i + 3 < t.size() && t[i + 3] == ':') ? i + 4 : i + 3;
-      (void)num(mpos, 2, om);
-      const std::int64_t off = oh * 3600 + om * 60;
-      secs -= t[i] == '+' ? off : -off;
-    }
-  }
-  ns = secs * 1000000000 + frac;
-  return true;
-}
-
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }

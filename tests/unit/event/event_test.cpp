@@ -91,3 +91,38 @@ TEST(Time, FiletimeAndFormat) {
 
 }  // namespace
 }  // namespace tansa
+
+TEST(ParseIsoTime, FormsLogsUse) {
+  std::int64_t ns = 0;
+  const std::int64_t base = tansa::days_from_civil(2024, 1, 5) * 86400LL * 1000000000LL;
+  ASSERT_TRUE(tansa::parse_iso_time("2024-01-05", ns));
+  EXPECT_EQ(ns, base);
+  ASSERT_TRUE(tansa::parse_iso_time("2024-01-05T03:12:44Z", ns));
+  EXPECT_EQ(ns, base + (3 * 3600 + 12 * 60 + 44) * 1000000000LL);
+  ASSERT_TRUE(tansa::parse_iso_time("2024-01-05 03:12:44.123456789", ns));
+  EXPECT_EQ(ns, base + (3 * 3600 + 12 * 60 + 44) * 1000000000LL + 123456789);
+  ASSERT_TRUE(tansa::parse_iso_time("2024-01-05T12:12:44+09:00", ns));
+  EXPECT_EQ(ns, base + (3 * 3600 + 12 * 60 + 44) * 1000000000LL);
+  ASSERT_TRUE(tansa::parse_iso_time("2024-01-04T22:12:44.5-0500", ns));
+  EXPECT_EQ(ns, base + (3 * 3600 + 12 * 60 + 44) * 1000000000LL + 500000000);
+  ASSERT_TRUE(tansa::parse_iso_time("2024-01-05T12:12", ns, 9 * 60));  // zone-less: the default zone
+  EXPECT_EQ(ns, base + (3 * 3600 + 12 * 60) * 1000000000LL);
+  EXPECT_FALSE(tansa::parse_iso_time("2024-13-05", ns));
+  EXPECT_FALSE(tansa::parse_iso_time("2024-01-05T03:12:44Zjunk", ns));
+  EXPECT_FALSE(tansa::parse_iso_time("05/01/2024", ns));
+  EXPECT_FALSE(tansa::parse_iso_time("", ns));
+}
+
+TEST(EventClone, OwnsItsBytes) {
+  tansa::Event a;
+  a.add_string(tansa::field_id("x"), "hello");
+  a.logsource = {"linux", "", "sshd"};
+  a.time_ns = 42;
+  tansa::Event b = a.clone();
+  a.clear();
+  a.add_string(tansa::field_id("x"), "XXXXX");
+  ASSERT_EQ(b.fields().size(), 1u);
+  EXPECT_EQ(b.fields()[0].value.text, "hello");
+  EXPECT_EQ(b.logsource.service, "sshd");
+  EXPECT_EQ(b.time_ns, 42);
+}
