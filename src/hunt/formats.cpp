@@ -10,7 +10,12 @@
 #include <vector>
 
 #include "evtx/reader.h"
+#include "formats/json_logs.h"
+#include "formats/keyvalue.h"
+#include "formats/syslog.h"
 #include "formats/windows_json.h"
+#include "formats/zeek.h"
+#include "io/byte_source.h"
 #include "io/mapped_file.h"
 
 namespace tansa::hunt {
@@ -18,6 +23,10 @@ namespace tansa::hunt {
 namespace {
 
 using Emit = std::function<void(const Event&)>;
+
+// Inputs that must be held whole in memory (compressed EVTX, whole JSON documents) are refused
+// beyond this size.
+constexpr std::size_t kMaxInMemory = std::size_t{4} << 30;
 
 // Reads a whole small file into `buf` (reused across calls); false on any error.
 bool read_small(const std::string& path, std::vector<std::uint8_t>& buf) {
@@ -52,13 +61,20 @@ bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   evtx::ReadCallbacks cb;
   cb.on_event = emit;
   cb.on_diagnostic = *ctx.diag;
-  if (ctx.input->path == "-") {
-    std::string all(ctx.stdin_head);
-    char chunk[65536];
-    std::size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, stdin)) > 0) all.append(chunk, n);
-    auto r = evtx::read_bytes({reinterpret_cast<const std::uint8_t*>(all.data()), all.size()}, "-",
-                              o, cb);
+  if (ctx.input->path == "-" || ctx.compressed) {
+    // Standard input and compressed files are decompressed into memory (bounded).
+    auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+    if (!src) {
+      report(ctx, src.error());
+      return false;
+    }
+    auto all = io::read_all(**src, kMaxInMemory);
+    if (!all) {
+      report(ctx, all.error());
+      return false;
+    }
+    auto r = evtx::read_bytes({reinterpret_cast<const std::uint8_t*>(all->data()), all->size()},
+                              ctx.input->path, o, cb);
     if (!r) report(ctx, r.error());
     return r.has_value();
   }
@@ -85,11 +101,18 @@ struct Text {
 };
 
 bool load_text(const ReaderContext& ctx, Text& t) {
-  if (ctx.input->path == "-") {
-    t.buffer.assign(ctx.stdin_head);
-    char buf[65536];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) t.buffer.append(buf, n);
+  if (ctx.input->path == "-" || ctx.compressed) {
+    auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+    if (!src) {
+      report(ctx, src.error());
+      return false;
+    }
+    auto all = io::read_all(**src, kMaxInMemory);
+    if (!all) {
+      report(ctx, all.error());
+      return false;
+    }
+    t.buffer = std::move(*all);
     t.view = t.buffer;
     return true;
   }
@@ -111,6 +134,49 @@ bool read_windows_json(const ReaderContext& ctx, const Emit& emit) {
   return true;
 }
 
+// Line-oriented formats stream through a ByteSource (decompressing on the fly).
+template <typename Fn>
+bool with_lines(const ReaderContext& ctx, Fn&& fn) {
+  auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+  if (!src) {
+    report(ctx, src.error());
+    return false;
+  }
+  io::LineReader lines(**src);
+  lines.on_long = [&](std::uint64_t line) {
+    (*ctx.diag)(
+        Diagnostic{ctx.input->path, Diagnostic::Where::Line, line, "line longer than 1 MiB; cut"});
+  };
+  fn(lines);
+  return true;
+}
+
+formats::SyslogOptions syslog_options(const ReaderOptions& ro, const ReaderContext& ctx) {
+  formats::SyslogOptions o;
+  o.year = ro.year;
+  o.tz_offset_minutes = ro.tz_offset_minutes;
+  o.reference_ns = ctx.input->mtime_ns;
+  return o;
+}
+
+bool read_json(const ReaderContext& ctx, const Emit& emit) {
+  auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+  if (!src) {
+    report(ctx, src.error());
+    return false;
+  }
+  formats::JsonLogsOptions o;
+  o.zeek_path_hint = formats::zeek_path_from_filename(ctx.input->path);
+  (void)formats::read_json_logs(**src, ctx.input->path, ctx.file_index, o, emit, *ctx.diag);
+  return true;
+}
+
+bool read_zeek(const ReaderContext& ctx, const Emit& emit) {
+  return with_lines(ctx, [&](io::LineReader& lines) {
+    (void)formats::read_zeek_tsv(lines, ctx.input->path, ctx.file_index, emit, *ctx.diag);
+  });
+}
+
 bool is_evtx(std::string_view head, const std::string&) {
   return head.starts_with(std::string_view("ElfFile\0", 8));
 }
@@ -121,10 +187,30 @@ bool is_windows_json(std::string_view head, const std::string&) {
 
 }  // namespace
 
-std::vector<Format> builtin_formats(const ReaderOptions&) {
+std::vector<Format> builtin_formats(const ReaderOptions& ro) {
+  auto keyvalue = [ro](const ReaderContext& ctx, const Emit& emit) {
+    return with_lines(ctx, [&](io::LineReader& lines) {
+      (void)formats::read_keyvalue(lines, ctx.input->path, ctx.file_index, syslog_options(ro, ctx),
+                                   emit, *ctx.diag);
+    });
+  };
+  auto syslog = [ro](const ReaderContext& ctx, const Emit& emit) {
+    return with_lines(ctx, [&](io::LineReader& lines) {
+      (void)formats::read_syslog(lines, ctx.input->path, ctx.file_index, syslog_options(ro, ctx),
+                                 emit, *ctx.diag);
+    });
+  };
+  auto sniff = [](bool (*fn)(std::string_view)) {
+    return [fn](std::string_view head, const std::string&) { return fn(head); };
+  };
+  // Most specific first: key=value lines often carry a syslog header, so they are tried first.
   std::vector<Format> out;
   out.push_back(Format{"evtx", is_evtx, read_evtx, true});
   out.push_back(Format{"windows-json", is_windows_json, read_windows_json, false});
+  out.push_back(Format{"zeek", sniff(formats::looks_like_zeek_tsv), read_zeek, false});
+  out.push_back(Format{"json", sniff(formats::looks_like_json_logs), read_json, false});
+  out.push_back(Format{"keyvalue", sniff(formats::looks_like_keyvalue), keyvalue, false});
+  out.push_back(Format{"syslog", sniff(formats::looks_like_syslog), syslog, false});
   return out;
 }
 

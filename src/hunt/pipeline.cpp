@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "io/byte_source.h"
+
 namespace tansa::hunt {
 
 namespace {
@@ -21,20 +23,22 @@ struct ThreadState {
 thread_local ThreadState t_state;
 std::atomic<std::uint64_t> g_generation{0};
 
-std::string read_head(const std::string& path) {
-  std::string head(65536, '\0');
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  ssize_t n = ::read(fd, head.data(), head.size());
-  ::close(fd);
-  head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return head;
-}
-
 }  // namespace
 
 Pipeline::Pipeline(std::vector<Format> formats, MatcherFactory matcher, Options options)
     : formats_(std::move(formats)), matcher_(std::move(matcher)), options_(std::move(options)) {}
+
+bool Pipeline::compressed(const Input& input) const {
+  if (input.path == "-")
+    return io::sniff_compression(stdin_head_) != io::ByteSource::Compression::None;
+  char magic[4] = {};
+  const int fd = ::open(input.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = ::read(fd, magic, sizeof magic);
+  ::close(fd);
+  return n > 0 && io::sniff_compression(std::string_view(magic, static_cast<std::size_t>(n))) !=
+                      io::ByteSource::Compression::None;
+}
 
 const Format* Pipeline::detect(const Input& input) const {
   if (!options_.force_format.empty()) {
@@ -56,9 +60,9 @@ const Format* Pipeline::detect(const Input& input) const {
       }
       stdin_head_.resize(got);
     }
-    head = stdin_head_;
+    head = io::decompress_head(stdin_head_);
   } else {
-    head = read_head(input.path);
+    head = io::read_head(input.path);
   }
   for (const Format& f : formats_)
     if (f.sniff && f.sniff(head, input.path)) return &f;
@@ -103,7 +107,8 @@ void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t 
                     threads,
                     &diag,
                     &counters.bytes_read,
-                    input.path == "-" ? std::string_view(stdin_head_) : std::string_view()};
+                    input.path == "-" ? std::string_view(stdin_head_) : std::string_view(),
+                    compressed(input)};
   const std::uint64_t before = counters.bytes_read.load();
   const bool ok = format->read(ctx, emit);
   // Readers that do not report progress themselves count as fully read when done.

@@ -35,6 +35,7 @@ struct ReaderContext {
   std::atomic<std::uint64_t>* bytes_read;  // progress, may be null
   // For standard input: the bytes already consumed to detect its format, which come first.
   std::string_view stdin_head;
+  bool compressed = false;  // gzip or zstd: readers must go through io::ByteSource
 };
 using ReaderFn =
     std::function<bool(const ReaderContext&, const std::function<void(const Event&)>& emit)>;
@@ -75,6 +76,8 @@ class Pipeline {
 
   // The format for `input` (forced, or sniffed from its first bytes), or nullptr.
   [[nodiscard]] const Format* detect(const Input& input) const;
+  // True when the input is gzip or zstd compressed.
+  [[nodiscard]] bool compressed(const Input& input) const;
 
  private:
   void read_one(const Input& input, const Format* format, std::uint32_t index, unsigned threads,

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace tansa::io {
@@ -19,6 +20,15 @@ class Raw {
  public:
   Raw(int fd, bool owned, std::string prefix)
       : fd_(fd), owned_(owned), prefix_(std::move(prefix)) {}
+  Raw(Raw&& o) noexcept
+      : fd_(std::exchange(o.fd_, -1)),
+        owned_(std::exchange(o.owned_, false)),
+        prefix_(std::move(o.prefix_)),
+        pos_(o.pos_),
+        consumed_(o.consumed_) {}
+  Raw(const Raw&) = delete;
+  Raw& operator=(const Raw&) = delete;
+  Raw& operator=(Raw&&) = delete;
   ~Raw() {
     if (owned_ && fd_ >= 0) ::close(fd_);
   }

@@ -13,20 +13,28 @@ namespace {
 
 std::string_view kind_name(SourceRef::Kind k) {
   switch (k) {
-    case SourceRef::Kind::Record: return "record";
-    case SourceRef::Kind::Line: return "line";
-    case SourceRef::Kind::Offset: return "offset";
+    case SourceRef::Kind::Record:
+      return "record";
+    case SourceRef::Kind::Line:
+      return "line";
+    case SourceRef::Kind::Offset:
+      return "offset";
   }
   return "record";
 }
 
 const char* level_color(Level l) {
   switch (l) {
-    case Level::Critical: return "\x1b[1;35m";
-    case Level::High: return "\x1b[1;31m";
-    case Level::Medium: return "\x1b[33m";
-    case Level::Low: return "\x1b[32m";
-    case Level::Informational: return "\x1b[2m";
+    case Level::Critical:
+      return "\x1b[1;35m";
+    case Level::High:
+      return "\x1b[1;31m";
+    case Level::Medium:
+      return "\x1b[33m";
+    case Level::Low:
+      return "\x1b[32m";
+    case Level::Informational:
+      return "\x1b[2m";
   }
   return "";
 }
@@ -38,9 +46,35 @@ const RuleInfo& rule_of(const DetectionContext& ctx, const Detection& d) {
 
 // The few fields that tell a person what happened, first; the rest follow in event order.
 std::string details(const Detection& d, std::size_t max_chars) {
-  static constexpr std::string_view kFirst[] = {
-      "CommandLine", "Image", "TargetFilename", "TargetObject", "TargetUserName", "IpAddress",
-      "ServiceName", "user", "src_ip", "message"};
+  // The fields a responder reads first, across formats: Windows (Sysmon, Security), syslog and
+  // auth.log, key=value appliances, cloud audit logs, Zeek.
+  static constexpr std::string_view kFirst[] = {"CommandLine",
+                                                "Image",
+                                                "TargetFilename",
+                                                "TargetObject",
+                                                "TargetUserName",
+                                                "IpAddress",
+                                                "ServiceName",
+                                                "user",
+                                                "src_ip",
+                                                "remip",
+                                                "srcip",
+                                                "dstip",
+                                                "action",
+                                                "logdesc",
+                                                "eventName",
+                                                "userIdentity.arn",
+                                                "sourceIPAddress",
+                                                "Operation",
+                                                "UserId",
+                                                "ClientIP",
+                                                "ObjectId",
+                                                "id.orig_h",
+                                                "id.resp_h",
+                                                "id.resp_p",
+                                                "orig_bytes",
+                                                "message",
+                                                "msg"};
   std::string out;
   auto add = [&](const std::string& k, const std::string& v) {
     if (v.empty() || out.size() >= max_chars) return;
@@ -136,8 +170,8 @@ class JsonlWriter final : public DetectionWriter {
     if (timesketch_) {
       // Timesketch imports JSONL with message, datetime and timestamp_desc; timestamp in µs.
       line_.append("{\"message\":");
-      append_json_string(line_, fmt::format("[{}] {}: {}", to_string(r.level), r.title,
-                                            details(d, 1024)));
+      append_json_string(line_,
+                         fmt::format("[{}] {}: {}", to_string(r.level), r.title, details(d, 1024)));
       line_.append(",\"datetime\":");
       append_json_string(line_, when);
       fmt::format_to(std::back_inserter(line_), ",\"timestamp\":{}", d.time_ns / 1000);
@@ -204,7 +238,7 @@ class JsonlWriter final : public DetectionWriter {
 
 std::string describe_source(const DetectionContext& ctx, const SourceRef& ref) {
   std::string_view file = ref.file < ctx.sources.size() ? std::string_view(ctx.sources[ref.file])
-                                                         : std::string_view("?");
+                                                        : std::string_view("?");
   if (ref.kind == SourceRef::Kind::Offset)
     return fmt::format("{}:offset {:#x}", file, ref.position);
   return fmt::format("{}:{} {}", file, kind_name(ref.kind), ref.position);
@@ -213,10 +247,14 @@ std::string describe_source(const DetectionContext& ctx, const SourceRef& ref) {
 std::unique_ptr<DetectionWriter> make_writer(OutputFormat format, std::FILE* out,
                                              const DetectionContext& ctx, bool color) {
   switch (format) {
-    case OutputFormat::Table: return std::make_unique<TableWriter>(out, ctx, color);
-    case OutputFormat::Csv: return std::make_unique<CsvWriter>(out, ctx);
-    case OutputFormat::Jsonl: return std::make_unique<JsonlWriter>(out, ctx, false);
-    case OutputFormat::Timesketch: return std::make_unique<JsonlWriter>(out, ctx, true);
+    case OutputFormat::Table:
+      return std::make_unique<TableWriter>(out, ctx, color);
+    case OutputFormat::Csv:
+      return std::make_unique<CsvWriter>(out, ctx);
+    case OutputFormat::Jsonl:
+      return std::make_unique<JsonlWriter>(out, ctx, false);
+    case OutputFormat::Timesketch:
+      return std::make_unique<JsonlWriter>(out, ctx, true);
   }
   return nullptr;
 }
