@@ -191,6 +191,13 @@ const Value* get(const Event& e, const char* name) {
 }
 
 bool epoch_ns(const Value& v, std::int64_t& ns) {
+  // Integers stay exact: seconds, or milliseconds past the year 2001 in seconds.
+  if (v.type == ValueType::Int || v.type == ValueType::UInt) {
+    const std::int64_t i = v.type == ValueType::Int ? v.i : static_cast<std::int64_t>(v.u);
+    if (i <= 0) return false;
+    ns = i > 1000000000000LL ? i * 1000000LL : i * 1000000000LL;
+    return true;
+  }
   double d = 0;
   if (v.type == ValueType::Int)
     d = static_cast<double>(v.i);

@@ -180,6 +180,7 @@ void parse_sshd(std::string_view msg, Event& e) {
 }
 
 void parse_sudo(std::string_view msg, Event& e) {
+  while (!msg.empty() && msg.front() == ' ') msg.remove_prefix(1);  // sudo pads the user name
   // "alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash"
   const auto colon = msg.find(" : ");
   if (colon != std::string_view::npos && colon > 0 &&
