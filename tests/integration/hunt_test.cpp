@@ -93,6 +93,59 @@ TEST(Hunt, WindowsJsonFixtureGivesExactlyTheExpectedDetectionsInTimeOrder) {
   EXPECT_EQ(read_jsonl(out), want);
 }
 
+// Each format through the binary, with the rules of tests/data/hunt/rules/format_rules.yml.
+std::vector<Hit> hunt_one(const std::string& file, const std::string& extra = "") {
+  const fs::path out = tmp("one.jsonl");
+  EXPECT_EQ(sh(kBin + " hunt -q -r " + kRules + "/format_rules.yml " + kLogs + "/" + file + " " +
+               extra + " -o " + out.string() + " 2>/dev/null"),
+            0);
+  return read_jsonl(out);
+}
+
+TEST(Hunt, EveryFormatGivesExactlyTheExpectedDetections) {
+  const std::string ssh = "7a6f0000-0000-4000-8000-000000000011",
+                    sudo = "7a6f0000-0000-4000-8000-000000000012",
+                    vpn = "7a6f0000-0000-4000-8000-000000000013",
+                    upload = "7a6f0000-0000-4000-8000-000000000014",
+                    key = "7a6f0000-0000-4000-8000-000000000015",
+                    inbox = "7a6f0000-0000-4000-8000-000000000016";
+  const std::string auth = kLogs + "/auth.log";
+  // Failed logins, the session line, sudo systemctl and su must not match.
+  EXPECT_EQ(hunt_one("auth.log", "--year 2024"),
+            (std::vector<Hit>{{ssh, auth, 4}, {ssh, auth, 6}, {sudo, auth, 7}}));
+  const std::string gz = kLogs + "/auth_rotated.log.1.gz";
+  EXPECT_EQ(hunt_one("auth_rotated.log.1.gz", "--year 2024"),
+            (std::vector<Hit>{{ssh, gz, 4}, {ssh, gz, 6}, {sudo, gz, 7}}));
+  EXPECT_EQ(hunt_one("fortigate.log"), (std::vector<Hit>{{vpn, kLogs + "/fortigate.log", 2}}));
+  EXPECT_EQ(hunt_one("fortigate_old.log.zst"),
+            (std::vector<Hit>{{vpn, kLogs + "/fortigate_old.log.zst", 2}}));
+  // The 2 GiB transfer to an external address matches; the SMB copy inside 10/8 does not.
+  EXPECT_EQ(hunt_one("conn.log"), (std::vector<Hit>{{upload, kLogs + "/conn.log", 9}}));
+  EXPECT_EQ(hunt_one("cloudtrail.json"), (std::vector<Hit>{{key, kLogs + "/cloudtrail.json", 2}}));
+  EXPECT_EQ(hunt_one("m365.jsonl"), (std::vector<Hit>{{inbox, kLogs + "/m365.jsonl", 2}}));
+  // Windows rules never fire on these formats, nor these rules on Windows events.
+  EXPECT_TRUE(hunt_one("windows.jsonl").empty());
+}
+
+TEST(Hunt, TimesFromEveryFormatAreUtc) {
+  const fs::path out = tmp("times.csv");
+  ASSERT_EQ(sh(kBin + " hunt -q --year 2024 -r " + kRules + "/format_rules.yml " + kLogs + " -o " +
+               out.string() + " 2>/dev/null"),
+            0);
+  const std::string csv = slurp(out);
+  EXPECT_NE(csv.find("2024-01-05T03:10:09.000000Z,medium,7a6f0000-0000-4000-8000-000000000011"),
+            std::string::npos);
+  EXPECT_NE(
+      csv.find("2024-01-05T03:01:02.000000Z,informational,7a6f0000-0000-4000-8000-000000000013"),
+      std::string::npos);  // 12:01:02 at +0900
+  EXPECT_NE(csv.find("2024-01-05T03:01:40.123456Z,high,7a6f0000-0000-4000-8000-000000000014"),
+            std::string::npos);
+  EXPECT_NE(csv.find("2024-01-05T03:21:00.000000Z,medium,7a6f0000-0000-4000-8000-000000000015"),
+            std::string::npos);
+  EXPECT_NE(csv.find("2024-01-05T04:01:00.000000Z,high,7a6f0000-0000-4000-8000-000000000016"),
+            std::string::npos);
+}
+
 TEST(Hunt, RuleSelectionOptions) {
   const fs::path out = tmp("select.jsonl");
   const std::string base =
@@ -112,7 +165,8 @@ TEST(Hunt, RuleSelectionOptions) {
 
 TEST(Hunt, CsvCellsCannotRunAsFormulas) {
   const fs::path out = tmp("fixture.csv");
-  ASSERT_EQ(sh(kBin + " hunt -q -r " + kRules + " " + kLogs + " -o " + out.string()), 0);
+  ASSERT_EQ(
+      sh(kBin + " hunt -q -r " + kRules + " " + kLogs + " -o " + out.string() + " 2>/dev/null"), 0);
   const std::string csv = slurp(out);
   EXPECT_NE(csv.find(",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\","),
             std::string::npos)
