@@ -202,10 +202,28 @@ constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+// The inverse of days_from_civil: {year, month, day} of a day count since 1970-01-01.
+struct CivilDate {
+  std::int64_t year;
+  unsigned month, day;
+};
+constexpr CivilDate civil_from_days(std::int64_t days) {
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const auto day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  return {yoe + era * 400 + (month <= 2), month, day};
+}
+
 // Parses ISO-8601 / RFC 3339 date-times as logs write them: "2024-01-05", "2024-01-05T03:12",
 // "2024-01-05 03:12:44.123456789", with "Z", "+09:00", "+0900" or no zone. A time without a zone
 // is taken to be `default_offset_minutes` east of UTC. The whole text must be consumed.
-[[nodiscard]] bool parse_iso_time(std::string_view text, std::int64_t& ns, int default_offset_minutes = 0);
+[[nodiscard]] bool parse_iso_time(std::string_view text, std::int64_t& ns,
+                                  int default_offset_minutes = 0);
 
 // Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds
 // ("2024-01-05T03:12:44.123456Z").

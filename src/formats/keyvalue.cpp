@@ -176,51 +176,20 @@ TextReadStats read_keyvalue(io::LineReader& lines, const std::string& name,
                             std::uint32_t file_index, const SyslogOptions& options,
                             const std::function<void(const Event&)>& emit,
                             const DiagnosticSink& diag) {
-  TextReadStats stats;
-  Event e;
-  std::string_view line;
-  std::uint64_t reported = 0;
-  while (lines.next(line)) {
-    if (line.empty()) continue;
-    if (!parse_keyvalue_line(line, options, e)) {
-      ++stats.skipped;
-      if (diag && ++reported <= 100)
-        diag(Diagnostic{name, Diagnostic::Where::Line, lines.line_number(),
-                        "no key=value pairs; skipped"});
-      continue;
-    }
-    e.source = SourceRef{file_index, SourceRef::Kind::Line, lines.line_number()};
-    emit(e);
-    ++stats.events;
-  }
-  if (diag && reported > 100)
-    diag(Diagnostic{name, Diagnostic::Where::None, 0,
-                    std::to_string(reported) + " lines without pairs in all"});
-  if (diag && !lines.error().empty())
-    diag(Diagnostic{name, Diagnostic::Where::None, 0, lines.error()});
-  return stats;
+  return read_line_records(
+      lines, name, file_index,
+      [&](std::string_view l, Event& e) { return parse_keyvalue_line(l, options, e); },
+      "no key=value pairs", emit, diag);
 }
 
 bool looks_like_keyvalue(std::string_view head) {
-  // Lines whose words are mostly key=value: at least four pairs each in most of the first lines.
-  int good = 0, total = 0;
-  std::size_t pos = 0;
-  while (pos < head.size() && total < 10) {
-    std::size_t nl = head.find('\n', pos);
-    if (nl == std::string_view::npos) {
-      if (total > 0) break;
-      nl = head.size();
-    }
-    const std::string_view line = head.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (line.empty()) continue;
-    ++total;
+  // Most of the first lines hold at least four pairs.
+  return most_lines(head, [](std::string_view line) {
     int pairs = 0;
     for (std::size_t i = 0; i < line.size(); ++i)
       if ((i == 0 || line[i - 1] == ' ') && key_at(line, i)) ++pairs;
-    good += pairs >= 4 ? 1 : 0;
-  }
-  return total > 0 && good * 10 >= total * 8;
+    return pairs >= 4;
+  });
 }
 
 }  // namespace tansa::formats

@@ -30,15 +30,8 @@ int month(std::string_view m) {
 }
 
 int year_of(std::int64_t ns) {
-  // civil_from_days (Howard Hinnant), year only.
-  const std::int64_t days = ns / 86400000000000LL - (ns % 86400000000000LL < 0);
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  return static_cast<int>(yoe + era * 400 + (mp >= 10));
+  const std::int64_t day_ns = 86400000000000LL;
+  return static_cast<int>(civil_from_days(ns / day_ns - (ns % day_ns < 0)).year);
 }
 
 // Next space-separated token from `pos`; pos moves past it and one following space.
@@ -377,22 +370,24 @@ bool parse_syslog_line(std::string_view line, const SyslogOptions& opt, Event& e
   return true;
 }
 
-TextReadStats read_syslog(io::LineReader& lines, const std::string& name, std::uint32_t file_index,
-                          const SyslogOptions& options,
-                          const std::function<void(const Event&)>& emit,
-                          const DiagnosticSink& diag) {
+TextReadStats read_line_records(io::LineReader& lines, const std::string& name,
+                                std::uint32_t file_index,
+                                const std::function<bool(std::string_view, Event&)>& parse,
+                                std::string_view what,
+                                const std::function<void(const Event&)>& emit,
+                                const DiagnosticSink& diag) {
   TextReadStats stats;
   Event e;
   std::string_view line;
   std::uint64_t reported = 0;
   while (lines.next(line)) {
     if (line.empty()) continue;
-    if (!parse_syslog_line(line, options, e)) {
+    if (!parse(line, e)) {
       ++stats.skipped;
       // A flood of bad lines is summarised after the first hundred.
       if (diag && ++reported <= 100)
         diag(Diagnostic{name, Diagnostic::Where::Line, lines.line_number(),
-                        "not a syslog line; skipped"});
+                        std::string(what) + "; skipped"});
       continue;
     }
     e.source = SourceRef{file_index, SourceRef::Kind::Line, lines.line_number()};
@@ -400,17 +395,15 @@ TextReadStats read_syslog(io::LineReader& lines, const std::string& name, std::u
     ++stats.events;
   }
   if (diag && reported > 100)
-    diag(Diagnostic{name, Diagnostic::Where::None, 0,
-                    std::to_string(reported) + " lines were not syslog in all"});
+    diag(
+        Diagnostic{name, Diagnostic::Where::None, 0,
+                   std::to_string(reported) + " lines skipped in all (" + std::string(what) + ")"});
   if (diag && !lines.error().empty())
     diag(Diagnostic{name, Diagnostic::Where::None, 0, lines.error()});
   return stats;
 }
 
-bool looks_like_syslog(std::string_view head) {
-  // Most of the first lines (up to 10) must parse.
-  SyslogOptions opt;
-  Event e;
+bool most_lines(std::string_view head, const std::function<bool(std::string_view)>& good_line) {
   int good = 0, total = 0;
   std::size_t pos = 0;
   while (pos < head.size() && total < 10) {
@@ -424,9 +417,25 @@ bool looks_like_syslog(std::string_view head) {
     pos = nl + 1;
     if (line.empty()) continue;
     ++total;
-    good += parse_syslog_line(line, opt, e) ? 1 : 0;
+    good += good_line(line) ? 1 : 0;
   }
   return total > 0 && good * 10 >= total * 8;
+}
+
+TextReadStats read_syslog(io::LineReader& lines, const std::string& name, std::uint32_t file_index,
+                          const SyslogOptions& options,
+                          const std::function<void(const Event&)>& emit,
+                          const DiagnosticSink& diag) {
+  return read_line_records(
+      lines, name, file_index,
+      [&](std::string_view l, Event& e) { return parse_syslog_line(l, options, e); },
+      "not a syslog line", emit, diag);
+}
+
+bool looks_like_syslog(std::string_view head) {
+  const SyslogOptions opt;
+  Event e;
+  return most_lines(head, [&](std::string_view l) { return parse_syslog_line(l, opt, e); });
 }
 
 }  // namespace tansa::formats

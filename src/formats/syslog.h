@@ -42,6 +42,19 @@ struct TextReadStats {
   std::uint64_t skipped = 0;
 };
 
+// The loop every line-oriented reader shares: each non-empty line through `parse`, events out with
+// their line number, lines `parse` refuses reported as "<what>; skipped" (the first hundred,
+// then a count), and a decompression error at the end.
+TextReadStats read_line_records(io::LineReader& lines, const std::string& name,
+                                std::uint32_t file_index,
+                                const std::function<bool(std::string_view, Event&)>& parse,
+                                std::string_view what,
+                                const std::function<void(const Event&)>& emit,
+                                const DiagnosticSink& diag);
+
+// True when at least 80% of the first (up to ten) complete lines of `head` satisfy `good_line`.
+bool most_lines(std::string_view head, const std::function<bool(std::string_view)>& good_line);
+
 // Reads every line; unparseable lines are reported with their line number and skipped.
 TextReadStats read_syslog(io::LineReader& lines, const std::string& name, std::uint32_t file_index,
                           const SyslogOptions& options,

@@ -54,6 +54,22 @@ void report(const ReaderContext& ctx, const std::string& reason) {
   (*ctx.diag)(Diagnostic{ctx.input->path, Diagnostic::Where::None, 0, reason});
 }
 
+// Standard input and compressed files, decompressed whole into memory (bounded).
+bool read_whole(const ReaderContext& ctx, std::string& out) {
+  auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+  if (!src) {
+    report(ctx, src.error());
+    return false;
+  }
+  auto all = io::read_all(**src, kMaxInMemory);
+  if (!all) {
+    report(ctx, all.error());
+    return false;
+  }
+  out = std::move(*all);
+  return true;
+}
+
 bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   evtx::ReadOptions o;
   o.threads = ctx.threads;
@@ -62,18 +78,9 @@ bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   cb.on_event = emit;
   cb.on_diagnostic = *ctx.diag;
   if (ctx.input->path == "-" || ctx.compressed) {
-    // Standard input and compressed files are decompressed into memory (bounded).
-    auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
-    if (!src) {
-      report(ctx, src.error());
-      return false;
-    }
-    auto all = io::read_all(**src, kMaxInMemory);
-    if (!all) {
-      report(ctx, all.error());
-      return false;
-    }
-    auto r = evtx::read_bytes({reinterpret_cast<const std::uint8_t*>(all->data()), all->size()},
+    std::string all;
+    if (!read_whole(ctx, all)) return false;
+    auto r = evtx::read_bytes({reinterpret_cast<const std::uint8_t*>(all.data()), all.size()},
                               ctx.input->path, o, cb);
     if (!r) report(ctx, r.error());
     return r.has_value();
@@ -102,17 +109,7 @@ struct Text {
 
 bool load_text(const ReaderContext& ctx, Text& t) {
   if (ctx.input->path == "-" || ctx.compressed) {
-    auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
-    if (!src) {
-      report(ctx, src.error());
-      return false;
-    }
-    auto all = io::read_all(**src, kMaxInMemory);
-    if (!all) {
-      report(ctx, all.error());
-      return false;
-    }
-    t.buffer = std::move(*all);
+    if (!read_whole(ctx, t.buffer)) return false;
     t.view = t.buffer;
     return true;
   }

@@ -129,16 +129,8 @@ std::int64_t time_part(std::int64_t ns, Leaf::Part part) {
   const std::int64_t secs = floor_div(ns, 1000000000);
   const std::int64_t days = floor_div(secs, 86400);
   const std::int64_t sod = secs - days * 86400;
-  // civil_from_days (Howard Hinnant)
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t year = yoe + era * 400 + (month <= 2);
+  const CivilDate date = civil_from_days(days);
+  const std::int64_t year = date.year, month = date.month, day = date.day;
   switch (part) {
     case Leaf::Part::Minute:
       return (sod / 60) % 60;
