@@ -32,7 +32,7 @@ rules=(-r "$sigmahq/rules" -r "$sigmahq/rules-emerging-threats" -r "$sigmahq/rul
 printf "corpus: %d EVTX files, %.1f MB (%d copies of the %d regression files)\n" "$nfiles" "$(echo "$bytes / 1000000" | bc -l)" "$copies" "${#files[@]}"
 cat -- "$work"/corpus/*/*.evtx >/dev/null  # page cache warm for both runs
 
-declare -A rate
+declare -A rate phase
 run() {
   local name=$1 threads=$2
   local t0 t1 secs rss events
@@ -44,12 +44,17 @@ run() {
   rss=$(cat "$work/rss")
   events=$(grep -o '[0-9]* events from' "$work/err" | tail -1 | cut -d' ' -f1)
   rate[$name]=$(echo "$bytes / $secs / 1000000" | bc -l)
-  printf "%-22s %7.2f s %9.1f MB/s %10.0f events/s %8.1f MiB peak RSS  %s detections\n" "$name" "$secs" \
-    "${rate[$name]}" "$(echo "$events / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
-    "$(($(wc -l <"$work/out-$threads.csv") - 1))"
+  load=$(grep -o 'rules loaded in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)
+  read_s=$(grep -o 'read and matched in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)
+  phase[$name]=$read_s
+  printf "%-22s %7.2f s %9.1f MB/s %10.0f events/s %8.1f MiB peak RSS  %s detections  (rules %.2f s, reading %.2f s = %.1f MB/s)\n" \
+    "$name" "$secs" "${rate[$name]}" "$(echo "$events / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
+    "$(($(wc -l <"$work/out-$threads.csv") - 1))" "$load" "$read_s" "$(echo "$bytes / $read_s / 1000000" | bc -l)"
 }
 cores=$(nproc)
 run "1 thread" 1
 run "$cores threads" "$cores"
-printf "scaling: %.2fx on %d cores; same output on both: %s\n" "$(echo "${rate["$cores threads"]} / ${rate["1 thread"]}" | bc -l)" \
-  "$cores" "$(cmp -s "$work/out-1.csv" "$work/out-$cores.csv" && echo yes || echo NO)"
+printf "scaling on %d cores: %.2fx end to end, %.2fx reading and matching; same output on both: %s\n" "$cores" \
+  "$(echo "${rate["$cores threads"]} / ${rate["1 thread"]}" | bc -l)" \
+  "$(echo "${phase["1 thread"]} / ${phase["$cores threads"]}" | bc -l)" \
+  "$(cmp -s "$work/out-1.csv" "$work/out-$cores.csv" && echo yes || echo NO)"

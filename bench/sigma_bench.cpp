@@ -262,7 +262,6 @@ int main(int argc, char** argv) {
         [&](const tansa::Event& ev) { events.push_back(ev.clone()); },
         [](const tansa::Diagnostic&) {});
   }
-  const std::size_t json_events = events.size();
   for (int i = 3; i < argc; ++i) {
     tansa::evtx::ReadCallbacks cb;
     cb.on_event = [&](const tansa::Event& ev) {

@@ -40,6 +40,8 @@ struct Options {
   // Use the Channel/EventID/log source index. Off evaluates every rule on every event (the
   // baseline benchmarks compare against).
   bool index = true;
+  // Threads for loading and compiling rules; 0: every core.
+  unsigned threads = 0;
   // The log source map as YAML (the format of src/sigma/logsources.yml); empty: the built-in map.
   std::string logsources_yaml;
 };

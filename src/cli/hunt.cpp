@@ -119,6 +119,7 @@ int run(const HuntOptions& opt) {
                  "tansa hunt: no rules given (-r PATH) and none shipped beside the binary\n");
     return 2;
   }
+  so.threads = opt.threads;  // --threads 1 means one thread for everything
   const auto t_rules = std::chrono::steady_clock::now();
   auto loaded = sigma::load_rules(rule_paths, so);
   std::vector<sigma::Rejection> rejected = loaded.rejected;

@@ -3,12 +3,12 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
 #include <thread>
-#include <atomic>
 
 #include "sigma/ast.h"
 #include "sigma/condition.h"
@@ -36,7 +36,7 @@ void CompiledSet::Bucket::finish(const CompiledSet& cs) {
   for (std::uint32_t vi : all) {
     const Variant& v = cs.variants[vi];
     keywords = keywords || v.keywords;
-    if (!v.prefiltered || !cs.literals) {
+    if (!v.prefiltered || !cs.prefilter) {
       unfiltered.push_back(vi);
       continue;
     }
@@ -308,6 +308,7 @@ class Compiler {
   void compile_rule(const Rule& rule, std::uint32_t rule_index);
   void finish_prefilter();
   void build_scan_dbs();
+  void disable_prefilter();
 
   // Resolves a field name to a slot, creating one.
   std::uint32_t slot(const std::string& name) {
@@ -976,31 +977,38 @@ void Compiler::finish_prefilter() {
       if (cs_.leaves[it.first_leaf + k].lit != kNone) cs_.slot_scan[it.slot] = 1;
   }
   if (literals_.empty()) return;
-  std::vector<const char*> exprs;
-  std::vector<std::size_t> lens;
-  std::vector<unsigned> flags, ids;
-  for (std::size_t i = 0; i < literals_.size(); ++i) {
-    exprs.push_back(literals_[i].data());
-    lens.push_back(literals_[i].size());
-    flags.push_back(HS_FLAG_SINGLEMATCH);  // literals and scanned text are both lower-cased
-    ids.push_back(static_cast<unsigned>(i));
-  }
-  hs_compile_error_t* err = nullptr;
-  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
-                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
-                           &cs_.literals, &err) != HS_SUCCESS) {
-    // Without the database every variant is simply evaluated: slower, never wrong.
-    if (err) hs_free_compile_error(err);
-    cs_.literals = nullptr;
-    for (auto& v : cs_.variants) v.prefiltered = false;
-    for (auto& l : cs_.leaves) l.lit = kNone;
-    return;
-  }
+  cs_.prefilter = true;
   cs_.literal_count = static_cast<std::uint32_t>(literals_.size());
 }
 
+// Without its databases the prefilter must not claim any literal is absent: every variant is
+// then simply evaluated (slower, never wrong).
+void Compiler::disable_prefilter() {
+  if (cs_.literals) hs_free_database(cs_.literals);
+  cs_.literals = nullptr;
+  for (auto& d : cs_.scan_dbs)
+    if (d.db) hs_free_database(d.db);
+  cs_.scan_dbs.clear();
+  cs_.prefilter = false;
+  for (auto& v : cs_.variants) v.prefiltered = false;
+  for (auto& l : cs_.leaves) l.lit = kNone;
+  auto reset = [](CompiledSet::Bucket& b) {
+    b.unfiltered = b.all;
+    b.by_literal.clear();
+  };
+  for (auto& [_, idx] : cs_.windows) {
+    reset(idx.any_eventid);
+    for (auto& [__, b] : idx.by_eventid) reset(b);
+    idx.db_by_eventid.clear();
+    idx.any_db = kNone;
+  }
+  reset(cs_.windows_any);
+  reset(cs_.everything);
+  cs_.windows_default_db = kNone;
+}
+
 void Compiler::build_scan_dbs() {
-  if (!cs_.literals) return;
+  if (!cs_.prefilter) return;
   // Literal ids each variant can consult: its prefilter set and its leaves' literals.
   std::vector<std::vector<std::uint32_t>> per_variant(cs_.variants.size());
   for (std::size_t vi = 0; vi < cs_.variants.size(); ++vi) {
@@ -1049,7 +1057,21 @@ void Compiler::build_scan_dbs() {
     idx.any_db = build({&idx.any_eventid, &cs_.windows_any, &cs_.everything});
   }
   cs_.windows_default_db = build({&cs_.windows_any, &cs_.everything});
+  // Non-Windows events: the literals of the variants matched by log source, and of `everything`.
+  std::vector<std::uint32_t> others_ids;
+  {
+    std::set<std::uint32_t> ids;
+    for (const auto& o : cs_.others)
+      ids.insert(per_variant[o.variant].begin(), per_variant[o.variant].end());
+    for (std::uint32_t vi : cs_.everything.all)
+      ids.insert(per_variant[vi].begin(), per_variant[vi].end());
+    others_ids.assign(ids.begin(), ids.end());
+    others_ids.push_back(1);  // the keyword flag slot the jobs carry; always scan every field
+  }
+  const std::size_t others_job = jobs.size();
+  jobs.push_back(others_ids);
 
+  std::atomic<bool> failed{false};
   auto compile_one = [&](std::size_t j) {
     const auto& ids = jobs[j];
     if (ids.size() <= 1) return;  // only the keyword flag: no literals
@@ -1059,7 +1081,7 @@ void Compiler::build_scan_dbs() {
     for (std::size_t k = 0; k + 1 < ids.size(); ++k) {
       exprs.push_back(literals_[ids[k]].data());
       lens.push_back(literals_[ids[k]].size());
-      flags.push_back(HS_FLAG_SINGLEMATCH);
+      flags.push_back(HS_FLAG_SINGLEMATCH);  // literals and scanned text are both lower-cased
       hs_ids.push_back(ids[k]);
     }
     hs_compile_error_t* err = nullptr;
@@ -1068,26 +1090,25 @@ void Compiler::build_scan_dbs() {
                              static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
                              &err) != HS_SUCCESS) {
       if (err) hs_free_compile_error(err);
-      // The global database holds a superset of these literals; scanning with it is correct.
-      char* bytes = nullptr;
-      std::size_t len = 0;
-      db = nullptr;
-      if (hs_serialize_database(cs_.literals, &bytes, &len) == HS_SUCCESS) {
-        if (hs_deserialize_database(bytes, len, &db) != HS_SUCCESS) db = nullptr;
-        std::free(bytes);
-      }
+      failed = true;
+      return;
     }
-    cs_.scan_dbs[j].db = db;
+    if (j == others_job)
+      cs_.literals = db;
+    else
+      cs_.scan_dbs[j].db = db;
   };
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) compile_one(j);
   };
   std::vector<std::thread> pool;
-  const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n =
+      opt_.threads ? opt_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  if (failed) disable_prefilter();
 }
 
 }  // namespace

@@ -164,9 +164,11 @@ struct CompiledSet {
   bool index = true;
   LogSourceMap logsources;
 
-  // Prefilter: literal database (caseless, vectored mode) and the variants' literal id lists.
+  // Prefilter: the literal database for non-Windows events (the literals of their rules, block
+  // mode, lower-cased) and the variants' literal id lists.
   hs_database_t* literals = nullptr;
   std::uint32_t literal_count = 0;
+  bool prefilter = false;  // literal ids are assigned and the databases built
   // Smaller databases holding only the literals of the rules that can apply to one kind of
   // Windows event (one Channel and EventID): the scan cost follows the rules that apply, not the
   // whole rule set. Literal ids are the global ones.

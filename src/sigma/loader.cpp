@@ -3,12 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <atomic>
 
 #include "sigma/condition.h"
 
@@ -537,7 +537,7 @@ LoadResult load_rules_text(std::string_view yaml, const std::string& name, const
   return finish(rules, filters, std::move(result));
 }
 
-LoadResult load_rules(const std::vector<std::string>& paths, const Options&) {
+LoadResult load_rules(const std::vector<std::string>& paths, const Options& options) {
   LoadResult result;
   std::vector<std::string> files;
   for (const auto& p : paths) {
@@ -584,7 +584,9 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options&) {
     }
   };
   std::vector<std::thread> pool;
-  const std::size_t n = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), files.size());
+  const unsigned cores =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t n = std::min<std::size_t>(cores, files.size());
   for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
