@@ -576,13 +576,24 @@ std::uint32_t Compiler::compile_item(const Ctx& ctx, const DetectionItem& d) {
       continue;
     }
     if (re) {
-      if (!transforms.empty())
-        fail("'re' cannot be combined with string modifiers", "unsupported modifier combination");
+      // A regex is searched for anywhere in the value, so `contains` changes nothing; `startswith`
+      // and `endswith` anchor it, as pySigma's `.*` padding does under full-match semantics.
+      bool anchor_start = false, anchor_end = false;
+      for (const auto& t : transforms) {
+        if (t == "startswith")
+          anchor_start = true;
+        else if (t == "endswith")
+          anchor_end = true;
+        else if (t != "contains")
+          fail("'re' cannot be combined with '" + t + "'", "unsupported modifier combination");
+      }
       RE2::Options o;
       o.set_log_errors(false);
       o.set_case_sensitive(!(flags.contains("i") || flags.contains("ignorecase")));
       o.set_dot_nl(flags.contains("s") || flags.contains("dotall"));
       std::string pattern = v.text;
+      if (anchor_start && !pattern.starts_with("^")) pattern = "^(?:" + pattern + ")";
+      if (anchor_end && !pattern.ends_with("$")) pattern = "(?:" + pattern + ")$";
       if (flags.contains("m") || flags.contains("multiline")) pattern = "(?m)" + pattern;
       auto rx = std::make_unique<RE2>(pattern, o);
       if (!rx->ok())

@@ -92,6 +92,15 @@ TEST(Modifiers, WideThenBase64EncodesUtf16First) {
   SILENT(rule("    CommandLine|wide|base64: 'ab'"), EventBuilder().s("CommandLine", "YWI="));
 }
 
+TEST(Modifiers, WideBeforeBase64OffsetEncodesUtf16First) {
+  // utf16le("ab") = 61 00 62 00; its three offset encodings are YQBiA, EAYg and hAGIA.
+  const auto r = rule("    CommandLine|wide|base64offset|contains: 'ab'");
+  FIRES(r, EventBuilder().s("CommandLine", "-enc YQBiAA=="));  // offset 0
+  FIRES(r, EventBuilder().s("CommandLine", "-enc IGEAYgA="));  // offset 1: " ab" -> IGEAYgA=
+  FIRES(r, EventBuilder().s("CommandLine", "-enc ICBhAGIA"));  // offset 2: "  ab" -> ICBhAGIA
+  SILENT(r, EventBuilder().s("CommandLine", "-enc YWI="));     // "ab" in UTF-8, not UTF-16
+}
+
 TEST(Modifiers, WindashExpandsDashesThatStartAWord) {
   const auto r = rule("    CommandLine|windash|contains: ' -exec bypass'");
   FIRES(r, EventBuilder().s("CommandLine", "powershell -exec bypass"));
@@ -124,6 +133,19 @@ TEST(Modifiers, RegexIsCaseSensitiveUnanchoredSearch) {
   FIRES(rule("    CommandLine|re|s: 'a.b'"), EventBuilder().s("CommandLine", "a\nb"));
   // Sigma wildcards mean nothing inside a regex.
   SILENT(rule("    CommandLine|re: 'a*b'"), EventBuilder().s("CommandLine", "xyz"));
+}
+
+TEST(Modifiers, RegexWithContainsStartswithEndswith) {
+  FIRES(rule("    CommandLine|re|contains: 'a[0-9]b'"),
+        EventBuilder().s("CommandLine", "xx a1b yy"));
+  FIRES(rule("    CommandLine|re|startswith: 'a[0-9]b'"),
+        EventBuilder().s("CommandLine", "a1b yy"));
+  SILENT(rule("    CommandLine|re|startswith: 'a[0-9]b'"),
+         EventBuilder().s("CommandLine", "x a1b"));
+  FIRES(rule("    CommandLine|re|endswith: 'a[0-9]b'"), EventBuilder().s("CommandLine", "x a1b"));
+  SILENT(rule("    CommandLine|re|endswith: 'a[0-9]b'"), EventBuilder().s("CommandLine", "a1b x"));
+  Compiled bad(rule("    CommandLine|re|base64: 'x'"), {}, true);
+  EXPECT_EQ(bad.rejected().size(), 1u);
 }
 
 TEST(Modifiers, RegexTheLinearEngineCannotRunIsRejectedWithAReason) {
