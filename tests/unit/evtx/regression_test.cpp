@@ -80,6 +80,20 @@ bool iequal(const std::string& a, const std::string& b) {
          });
 }
 
+// Every document of a JSON stream (lines or concatenated objects), flattened.
+bool parse_all(const simdjson::padded_string& text, std::vector<Flat>& out) {
+  simdjson::dom::parser parser;
+  simdjson::dom::document_stream docs;
+  if (parser.parse_many(text, 1 << 22).get(docs) != simdjson::SUCCESS) return false;
+  for (auto doc : docs) {
+    simdjson::dom::element el;
+    if (doc.get(el) != simdjson::SUCCESS) return false;
+    out.emplace_back();
+    flatten(el, "", out.back());
+  }
+  return true;
+}
+
 TEST(EvtxRegression, AllTwinsMatch) {
   const fs::path root = fs::path(sigmahq_dir()) / "regression_data";
   if (!fs::is_directory(root)) GTEST_SKIP() << "no SigmaHQ regression data at " << root;
@@ -104,29 +118,13 @@ TEST(EvtxRegression, AllTwinsMatch) {
     EXPECT_TRUE(diags.empty()) << diags.front();
 
     std::vector<Flat> got, want;
-    simdjson::dom::parser p1;
-    simdjson::padded_string ps(lines);
-    simdjson::dom::document_stream docs;
-    ASSERT_EQ(p1.parse_many(ps, 1 << 22).get(docs), simdjson::SUCCESS);
-    for (auto doc : docs) {
-      simdjson::dom::element el;
-      ASSERT_EQ(doc.get(el), simdjson::SUCCESS);
-      got.emplace_back();
-      flatten(el, "", got.back());
-    }
+    const simdjson::padded_string ps(lines);
+    ASSERT_TRUE(parse_all(ps, got));
     fs::path twin = evtx;
     twin.replace_extension(".json");
     simdjson::padded_string tw;
     ASSERT_EQ(simdjson::padded_string::load(twin.string()).get(tw), simdjson::SUCCESS);
-    simdjson::dom::parser p2;
-    simdjson::dom::document_stream tdocs;
-    ASSERT_EQ(p2.parse_many(tw, 1 << 22).get(tdocs), simdjson::SUCCESS);
-    for (auto doc : tdocs) {
-      simdjson::dom::element el;
-      ASSERT_EQ(doc.get(el), simdjson::SUCCESS);
-      want.emplace_back();
-      flatten(el, "", want.back());
-    }
+    ASSERT_TRUE(parse_all(tw, want));
     ASSERT_EQ(got.size(), want.size());
     EXPECT_EQ(nevents, got.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
