@@ -89,10 +89,24 @@ std::string details(const Detection& d, std::size_t max_chars) {
   return out;
 }
 
-class TableWriter final : public DetectionWriter {
+// What the line-per-detection writers share: the stream, the context, and one reused line buffer
+// written whole (one fwrite per detection).
+class LineWriter : public DetectionWriter {
+ public:
+  LineWriter(std::FILE* out, const DetectionContext& ctx) : out_(out), ctx_(ctx) {}
+  void finish() override { std::fflush(out_); }
+
+ protected:
+  void emit() { std::fwrite(line_.data(), 1, line_.size(), out_); }
+  std::FILE* out_;
+  DetectionContext ctx_;
+  std::string line_;
+};
+
+class TableWriter final : public LineWriter {
  public:
   TableWriter(std::FILE* out, const DetectionContext& ctx, bool color)
-      : out_(out), ctx_(ctx), color_(color) {}
+      : LineWriter(out, ctx), color_(color) {}
   void write(const Detection& d) override {
     const RuleInfo& r = rule_of(ctx_, d);
     line_.clear();
@@ -109,20 +123,16 @@ class TableWriter final : public DetectionWriter {
     line_.append("\n    ");
     append_terminal_safe(line_, details(d, 300));
     line_.push_back('\n');
-    std::fwrite(line_.data(), 1, line_.size(), out_);
+    emit();
   }
-  void finish() override { std::fflush(out_); }
 
  private:
-  std::FILE* out_;
-  DetectionContext ctx_;
   bool color_;
-  std::string line_;
 };
 
-class CsvWriter final : public DetectionWriter {
+class CsvWriter final : public LineWriter {
  public:
-  CsvWriter(std::FILE* out, const DetectionContext& ctx) : out_(out), ctx_(ctx) {
+  CsvWriter(std::FILE* out, const DetectionContext& ctx) : LineWriter(out, ctx) {
     std::fputs("time,level,rule_id,rule_title,tags,host,source_file,source_ref,details\n", out_);
   }
   void write(const Detection& d) override {
@@ -143,14 +153,8 @@ class CsvWriter final : public DetectionWriter {
     cell(d.source.file < ctx_.sources.size() ? ctx_.sources[d.source.file] : "");
     cell(fmt::format("{} {}", kind_name(d.source.kind), d.source.position));
     cell(details(d, 4096), true);
-    std::fwrite(line_.data(), 1, line_.size(), out_);
+    emit();
   }
-  void finish() override { std::fflush(out_); }
-
- private:
-  std::FILE* out_;
-  DetectionContext ctx_;
-  std::string line_;
 };
 
 void append_source_json(std::string& out, const DetectionContext& ctx, const SourceRef& s) {
@@ -159,10 +163,10 @@ void append_source_json(std::string& out, const DetectionContext& ctx, const Sou
   fmt::format_to(std::back_inserter(out), ",\"{}\":{}}}", kind_name(s.kind), s.position);
 }
 
-class JsonlWriter final : public DetectionWriter {
+class JsonlWriter final : public LineWriter {
  public:
   JsonlWriter(std::FILE* out, const DetectionContext& ctx, bool timesketch)
-      : out_(out), ctx_(ctx), timesketch_(timesketch) {}
+      : LineWriter(out, ctx), timesketch_(timesketch) {}
   void write(const Detection& d) override {
     const RuleInfo& r = rule_of(ctx_, d);
     line_.clear();
@@ -223,15 +227,11 @@ class JsonlWriter final : public DetectionWriter {
       line_.push_back('}');
     }
     line_.append("}\n");
-    std::fwrite(line_.data(), 1, line_.size(), out_);
+    emit();
   }
-  void finish() override { std::fflush(out_); }
 
  private:
-  std::FILE* out_;
-  DetectionContext ctx_;
   bool timesketch_;
-  std::string line_;
 };
 
 }  // namespace
