@@ -29,6 +29,7 @@ struct RuleInfo {
   std::string status;
   std::vector<std::string> tags;
   std::string description;
+  std::string name;  // the rule's optional `name:`, by which correlations may refer to it
 };
 
 struct Detection {

@@ -10,10 +10,10 @@ namespace tansa {
 
 struct Diagnostic {
   enum class Where : std::uint8_t { Offset, Line, None };
-  std::string file;       // path of the input or rule file
+  std::string file;  // path of the input or rule file
   Where where = Where::None;
   std::uint64_t position = 0;  // byte offset or 1-based line, per `where`
-  std::string reason;     // what is wrong, in words a user can act on
+  std::string reason;          // what is wrong, in words a user can act on
 };
 
 // Called once per problem; may be called from several threads at once, so implementations lock.

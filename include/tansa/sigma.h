@@ -28,8 +28,9 @@
 
 namespace tansa::sigma {
 
-struct Rule;         // parsed rule (src/sigma/ast.h)
-struct CompiledSet;  // compiled form (src/sigma/compiler.h)
+struct Rule;             // parsed rule (src/sigma/ast.h)
+struct CorrelationRule;  // parsed correlation (src/sigma/ast.h)
+struct CompiledSet;      // compiled form (src/sigma/compiler.h)
 
 struct Options {
   // Values for `|expand` placeholders (`%Admins%` -> values). Rules whose placeholders have no
@@ -60,7 +61,8 @@ struct LoadResult {
   std::vector<Rejection> rejected;
   std::size_t documents = 0;     // YAML documents seen
   std::size_t filters = 0;       // filter documents applied
-  std::size_t correlations = 0;  // correlation documents (kept for the correlation engine)
+  std::size_t correlations = 0;  // correlation documents
+  std::vector<std::shared_ptr<const CorrelationRule>> correlation_rules;  // in file order
 };
 
 // Loads every *.yml / *.yaml under `paths` (files or folders, recursive, sorted). Filter

@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "correlate/correlator.h"
 #include "hunt/formats.h"
 #include "hunt/inputs.h"
 #include "hunt/pipeline.h"
@@ -127,6 +128,12 @@ int run(const HuntOptions& opt) {
   if (!opt.quiet && !rejected.empty())
     std::fprintf(stderr, "tansa hunt: %zu rules could not be used (see `tansa rules check`)\n",
                  rejected.size());
+  std::vector<correlate::Rejection> corr_rejected;
+  correlate::Correlator correlator(set->rules(), loaded.correlation_rules, corr_rejected);
+  for (const auto& r : corr_rejected)
+    std::fprintf(stderr, "tansa hunt: %s: %s: %s\n", report::terminal_safe(r.file).c_str(),
+                 report::terminal_safe(r.id).c_str(), report::terminal_safe(r.reason).c_str());
+  const std::vector<RuleInfo>& all_rules = correlator.rules();
   if (set->size() == 0) {
     std::fprintf(stderr, "tansa hunt: no usable rules in %s\n",
                  report::terminal_safe(rule_paths[0]).c_str());
@@ -155,10 +162,11 @@ int run(const HuntOptions& opt) {
     }
     levels.insert(*p);
   }
-  po.rule_enabled.assign(set->size(), true);
+  // Selection applies to what is shown; correlations still see every base rule's detections.
+  std::vector<bool> shown(all_rules.size(), true);
   std::size_t enabled = 0;
-  for (std::size_t i = 0; i < set->size(); ++i) {
-    const RuleInfo& r = set->rules()[i];
+  for (std::size_t i = 0; i < all_rules.size(); ++i) {
+    const RuleInfo& r = all_rules[i];
     bool on = true;
     if (min_level && r.level < *min_level) on = false;
     if (!levels.empty() && !levels.contains(r.level)) on = false;
@@ -176,9 +184,11 @@ int run(const HuntOptions& opt) {
     if (std::find(opt.exclude_statuses.begin(), opt.exclude_statuses.end(), r.status) !=
         opt.exclude_statuses.end())
       on = false;
-    po.rule_enabled[i] = on;
+    if (correlator.suppressed(static_cast<std::uint32_t>(i))) on = false;  // generate: false
+    shown[i] = on;
     enabled += on;
   }
+  if (correlator.size() == 0) po.rule_enabled.assign(shown.begin(), shown.end());
   if (!opt.from.empty()) {
     auto t = parse_time_arg(opt.from);
     if (!t) {
@@ -266,13 +276,33 @@ int run(const HuntOptions& opt) {
     pipeline.run(inputs, sorter, counters, diag);
   }
   const auto t_done = std::chrono::steady_clock::now();
-  report::DetectionContext ctx{set->rules(), sources};
+  report::DetectionContext ctx{all_rules, sources};
   std::unique_ptr<report::DetectionWriter> writer = report::make_writer(of, out, ctx, color);
   report::Summary summary;
-  auto drained = sorter.drain([&](const Detection& d) {
+  auto show = [&](const Detection& d) {
+    if (d.rule < shown.size() && !shown[d.rule]) return;
     if (writer) writer->write(d);
     summary.add(d, ctx);
-  });
+  };
+  std::expected<void, std::string> drained;
+  if (correlator.size() == 0) {
+    drained = sorter.drain(show);
+  } else {
+    // Correlations read the base detections in final order; their own detections join them in a
+    // second ordered pass so the output keeps one order.
+    hunt::DetectionSorter merged(all_rules, opt.memory_mib << 20,
+                                 fs::temp_directory_path().string());
+    auto keep = [&](Detection&& d) {
+      if (auto r = merged.add(std::move(d)); !r)
+        std::fprintf(stderr, "tansa hunt: %s\n", r.error().c_str());
+    };
+    drained = sorter.drain([&](const Detection& d) {
+      correlator.add(d, keep);
+      keep(Detection(d));
+    });
+    correlator.finish(keep);
+    if (drained) drained = merged.drain(show);
+  }
   if (writer) writer->finish();
   if (!drained) std::fprintf(stderr, "tansa hunt: %s\n", drained.error().c_str());
   if (opt.summary)

@@ -145,7 +145,10 @@ bool parse_keyvalue_line(std::string_view line, const SyslogOptions& opt, Event&
     int offset = opt.tz_offset_minutes;
     if (!tz.empty()) (void)tz_minutes(tz, offset);
     std::string iso(date);
-    if (!time.empty()) iso += "T" + std::string(time);
+    if (!time.empty()) {
+      iso += 'T';
+      iso += time;
+    }
     std::int64_t ns;
     if (parse_iso_time(iso, ns, offset)) {
       e.time_ns = ns;

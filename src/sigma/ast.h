@@ -60,4 +60,31 @@ struct Rule {
   std::vector<Condition> conditions;  // a condition list is the OR of its elements
 };
 
+// A correlation document (Sigma correlation specification v2.1).
+struct CorrelationRule {
+  enum class Type : std::uint8_t {
+    EventCount,
+    ValueCount,
+    Temporal,
+    TemporalOrdered,
+    ValueSum,
+    ValueAvg,
+    ValuePercentile
+  };
+  enum class Op : std::uint8_t { Gt, Gte, Lt, Lte, Eq, Neq };
+  RuleInfo info;
+  std::string file;
+  std::string name;
+  Type type = Type::EventCount;
+  std::vector<std::string> rules;     // ids or names of the rules (or correlations) it combines
+  std::vector<std::string> group_by;  // fields or aliases
+  std::int64_t timespan_ns = 0;
+  std::vector<std::pair<Op, double>> condition;  // AND-ed bounds; empty for temporal types
+  std::string field;                             // value_* types
+  double percentile = 0;
+  // alias -> (rule id or name -> field)
+  std::map<std::string, std::map<std::string, std::string>> aliases;
+  bool generate = false;  // also output the referenced rules' own detections
+};
+
 }  // namespace tansa::sigma

@@ -309,9 +309,14 @@ RuleInfo parse_info(const YAML::Node& doc) {
   return info;
 }
 
+CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
+                                  const std::string& file);
+
 void parse_one(const YAML::Node& doc, const std::string& file, std::vector<Rule>& rules,
                std::vector<Filter>& filters, LoadResult& result) {
-  if (doc["correlation"]) {
+  if (const YAML::Node c = doc["correlation"]) {
+    result.correlation_rules.push_back(
+        std::make_shared<const CorrelationRule>(parse_correlation(doc, c, file)));
     ++result.correlations;
     return;
   }
@@ -346,11 +351,136 @@ void parse_one(const YAML::Node& doc, const std::string& file, std::vector<Rule>
   rule.file = file;
   rule.info = parse_info(doc);
   rule.name = scalar_or(doc, "name");
+  rule.info.name = rule.name;
   if (rule.info.title.empty()) fail("the rule has no title", "malformed metadata");
   rule.logsource = parse_logsource(doc);
   parse_detections(doc["detection"], rule.detections, rule.conditions, false);
   for (const auto& c : rule.conditions) check_references(c, rule.detections);
   rules.push_back(std::move(rule));
+}
+
+// "5m", "1h", "30s", "2d" (pySigma also accepts w, M, y).
+std::int64_t parse_timespan(const std::string& t) {
+  if (t.size() < 2)
+    fail("timespan '" + t + "' is not a number and a unit (30s, 5m, 1h, 2d)",
+         "malformed correlation");
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+    if (t[i] < '0' || t[i] > '9' || n > 1000000000)
+      fail("timespan '" + t + "' is not a number and a unit", "malformed correlation");
+    n = n * 10 + (t[i] - '0');
+  }
+  std::int64_t unit = 0;
+  switch (t.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      break;
+    case 'M':
+      unit = 30 * 86400;
+      break;
+    case 'y':
+      unit = 365 * 86400;
+      break;
+    default:
+      fail("timespan '" + t + "' has an unknown unit", "malformed correlation");
+  }
+  if (n == 0) fail("timespan '" + t + "' is zero", "malformed correlation");
+  return n * unit * 1000000000LL;
+}
+
+std::vector<std::string> string_list(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (!n) return out;
+  if (n.IsScalar())
+    out.push_back(n.Scalar());
+  else if (n.IsSequence())
+    for (const auto& e : n) out.push_back(e.as<std::string>());
+  else
+    fail("expected a name or a list of names", "malformed correlation");
+  return out;
+}
+
+CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
+                                  const std::string& file) {
+  using T = CorrelationRule::Type;
+  CorrelationRule r;
+  r.file = file;
+  r.info = parse_info(doc);
+  r.name = scalar_or(doc, "name");
+  r.info.name = r.name;
+  if (r.info.title.empty()) fail("the correlation has no title", "malformed metadata");
+  if (!c.IsMap()) fail("'correlation' is not a map", "malformed correlation");
+  static const std::map<std::string, T> kTypes = {{"event_count", T::EventCount},
+                                                  {"value_count", T::ValueCount},
+                                                  {"temporal", T::Temporal},
+                                                  {"temporal_ordered", T::TemporalOrdered},
+                                                  {"value_sum", T::ValueSum},
+                                                  {"value_avg", T::ValueAvg},
+                                                  {"value_percentile", T::ValuePercentile}};
+  const std::string type = scalar_or(c, "type");
+  auto t = kTypes.find(type);
+  if (t == kTypes.end()) fail("unknown correlation type '" + type + "'", "malformed correlation");
+  r.type = t->second;
+  r.rules = string_list(c["rules"]);
+  if (r.rules.empty()) fail("the correlation names no rules", "malformed correlation");
+  r.group_by = string_list(c["group-by"]);
+  r.timespan_ns = parse_timespan(scalar_or(c, "timespan"));
+  if (const YAML::Node g = c["generate"]; g && g.IsScalar()) r.generate = g.Scalar() == "true";
+  if (const YAML::Node a = c["aliases"]; a && a.IsMap())
+    for (const auto& alias : a) {
+      if (!alias.second.IsMap())
+        fail("alias '" + alias.first.as<std::string>() + "' is not a map", "malformed correlation");
+      for (const auto& m : alias.second)
+        r.aliases[alias.first.as<std::string>()][m.first.as<std::string>()] =
+            m.second.as<std::string>();
+    }
+  const YAML::Node cond = c["condition"];
+  const bool temporal = r.type == T::Temporal || r.type == T::TemporalOrdered;
+  if (cond && cond.IsMap()) {
+    static const std::map<std::string, CorrelationRule::Op> kOps = {
+        {"gt", CorrelationRule::Op::Gt}, {"gte", CorrelationRule::Op::Gte},
+        {"lt", CorrelationRule::Op::Lt}, {"lte", CorrelationRule::Op::Lte},
+        {"eq", CorrelationRule::Op::Eq}, {"neq", CorrelationRule::Op::Neq}};
+    for (const auto& kv : cond) {
+      const std::string k = kv.first.as<std::string>();
+      if (k == "field") {
+        r.field = kv.second.as<std::string>();
+      } else if (k == "percentile") {
+        r.percentile = kv.second.as<double>();
+      } else if (auto op = kOps.find(k); op != kOps.end()) {
+        try {
+          r.condition.emplace_back(op->second, kv.second.as<double>());
+        } catch (const YAML::Exception&) {
+          fail("condition '" + k + "' needs a number", "malformed correlation");
+        }
+      } else {
+        fail("unknown condition key '" + k + "'", "malformed correlation");
+      }
+    }
+  } else if (cond && !temporal) {
+    fail("the condition must be a map such as {gte: 10}", "malformed correlation");
+  }
+  if (!temporal && r.condition.empty())
+    fail("the correlation has no condition", "malformed correlation");
+  const bool needs_field = r.type == T::ValueCount || r.type == T::ValueSum ||
+                           r.type == T::ValueAvg || r.type == T::ValuePercentile;
+  if (needs_field && r.field.empty())
+    fail(type + " needs condition.field", "malformed correlation");
+  if (r.type == T::ValuePercentile && (r.percentile <= 0 || r.percentile > 100))
+    fail("value_percentile needs condition.percentile between 0 and 100", "malformed correlation");
+  return r;
 }
 
 bool filter_applies(const Filter& f, const Rule& r) {
@@ -599,6 +729,7 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
     result.documents += p.result.documents;
     result.filters += p.result.filters;
     result.correlations += p.result.correlations;
+    for (auto& c : p.result.correlation_rules) result.correlation_rules.push_back(std::move(c));
   }
   return finish(rules, filters, std::move(result));
 }

@@ -1,0 +1,355 @@
+#include "correlate/correlator.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace tansa::correlate {
+
+namespace {
+
+using C = sigma::CorrelationRule;
+
+struct Ev {
+  std::int64_t time;
+  SourceRef source;
+  std::uint32_t ref;  // position of the rule in the correlation's `rules`
+  std::string value;  // the `field` value (value_* types)
+  std::string host;
+};
+
+struct State {
+  std::deque<Ev> events;
+  std::vector<std::string> group;  // the group-by values, for the output
+};
+
+struct Compiled {
+  std::uint32_t index = 0;  // rule index of the correlation
+  const C* rule = nullptr;
+  std::vector<std::uint32_t> refs;                    // rule indices, in `rules` order
+  std::vector<std::vector<std::string>> group_field;  // per ref: the field for each group-by entry
+  std::vector<std::string> value_field;               // per ref: the field for condition.field
+  bool judged_at_close = false;                       // the condition has an upper bound
+};
+
+std::string_view field_of(const Detection& d, std::string_view name) {
+  for (const auto& [k, v] : d.fields)
+    if (k == name) return v;
+  return {};
+}
+
+bool number(std::string_view s, double& out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool holds(const C& c, double v) {
+  for (const auto& [op, bound] : c.condition) {
+    bool ok = false;
+    switch (op) {
+      case C::Op::Gt:
+        ok = v > bound;
+        break;
+      case C::Op::Gte:
+        ok = v >= bound;
+        break;
+      case C::Op::Lt:
+        ok = v < bound;
+        break;
+      case C::Op::Lte:
+        ok = v <= bound;
+        break;
+      case C::Op::Eq:
+        ok = v == bound;
+        break;
+      case C::Op::Neq:
+        ok = v != bound;
+        break;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const char* measure_name(C::Type t) {
+  switch (t) {
+    case C::Type::EventCount:
+      return "event_count";
+    case C::Type::ValueCount:
+      return "value_count";
+    case C::Type::ValueSum:
+      return "value_sum";
+    case C::Type::ValueAvg:
+      return "value_avg";
+    case C::Type::ValuePercentile:
+      return "value_percentile";
+    default:
+      return "matched_rules";
+  }
+}
+
+}  // namespace
+
+struct Correlator::Impl {
+  std::vector<std::shared_ptr<const C>> owned;  // the parsed correlations Compiled points into
+  std::vector<RuleInfo> rules;
+  std::size_t base = 0;
+  std::vector<Compiled> corr;
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> users;  // rule -> (corr, ref)
+  std::vector<bool> suppressed;
+  std::unordered_map<std::string, State> states;
+  std::int64_t now = INT64_MIN;
+  std::uint64_t added = 0;
+
+  // The measure of a window and whether the correlation fires on it.
+  bool fires(const Compiled& c, const std::deque<Ev>& evs, std::string& measure) const {
+    const C& r = *c.rule;
+    switch (r.type) {
+      case C::Type::Temporal: {
+        std::set<std::uint32_t> seen;
+        for (const Ev& e : evs) seen.insert(e.ref);
+        measure = std::to_string(seen.size());
+        return seen.size() == c.refs.size();
+      }
+      case C::Type::TemporalOrdered: {
+        std::uint32_t next = 0;
+        for (const Ev& e : evs)
+          if (next < c.refs.size() && e.ref == next) ++next;
+        measure = std::to_string(next);
+        return next == c.refs.size();
+      }
+      case C::Type::EventCount:
+        measure = std::to_string(evs.size());
+        return holds(r, static_cast<double>(evs.size()));
+      case C::Type::ValueCount: {
+        std::set<std::string_view> distinct;
+        for (const Ev& e : evs)
+          if (!e.value.empty()) distinct.insert(e.value);
+        measure = std::to_string(distinct.size());
+        return holds(r, static_cast<double>(distinct.size()));
+      }
+      default: {
+        std::vector<double> xs;
+        for (const Ev& e : evs) {
+          double x;
+          if (number(e.value, x)) xs.push_back(x);
+        }
+        if (xs.empty()) return false;
+        double v = 0;
+        if (r.type == C::Type::ValuePercentile) {
+          std::sort(xs.begin(), xs.end());
+          const auto rank = static_cast<std::size_t>(
+              std::ceil(r.percentile / 100.0 * static_cast<double>(xs.size())));
+          v = xs[std::clamp<std::size_t>(rank, 1, xs.size()) - 1];
+        } else {
+          for (double x : xs) v += x;
+          if (r.type == C::Type::ValueAvg) v /= static_cast<double>(xs.size());
+        }
+        char buf[32];
+        auto res = std::to_chars(buf, buf + sizeof buf, v);
+        measure.assign(buf, res.ptr);
+        return holds(r, v);
+      }
+    }
+  }
+
+  Detection make(const Compiled& c, const State& s, std::size_t count,
+                 const std::string& measure) const {
+    const Ev& last = s.events[count - 1];
+    Detection out;
+    out.time_ns = last.time;
+    out.source = last.source;
+    out.rule = c.index;
+    out.host = last.host;
+    for (std::size_t g = 0; g < c.rule->group_by.size(); ++g)
+      out.fields.emplace_back(c.rule->group_by[g], s.group[g]);
+    out.fields.emplace_back(measure_name(c.rule->type), measure);
+    out.fields.emplace_back("events", std::to_string(count));
+    constexpr std::size_t kMaxRelated = 100;  // the first events; the count says how many in all
+    for (std::size_t i = 0; i < count && out.related.size() < kMaxRelated; ++i)
+      out.related.push_back(s.events[i].source);
+    return out;
+  }
+
+  // Judges windows of upper-bound correlations that closed before `t`; drops stale events.
+  void expire(State& s, const Compiled& c, std::int64_t t, std::vector<Detection>& out) {
+    const std::int64_t span = c.rule->timespan_ns;
+    if (c.judged_at_close) {
+      while (!s.events.empty() && s.events.front().time + span < t) {
+        const std::int64_t end = s.events.front().time + span;
+        std::size_t n = 0;
+        while (n < s.events.size() && s.events[n].time <= end) ++n;
+        std::deque<Ev> window(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(n));
+        std::string measure;
+        if (fires(c, window, measure)) {
+          State w{std::move(window), s.group};
+          out.push_back(make(c, w, n, measure));
+        }
+        s.events.erase(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+    } else {
+      while (!s.events.empty() && s.events.front().time + span < t) s.events.pop_front();
+    }
+  }
+
+  void add(const Detection& d, std::vector<Detection>& out) {
+    if (d.rule >= users.size()) return;
+    now = std::max(now, d.time_ns);
+    for (const auto& [ci, ref] : users[d.rule]) {
+      const Compiled& c = corr[ci];
+      std::string key = std::to_string(ci);
+      std::vector<std::string> group;
+      for (const auto& f : c.group_field[ref]) {
+        const std::string_view v = field_of(d, f);
+        key += '\x1f';
+        key.append(v);
+        group.emplace_back(v);
+      }
+      State& s = states[key];
+      if (s.group.empty()) s.group = std::move(group);
+      expire(s, c, d.time_ns, out);
+      s.events.push_back(Ev{
+          d.time_ns, d.source, ref,
+          c.value_field[ref].empty() ? std::string() : std::string(field_of(d, c.value_field[ref])),
+          d.host});
+      if (!c.judged_at_close) {
+        std::string measure;
+        if (fires(c, s.events, measure)) {
+          out.push_back(make(c, s, s.events.size(), measure));
+          s.events.clear();  // the next firing needs a fresh set of events
+        }
+      }
+      if (s.events.empty()) states.erase(key);
+    }
+    if (++added % 1024 == 0) sweep(out);
+  }
+
+  // Drops keys whose every event is older than their timespan (after judging closed windows).
+  void sweep(std::vector<Detection>& out) {
+    for (auto it = states.begin(); it != states.end();) {
+      const std::size_t ci =
+          static_cast<std::size_t>(std::stoul(it->first.substr(0, it->first.find('\x1f'))));
+      expire(it->second, corr[ci], now, out);
+      it = it->second.events.empty() ? states.erase(it) : std::next(it);
+    }
+  }
+};
+
+Correlator::Correlator(std::span<const RuleInfo> base,
+                       const std::vector<std::shared_ptr<const sigma::CorrelationRule>>& rules,
+                       std::vector<Rejection>& rejected)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.rules.assign(base.begin(), base.end());
+  m.base = base.size();
+  // Correlations get indices after the base rules; references resolve by id or name, to base
+  // rules or to other correlations (chains).
+  m.owned = rules;
+  std::vector<const C*> usable;
+  for (const auto& r : m.owned) usable.push_back(r.get());
+  std::map<std::string, std::uint32_t> by_ref;
+  for (std::uint32_t i = 0; i < m.rules.size(); ++i) {
+    if (!m.rules[i].id.empty()) by_ref.emplace(m.rules[i].id, i);
+    if (!m.rules[i].name.empty()) by_ref.emplace(m.rules[i].name, i);
+  }
+  for (std::size_t k = 0; k < usable.size(); ++k) {
+    const auto idx = static_cast<std::uint32_t>(m.base + k);
+    if (!usable[k]->info.id.empty()) by_ref.emplace(usable[k]->info.id, idx);
+    if (!usable[k]->name.empty()) by_ref.emplace(usable[k]->name, idx);
+  }
+  std::vector<Compiled> compiled;
+  for (std::size_t k = 0; k < usable.size(); ++k) {
+    const C& r = *usable[k];
+    Compiled c;
+    c.index = static_cast<std::uint32_t>(m.base + k);
+    c.rule = &r;
+    std::string missing;
+    for (const auto& ref : r.rules) {
+      auto it = by_ref.find(ref);
+      if (it == by_ref.end())
+        missing += (missing.empty() ? "" : ", ") + ref;
+      else
+        c.refs.push_back(it->second);
+    }
+    if (!missing.empty()) {
+      rejected.push_back({r.file, r.info.id, "refers to rules that were not loaded: " + missing});
+      c.refs.clear();
+    }
+    for (const auto& ref_name : r.rules) {
+      std::vector<std::string> fields;
+      for (const auto& g : r.group_by) {
+        auto a = r.aliases.find(g);
+        if (a != r.aliases.end()) {
+          auto f = a->second.find(ref_name);
+          fields.push_back(f != a->second.end() ? f->second : g);
+        } else {
+          fields.push_back(g);
+        }
+      }
+      c.group_field.push_back(std::move(fields));
+      auto a = r.aliases.find(r.field);
+      std::string vf = r.field;
+      if (a != r.aliases.end())
+        if (auto f = a->second.find(ref_name); f != a->second.end()) vf = f->second;
+      c.value_field.push_back(vf);
+    }
+    for (const auto& [op, _] : r.condition)
+      c.judged_at_close =
+          c.judged_at_close || op == C::Op::Lt || op == C::Op::Lte || op == C::Op::Eq;
+    compiled.push_back(std::move(c));
+  }
+  for (std::size_t k = 0; k < usable.size(); ++k) m.rules.push_back(usable[k]->info);
+  m.users.assign(m.rules.size(), {});
+  m.suppressed.assign(m.rules.size(), false);
+  std::vector<int> generate_votes(m.rules.size(), 0), total(m.rules.size(), 0);
+  for (std::uint32_t ci = 0; ci < compiled.size(); ++ci) {
+    const Compiled& c = compiled[ci];
+    for (std::uint32_t ref = 0; ref < c.refs.size(); ++ref) {
+      m.users[c.refs[ref]].emplace_back(ci, ref);
+      ++total[c.refs[ref]];
+      if (c.rule->generate) ++generate_votes[c.refs[ref]];
+    }
+  }
+  for (std::size_t i = 0; i < m.rules.size(); ++i)
+    m.suppressed[i] = total[i] > 0 && generate_votes[i] == 0;
+  m.corr = std::move(compiled);
+}
+
+Correlator::~Correlator() = default;
+
+const std::vector<RuleInfo>& Correlator::rules() const {
+  return impl_->rules;
+}
+bool Correlator::suppressed(std::uint32_t rule) const {
+  return rule < impl_->suppressed.size() && impl_->suppressed[rule];
+}
+std::size_t Correlator::size() const {
+  return impl_->corr.size();
+}
+std::size_t Correlator::live_states() const {
+  return impl_->states.size();
+}
+
+void Correlator::add(const Detection& d, const std::function<void(Detection&&)>& emit) {
+  // Correlation detections may feed further correlations; depth bounds reference cycles.
+  std::vector<Detection> pending{d};
+  for (int depth = 0; depth < 8 && !pending.empty(); ++depth) {
+    std::vector<Detection> produced;
+    for (const Detection& p : pending) impl_->add(p, produced);
+    for (Detection& p : produced) emit(Detection(p));
+    pending = std::move(produced);
+  }
+}
+
+void Correlator::finish(const std::function<void(Detection&&)>& emit) {
+  std::vector<Detection> out;
+  impl_->now = INT64_MAX - (std::int64_t{1} << 62);  // every window is closed now
+  impl_->sweep(out);
+  for (Detection& d : out) emit(std::move(d));
+}
+
+}  // namespace tansa::correlate
