@@ -323,8 +323,9 @@ int run(const HuntOptions& opt) {
         "%.0f events/s)\n",
         static_cast<unsigned long long>(counters.events.load()),
         static_cast<unsigned long long>(counters.files_read.load()), inputs.size(),
-        static_cast<unsigned long long>(summary.total()), enabled, set->size(), diag_count, load_s,
-        read_s, static_cast<double>(counters.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
+        static_cast<unsigned long long>(summary.total()), enabled, all_rules.size(), diag_count,
+        load_s, read_s,
+        static_cast<double>(counters.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
         static_cast<double>(counters.events.load()) / std::max(read_s, 1e-9));
   }
   return counters.files_read.load() > 0 ? 0 : 1;

@@ -49,10 +49,10 @@ void ProgressBar::draw(double seconds) const {
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-  const std::string line = fmt::format(
-      "\r\x1b[2K[{}] {:3.0f}%  {} / {}  {} events  {} detections  {}/s", bar, frac * 100,
-      human_bytes(read), human_bytes(total), c_.events.load(), c_.detections.load(),
-      human_bytes(seconds > 0 ? read / seconds : 0));
+  const std::string line =
+      fmt::format("\r\x1b[2K[{}] {:3.0f}%  {} / {}  {} events  {} detections  {}/s", bar,
+                  frac * 100, human_bytes(read), human_bytes(total), c_.events.load(),
+                  c_.detections.load(), human_bytes(seconds > 0 ? read / seconds : 0));
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
 }

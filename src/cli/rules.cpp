@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "correlate/correlator.h"
 #include "report/text.h"
 #include "tansa/sigma.h"
 
@@ -38,6 +39,10 @@ void add_rules_command(CLI::App& app, int& status) {
     sigma::LoadResult loaded = sigma::load_rules(*paths, options);
     std::vector<sigma::Rejection> rejected = loaded.rejected;
     auto set = sigma::RuleSet::compile(loaded.rules, options, rejected);
+    std::vector<correlate::Rejection> corr_rejected;
+    const correlate::Correlator correlator(set->rules(), loaded.correlation_rules, corr_rejected);
+    for (auto& r : corr_rejected)
+      rejected.push_back({r.file, r.id, {}, r.reason, "unresolved correlation"});
     std::map<std::string, std::size_t> by_reason;
     for (const auto& r : rejected) {
       ++by_reason[r.category];
@@ -46,12 +51,15 @@ void add_rules_command(CLI::App& app, int& status) {
                     report::terminal_safe(r.id.empty() ? "(no id)" : r.id).c_str(),
                     report::terminal_safe(r.reason).c_str());
     }
-    const std::size_t total = set->size() + rejected.size();
+    // Correlations whose references do not resolve are compiled but unusable: count them once,
+    // as rejected.
+    const std::size_t usable = set->size() + correlator.size() - corr_rejected.size();
+    const std::size_t total = usable + rejected.size();
     std::printf(
         "%zu of %zu rules loaded (%.2f%%), %zu rejected; %zu filters applied, %zu correlation "
         "documents\n",
-        set->size(), total,
-        total ? 100.0 * static_cast<double>(set->size()) / static_cast<double>(total) : 100.0,
+        usable, total,
+        total ? 100.0 * static_cast<double>(usable) / static_cast<double>(total) : 100.0,
         rejected.size(), loaded.filters, loaded.correlations);
     for (const auto& [reason, n] : by_reason) std::printf("  %6zu  %s\n", n, reason.c_str());
     status = 0;

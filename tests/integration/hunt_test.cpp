@@ -146,6 +146,25 @@ TEST(Hunt, TimesFromEveryFormatAreUtc) {
             std::string::npos);
 }
 
+TEST(Hunt, CorrelationsJoinTheTimelineWithTheirEvents) {
+  const fs::path out = tmp("corr.jsonl");
+  ASSERT_EQ(sh(kBin + " hunt -q --year 2024 -r tests/data/hunt/correlation " + kLogs +
+               "/auth.log --threads 2 -o " + out.string() + " 2>/dev/null"),
+            0);
+  const std::string f = kLogs + "/auth.log";
+  const std::string failed = "7a6f0000-0000-4000-8000-000000000021",
+                    then_ok = "7a6f0000-0000-4000-8000-000000000023",
+                    several = "7a6f0000-0000-4000-8000-000000000024";
+  // The accepted-login rule feeds a correlation without `generate`, so it is not shown itself.
+  EXPECT_EQ(read_jsonl(out),
+            (std::vector<Hit>{{failed, f, 2}, {failed, f, 3}, {several, f, 3}, {then_ok, f, 4}}));
+  const std::string jsonl = slurp(out);
+  EXPECT_NE(jsonl.find("\"related\":[{\"file\":\"" + f + "\",\"line\":2},{\"file\":\"" + f +
+                       "\",\"line\":3},{\"file\":\"" + f + "\",\"line\":4}]"),
+            std::string::npos)
+      << jsonl;
+}
+
 TEST(Hunt, RuleSelectionOptions) {
   const fs::path out = tmp("select.jsonl");
   const std::string base =
