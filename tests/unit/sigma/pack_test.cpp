@@ -1,7 +1,10 @@
 // tansa's own rule pack (rules/): every rule loads, and each fires on the event it is written for
 // and stays silent on its near miss.
+#include <algorithm>
+#include <deque>
 #include <filesystem>
 
+#include "correlate/correlator.h"
 #include "sigma_test_util.h"
 
 namespace tansa::sigma::testing {
@@ -13,13 +16,45 @@ class Pack : public ::testing::Test {
     auto loaded = load_rules({std::string(TANSA_SOURCE_DIR) + "/rules"}, {});
     rejected_ = loaded.rejected;
     set_ = RuleSet::compile(loaded.rules, {}, rejected_);
+    correlations_ = loaded.correlation_rules;
+  }
+  // Titles of what `hunt` would show for these events (in time order): the rules' detections that
+  // are not hidden by a correlation, and the correlations' own.
+  static std::vector<std::string> timeline(const std::vector<EventBuilder*>& events) {
+    std::vector<correlate::Rejection> rej;
+    correlate::Correlator corr(set_->rules(), correlations_, rej);
+    for (const auto& r : rej) ADD_FAILURE() << r.reason;
+    Matcher m(*set_);
+    std::vector<Detection> dets;
+    for (auto* e : events) {
+      std::vector<std::uint32_t> hits;
+      m.match(e->event(), hits);
+      for (auto h : hits) {
+        Detection d;
+        d.capture(e->event(), h);
+        dets.push_back(std::move(d));
+      }
+    }
+    std::stable_sort(dets.begin(), dets.end(), DetectionOrder{corr.rules()});
+    std::vector<std::string> out;
+    auto show = [&](Detection&& d) { out.push_back(corr.rules()[d.rule].title); };
+    for (const auto& d : dets) {
+      if (!corr.suppressed(d.rule)) out.push_back(corr.rules()[d.rule].title);
+      corr.add(d, show);
+    }
+    corr.finish(show);
+    return out;
   }
   static std::vector<std::string> titles(const EventBuilder& e) {
     Matcher m(*set_);
     std::vector<std::uint32_t> hits;
     m.match(e.event(), hits);
+    std::vector<correlate::Rejection> rej;
+    const correlate::Correlator corr(set_->rules(), correlations_, rej);
     std::vector<std::string> out;
-    for (auto h : hits) out.push_back(set_->rules()[h].title);
+    for (auto h : hits)
+      if (!corr.suppressed(h))
+        out.push_back(set_->rules()[h].title);  // hidden by `generate: false`
     return out;
   }
   static EventBuilder security(int eid) {
@@ -28,6 +63,7 @@ class Pack : public ::testing::Test {
     return e;
   }
   static inline std::vector<Rejection> rejected_;
+  static inline std::vector<std::shared_ptr<const CorrelationRule>> correlations_;
   static inline std::shared_ptr<const RuleSet> set_;
 };
 
@@ -35,7 +71,205 @@ using V = std::vector<std::string>;
 
 TEST_F(Pack, EveryRuleLoads) {
   for (const auto& r : rejected_) ADD_FAILURE() << r.file << ": " << r.reason;
-  EXPECT_GE(set_->size(), 17u);
+  EXPECT_GE(set_->size(), 25u);
+  EXPECT_GE(correlations_.size(), 11u);
+}
+
+// Owns the events of a correlation test.
+struct Events {
+  std::deque<EventBuilder> all;
+  EventBuilder& add() { return all.emplace_back(); }
+  std::vector<EventBuilder*> ptrs() {
+    std::vector<EventBuilder*> out;
+    for (auto& e : all) out.push_back(&e);
+    return out;
+  }
+};
+
+TEST_F(Pack, Kerberoasting) {
+  Events ev;
+  for (int i = 0; i < 12; ++i)
+    ev.add()
+        .s("Channel", "Security")
+        .i("EventID", 4769)
+        .s("TargetUserName", "svc_web@CORP")
+        .s("ServiceName", "MSSQLSvc" + std::to_string(i))
+        .s("TicketEncryptionType", "0x17")
+        .at(i);
+  auto t = timeline(ev.ptrs());
+  EXPECT_EQ(std::count(t.begin(), t.end(), "Kerberoasting (RC4 Service Tickets for Many Services)"),
+            1);
+  Events aes;  // AES tickets, or few services: nothing
+  for (int i = 0; i < 12; ++i)
+    aes.add()
+        .s("Channel", "Security")
+        .i("EventID", 4769)
+        .s("TargetUserName", "svc_web@CORP")
+        .s("ServiceName", "MSSQLSvc" + std::to_string(i))
+        .s("TicketEncryptionType", "0x12")
+        .at(i);
+  EXPECT_EQ(timeline(aes.ptrs()), V{});
+}
+
+TEST_F(Pack, PasswordSprayingAndGuessedPassword) {
+  Events spray;
+  for (int i = 0; i < 10; ++i)
+    spray.add()
+        .s("Channel", "Security")
+        .i("EventID", 4625)
+        .s("IpAddress", "10.9.9.9")
+        .s("TargetUserName", "user" + std::to_string(i))
+        .at(i * 10);
+  auto t = timeline(spray.ptrs());
+  EXPECT_EQ(t, V{"Password Spraying (One Address, Many Accounts)"});
+  Events guess;
+  for (int i = 0; i < 5; ++i)
+    guess.add()
+        .s("Channel", "Security")
+        .i("EventID", 4625)
+        .s("IpAddress", "10.9.9.9")
+        .s("TargetUserName", "tanaka")
+        .at(i * 10);
+  guess.add()
+      .s("Channel", "Security")
+      .i("EventID", 4624)
+      .i("LogonType", 3)
+      .s("IpAddress", "10.0.0.9")
+      .s("TargetUserName", "tanaka")
+      .at(100);
+  EXPECT_EQ(timeline(guess.ptrs()), (V{"Burst of Failed Windows Logons for One Account",
+                                       "Windows Logon Succeeded After a Burst of Failures"}));
+  Events one_failure;  // a single failed logon, then a success: nothing
+  one_failure.add().s("Channel", "Security").i("EventID", 4625).s("TargetUserName", "tanaka").at(1);
+  one_failure.add()
+      .s("Channel", "Security")
+      .i("EventID", 4624)
+      .i("LogonType", 2)
+      .s("TargetUserName", "tanaka")
+      .at(2);
+  EXPECT_EQ(timeline(one_failure.ptrs()), V{});
+}
+
+TEST_F(Pack, AccountCreatedThenMadePrivileged) {
+  Events ev;
+  ev.add()
+      .s("Channel", "Security")
+      .i("EventID", 4720)
+      .s("TargetUserName", "support2")
+      .s("TargetSid", "S-1-5-21-1-2-3-1500")
+      .at(10);
+  ev.add()
+      .s("Channel", "Security")
+      .i("EventID", 4728)
+      .s("TargetUserName", "Domain Admins")
+      .s("TargetSid", "S-1-5-21-1-2-3-512")
+      .s("MemberSid", "S-1-5-21-1-2-3-1500")
+      .at(70);
+  EXPECT_EQ(timeline(ev.ptrs()), (V{"User Account Created", "Member Added to a Privileged Group",
+                                    "Account Created and Made Privileged"}));
+  Events other;  // a different account added: the two single rules only
+  other.add()
+      .s("Channel", "Security")
+      .i("EventID", 4720)
+      .s("TargetSid", "S-1-5-21-1-2-3-1500")
+      .at(10);
+  other.add()
+      .s("Channel", "Security")
+      .i("EventID", 4728)
+      .s("TargetUserName", "Domain Admins")
+      .s("MemberSid", "S-1-5-21-1-2-3-1111")
+      .at(70);
+  EXPECT_EQ(timeline(other.ptrs()),
+            (V{"User Account Created", "Member Added to a Privileged Group"}));
+}
+
+TEST_F(Pack, SshGuessingThenSuccess) {
+  Events ev;
+  for (int i = 0; i < 5; ++i)
+    ev.add()
+        .logsource("linux", "sshd")
+        .s("outcome", "failed")
+        .s("src_ip", "203.0.113.7")
+        .s("user", "root")
+        .at(i);
+  ev.add()
+      .logsource("linux", "sshd")
+      .s("outcome", "accepted")
+      .s("src_ip", "203.0.113.7")
+      .s("user", "deploy")
+      .at(60);
+  EXPECT_EQ(timeline(ev.ptrs()), (V{"SSH Failures From One Address",
+                                    "SSH Login Accepted From an Address That Was Guessing"}));
+  Events other_ip;
+  for (int i = 0; i < 5; ++i)
+    other_ip.add()
+        .logsource("linux", "sshd")
+        .s("outcome", "failed")
+        .s("src_ip", "203.0.113.7")
+        .at(i);
+  other_ip.add()
+      .logsource("linux", "sshd")
+      .s("outcome", "accepted")
+      .s("src_ip", "198.51.100.1")
+      .s("user", "deploy")
+      .at(60);
+  EXPECT_EQ(timeline(other_ip.ptrs()), V{"SSH Failures From One Address"});
+}
+
+TEST_F(Pack, VpnGuessingThenTunnel) {
+  Events ev;
+  ev.add()
+      .logsource("fortigate", "event")
+      .s("subtype", "vpn")
+      .s("action", "ssl-login-fail")
+      .s("remip", "203.0.113.7")
+      .at(1);
+  ev.add()
+      .logsource("fortigate", "event")
+      .s("subtype", "vpn")
+      .s("action", "tunnel-up")
+      .s("remip", "203.0.113.7")
+      .at(30);
+  EXPECT_EQ(timeline(ev.ptrs()),
+            (V{"FortiGate SSL VPN Login Failed", "FortiGate SSL VPN Tunnel Established",
+               "FortiGate VPN Tunnel After Failed Logins From the Same Address"}));
+}
+
+TEST_F(Pack, LargeOutboundTransferAndMassReads) {
+  Events ev;
+  for (int i = 0; i < 3; ++i)
+    ev.add()
+        .logsource("zeek", "conn")
+        .s("id.orig_h", "10.0.0.10")
+        .s("id.resp_h", "198.51.100.99")
+        .i("orig_bytes", 400000000)
+        .at(i * 60);
+  ev.add()
+      .logsource("zeek", "conn")
+      .s("id.orig_h", "10.0.0.10")
+      .s("id.resp_h", "10.0.0.20")
+      .i("orig_bytes", 4000000000)
+      .at(5);  // internal: ignored
+  EXPECT_EQ(timeline(ev.ptrs()), V{"Large Outbound Transfer to One External Address"});
+  Events share;
+  for (int i = 0; i < 500; ++i)
+    share.add()
+        .s("Channel", "Security")
+        .i("EventID", 5145)
+        .s("SubjectUserName", "tanaka")
+        .s("ShareName", "\\\\*\\SatelliteDesign")
+        .s("RelativeTargetName", "doc" + std::to_string(i) + ".pdf")
+        .at(i);
+  EXPECT_EQ(timeline(share.ptrs()), V{"One Account Reading Many Files on a Share"});
+  Events m365;
+  for (int i = 0; i < 100; ++i)
+    m365.add()
+        .logsource("m365", "audit")
+        .s("Operation", "FileDownloaded")
+        .s("UserId", "tanaka@example.com")
+        .s("ObjectId", "https://contoso.sharepoint.com/sites/Rocket/f" + std::to_string(i))
+        .at(i);
+  EXPECT_EQ(timeline(m365.ptrs()), V{"Microsoft 365 Mass File Download by One Account"});
 }
 
 TEST_F(Pack, LogClearing) {

@@ -46,6 +46,11 @@ class EventBuilder {
     e_.logsource = {product, category, service};
     return *this;
   }
+  EventBuilder& at(std::int64_t seconds) {
+    e_.time_ns = seconds * 1000000000LL;
+    e_.source.position = static_cast<std::uint64_t>(seconds);
+    return *this;
+  }
   [[nodiscard]] const Event& event() const { return e_; }
 
  private:
