@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 #include <map>
+#include <queue>
 #include <set>
 #include <unordered_map>
 
@@ -102,8 +103,16 @@ struct Correlator::Impl {
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> users;  // rule -> (corr, ref)
   std::vector<bool> suppressed;
   std::unordered_map<std::string, State> states;
+  // When each state may next need attention (an event leaving its window), earliest first: time
+  // only moves forward, so states are visited when due instead of by scanning them all.
+  struct Due {
+    std::int64_t at;
+    std::uint32_t corr;
+    std::string key;
+    bool operator>(const Due& o) const { return at > o.at; }
+  };
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
   std::int64_t now = INT64_MIN;
-  std::uint64_t added = 0;
 
   // The measure of a window and whether the correlation fires on it.
   bool fires(const Compiled& c, const std::deque<Ev>& evs, std::string& measure) const {
@@ -223,18 +232,24 @@ struct Correlator::Impl {
           s.events.clear();  // the next firing needs a fresh set of events
         }
       }
-      if (s.events.empty()) states.erase(key);
+      if (s.events.empty())
+        states.erase(key);
+      else
+        due.push(Due{d.time_ns + c.rule->timespan_ns, ci, std::move(key)});
     }
-    if (++added % 1024 == 0) sweep(out);
+    sweep(out);
   }
 
-  // Drops keys whose every event is older than their timespan (after judging closed windows).
+  // Visits the states whose oldest event may have left its window: judges closed windows, drops
+  // stale events, and forgets keys with none left. Memory follows the live keys.
   void sweep(std::vector<Detection>& out) {
-    for (auto it = states.begin(); it != states.end();) {
-      const std::size_t ci =
-          static_cast<std::size_t>(std::stoul(it->first.substr(0, it->first.find('\x1f'))));
-      expire(it->second, corr[ci], now, out);
-      it = it->second.events.empty() ? states.erase(it) : std::next(it);
+    while (!due.empty() && due.top().at < now) {
+      Due d = due.top();
+      due.pop();
+      auto it = states.find(d.key);
+      if (it == states.end()) continue;  // already gone (fired or swept)
+      expire(it->second, corr[d.corr], now, out);
+      if (it->second.events.empty()) states.erase(it);
     }
   }
 };

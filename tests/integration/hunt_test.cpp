@@ -217,7 +217,7 @@ TEST(Hunt, ThreadCountDoesNotChangeTheOutput) {
   std::string inputs = kLogs + " tests/data/evtx";
   const std::string root = sigmahq_dir();
   if (fs::exists(root + "/regression_data")) inputs += " '" + root + "/regression_data'";
-  std::string rules = "-r " + kRules;
+  std::string rules = "-r " + kRules + " -r tests/data/hunt/correlation";
   if (fs::exists(root + "/rules")) rules += " -r '" + root + "/rules'";
   const fs::path one = tmp("t1.csv"), many = tmp("t4.csv");
   ASSERT_EQ(sh(kBin + " hunt -q " + rules + " " + inputs + " --threads 1 -o " + one.string() +

@@ -1,0 +1,2 @@
+add_executable(correlate_bench ${CMAKE_CURRENT_SOURCE_DIR}/correlate_bench.cpp)
+target_link_libraries(correlate_bench PRIVATE tansa_headers tansa_correlate tansa_sigma)
