@@ -48,33 +48,16 @@ const RuleInfo& rule_of(const DetectionContext& ctx, const Detection& d) {
 std::string details(const Detection& d, std::size_t max_chars) {
   // The fields a responder reads first, across formats: Windows (Sysmon, Security), syslog and
   // auth.log, key=value appliances, cloud audit logs, Zeek.
-  static constexpr std::string_view kFirst[] = {"CommandLine",
-                                                "Image",
-                                                "TargetFilename",
-                                                "TargetObject",
-                                                "TargetUserName",
-                                                "IpAddress",
-                                                "ServiceName",
-                                                "user",
-                                                "src_ip",
-                                                "remip",
-                                                "srcip",
-                                                "dstip",
-                                                "action",
-                                                "logdesc",
-                                                "eventName",
-                                                "userIdentity.arn",
-                                                "sourceIPAddress",
-                                                "Operation",
-                                                "UserId",
-                                                "ClientIP",
-                                                "ObjectId",
-                                                "id.orig_h",
-                                                "id.resp_h",
-                                                "id.resp_p",
-                                                "orig_bytes",
-                                                "message",
-                                                "msg"};
+  // clang-format off
+  static constexpr std::string_view kFirst[] = {
+      "CommandLine", "Image", "TargetFilename", "TargetObject", "TargetUserName", "IpAddress",
+      "ServiceName", "user", "src_ip", "remip", "srcip", "dstip", "action", "logdesc", "eventName",
+      "userIdentity.arn", "sourceIPAddress", "Operation", "UserId", "ClientIP", "ObjectId",
+      "id.orig_h", "id.resp_h", "id.resp_p", "orig_bytes", "message", "msg",
+      // correlation detections: their measure and how many events make them
+      "event_count", "value_count", "value_sum", "value_avg", "value_percentile", "matched_rules",
+      "events"};
+  // clang-format on
   std::string out;
   auto add = [&](const std::string& k, const std::string& v) {
     if (v.empty() || out.size() >= max_chars) return;
