@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "sigma/condition.h"
+#include "sigma/yaml_util.h"
 
 namespace tansa::sigma {
 namespace {
@@ -401,15 +402,9 @@ std::int64_t parse_timespan(const std::string& t) {
 }
 
 std::vector<std::string> string_list(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (n.IsScalar())
-    out.push_back(n.Scalar());
-  else if (n.IsSequence())
-    for (const auto& e : n) out.push_back(e.as<std::string>());
-  else
-    fail("expected a name or a list of names", "malformed correlation");
-  return out;
+  auto v = scalar_list(n);
+  if (!v) fail("expected a name or a list of names", "malformed correlation");
+  return *v;
 }
 
 CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "sigma/yaml_util.h"
+
 namespace tansa::sigma {
 
 extern const char kLogSourcesYaml[];  // generated from logsources.yml (see CMakeLists.txt)
@@ -18,16 +20,11 @@ std::string lower(std::string s) {
 }
 
 std::vector<std::string> strings(const YAML::Node& n) {
-  std::vector<std::string> out;
-  if (!n) return out;
-  if (n.IsScalar())
-    out.push_back(n.Scalar());
-  else if (n.IsSequence())
-    for (const auto& e : n) out.push_back(e.as<std::string>());
-  else
+  auto v = scalar_list(n);
+  if (!v)
     throw std::runtime_error("expected a string or a list of strings at line " +
                              std::to_string(n.Mark().line + 1));
-  return out;
+  return *v;
 }
 
 }  // namespace
