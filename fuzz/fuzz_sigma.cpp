@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "correlate/correlator.h"
 #include "tansa/sigma.h"
 
 namespace {
@@ -44,5 +45,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   tansa::sigma::Matcher m(*set);
   std::vector<std::uint32_t> hits;
   for (const auto& e : events()) m.match(e, hits);
+  // Correlations over the hits, repeated in time so windows open, fire and close.
+  std::vector<tansa::correlate::Rejection> corr_rejected;
+  tansa::correlate::Correlator corr(set->rules(), loaded.correlation_rules, corr_rejected);
+  auto emit = [](tansa::Detection&&) {};
+  for (int round = 0; round < 4; ++round)
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+      tansa::Detection d;
+      d.capture(events()[i % events().size()], hits[i]);
+      d.time_ns = round * 60000000000LL + static_cast<std::int64_t>(i);
+      corr.add(d, emit);
+    }
+  corr.finish(emit);
   return 0;
 }
