@@ -71,8 +71,8 @@ using V = std::vector<std::string>;
 
 TEST_F(Pack, EveryRuleLoads) {
   for (const auto& r : rejected_) ADD_FAILURE() << r.file << ": " << r.reason;
-  EXPECT_GE(set_->size(), 25u);
-  EXPECT_GE(correlations_.size(), 11u);
+  EXPECT_GE(set_->size(), 27u);
+  EXPECT_GE(correlations_.size(), 12u);
 }
 
 // Owns the events of a correlation test.
@@ -217,6 +217,21 @@ TEST_F(Pack, SshGuessingThenSuccess) {
 }
 
 TEST_F(Pack, VpnGuessingThenTunnel) {
+  Events other;  // failures from one address, tunnel from another: the single rules only
+  other.add()
+      .logsource("fortigate", "event")
+      .s("subtype", "vpn")
+      .s("action", "ssl-login-fail")
+      .s("remip", "203.0.113.7")
+      .at(1);
+  other.add()
+      .logsource("fortigate", "event")
+      .s("subtype", "vpn")
+      .s("action", "tunnel-up")
+      .s("remip", "198.51.100.4")
+      .at(30);
+  EXPECT_EQ(timeline(other.ptrs()),
+            (V{"FortiGate SSL VPN Login Failed", "FortiGate SSL VPN Tunnel Established"}));
   Events ev;
   ev.add()
       .logsource("fortigate", "event")
@@ -270,6 +285,33 @@ TEST_F(Pack, LargeOutboundTransferAndMassReads) {
         .s("ObjectId", "https://contoso.sharepoint.com/sites/Rocket/f" + std::to_string(i))
         .at(i);
   EXPECT_EQ(timeline(m365.ptrs()), V{"Microsoft 365 Mass File Download by One Account"});
+  Events few;  // 99 files, or the same file 100 times: nothing
+  for (int i = 0; i < 100; ++i)
+    few.add()
+        .logsource("m365", "audit")
+        .s("Operation", "FileDownloaded")
+        .s("UserId", "tanaka@example.com")
+        .s("ObjectId", "https://contoso.sharepoint.com/sites/Rocket/same")
+        .at(i);
+  EXPECT_EQ(timeline(few.ptrs()), V{});
+  Events mail;
+  for (int i = 0; i < 50; ++i)
+    mail.add()
+        .logsource("m365", "exchange")
+        .s("Operation", "MailItemsAccessed")
+        .s("UserId", "ceo@example.com")
+        .at(i);
+  EXPECT_EQ(timeline(mail.ptrs()), V{"Microsoft 365 Mail Read in Bulk by One Account"});
+  Events reads;  // 499 files on the share: nothing
+  for (int i = 0; i < 499; ++i)
+    reads.add()
+        .s("Channel", "Security")
+        .i("EventID", 5145)
+        .s("SubjectUserName", "tanaka")
+        .s("ShareName", "x")
+        .s("RelativeTargetName", "f" + std::to_string(i))
+        .at(i);
+  EXPECT_EQ(timeline(reads.ptrs()), V{});
 }
 
 TEST_F(Pack, LogClearing) {
@@ -307,6 +349,49 @@ TEST_F(Pack, LogonsFromPublicAddresses) {
   auto local = security(4624);
   local.i("LogonType", 3).s("IpAddress", "-");
   EXPECT_EQ(titles(local), V{});
+}
+
+TEST_F(Pack, AuditPolicyServicesAndLogonType9) {
+  EXPECT_EQ(titles(security(4719)), V{"System Audit Policy Changed"});
+  EventBuilder svc;
+  svc.s("Channel", "System").i("EventID", 7045).s("Provider_Name", "Service Control Manager");
+  EXPECT_EQ(titles(svc), V{"Service Installed"});
+  EXPECT_EQ(titles(security(4697)), V{"Service Installed"});
+  EventBuilder other_7045;  // same EventID from another provider
+  other_7045.s("Channel", "System").i("EventID", 7045).s("Provider_Name", "Something Else");
+  EXPECT_EQ(titles(other_7045), V{});
+  auto t9 = security(4624);
+  t9.i("LogonType", 9).s("LogonProcessName", "seclogo").s("IpAddress", "::1");
+  EXPECT_EQ(titles(t9), V{"Logon With New Credentials (Logon Type 9)"});
+  auto t2 = security(4624);
+  t2.i("LogonType", 2).s("LogonProcessName", "User32").s("IpAddress", "127.0.0.1");
+  EXPECT_EQ(titles(t2), V{});
+}
+
+TEST_F(Pack, NegativesForSingleRules) {
+  EventBuilder sys_other;  // 104 from another provider is not a log clear
+  sys_other.s("Channel", "System").i("EventID", 104).s("Provider_Name", "Other");
+  EXPECT_EQ(titles(sys_other), V{});
+  EventBuilder ntds_benign;
+  ntds_benign.s("Channel", "Microsoft-Windows-Sysmon/Operational")
+      .i("EventID", 1)
+      .s("CommandLine", "ntdsutil /?");
+  EXPECT_EQ(titles(ntds_benign), V{});
+  EventBuilder user_ok;
+  user_ok.logsource("linux", "sshd").s("outcome", "accepted").s("user", "deploy");
+  EXPECT_EQ(titles(user_ok), V{});  // only root logins are flagged on their own
+  EventBuilder admin;
+  admin.logsource("fortigate", "event")
+      .s("subtype", "system")
+      .s("action", "login")
+      .s("status", "success");
+  EXPECT_EQ(titles(admin), V{"FortiGate Administrator Login"});
+  EventBuilder admin_fail;
+  admin_fail.logsource("fortigate", "event")
+      .s("subtype", "system")
+      .s("action", "login")
+      .s("status", "failed");
+  EXPECT_EQ(titles(admin_fail), V{});
 }
 
 TEST_F(Pack, DcSync) {
