@@ -306,7 +306,7 @@ int run(const HuntOptions& opt) {
   if (writer) writer->finish();
   if (!drained) std::fprintf(stderr, "tansa hunt: %s\n", drained.error().c_str());
   if (opt.summary)
-    summary.print(out == stdout ? stdout : stdout, ctx,
+    summary.print(stdout, ctx,
                   color || (::isatty(STDOUT_FILENO) && !opt.no_color));
   if (out != stdout && std::fclose(out) != 0) {
     std::fprintf(stderr, "tansa hunt: cannot write %s\n", opt.output.c_str());

@@ -28,12 +28,24 @@ struct State {
   std::vector<std::string> group;  // the group-by values, for the output
 };
 
+// first_seen: what one key has shown so far. Values are remembered with the time they were last
+// seen, so a timespan can age them out; a key that shows more distinct values than kMaxSeen stops
+// being judged (it has no baseline worth the name, and its memory stays bounded).
+struct Baseline {
+  std::uint64_t events = 0;
+  SourceRef first;
+  bool saturated = false;
+  std::unordered_map<std::string, std::int64_t> seen;  // field index + '\x1f' + value -> last time
+};
+constexpr std::size_t kMaxSeen = 4096;
+
 struct Compiled {
   std::uint32_t index = 0;  // rule index of the correlation
   const C* rule = nullptr;
   std::vector<std::uint32_t> refs;                    // rule indices, in `rules` order
   std::vector<std::vector<std::string>> group_field;  // per ref: the field for each group-by entry
   std::vector<std::string> value_field;               // per ref: the field for condition.field
+  std::vector<std::vector<std::string>> seen_fields;  // per ref: first_seen's watched fields
   bool judged_at_close = false;                       // the condition has an upper bound
 };
 
@@ -88,6 +100,8 @@ const char* measure_name(C::Type t) {
       return "value_avg";
     case C::Type::ValuePercentile:
       return "value_percentile";
+    case C::Type::FirstSeen:
+      return "history";
     default:
       return "matched_rules";
   }
@@ -103,6 +117,7 @@ struct Correlator::Impl {
   std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> users;  // rule -> (corr, ref)
   std::vector<bool> suppressed;
   std::unordered_map<std::string, State> states;
+  std::unordered_map<std::string, Baseline> baselines;  // first_seen, for the whole input
   // When each state may next need attention (an event leaving its window), earliest first: time
   // only moves forward, so states are visited when due instead of by scanning them all.
   struct Due {
@@ -205,6 +220,48 @@ struct Correlator::Impl {
     }
   }
 
+  // first_seen fires on the event that shows a value the key has not shown before, once the key
+  // has enough history (the condition bounds the number of its earlier events).
+  void first_seen(const Compiled& c, std::uint32_t ref, const Detection& d, std::string key,
+                  std::vector<std::string> group, std::vector<Detection>& out) {
+    Baseline& b = baselines[key];
+    if (b.events == 0) b.first = d.source;
+    if (b.saturated) return;
+    const auto& fields = c.seen_fields[ref];
+    std::vector<std::pair<std::string, std::string>> fresh;
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      const std::string_view v = field_of(d, fields[f]);
+      if (v.empty()) continue;
+      std::string k = std::to_string(f);
+      k += '\x1f';
+      k.append(v);
+      auto it = b.seen.find(k);
+      const bool known = it != b.seen.end() && (c.rule->timespan_ns == 0 ||
+                                                it->second + c.rule->timespan_ns >= d.time_ns);
+      if (!known) fresh.emplace_back(c.rule->fields[f], std::string(v));
+      if (it != b.seen.end())
+        it->second = d.time_ns;
+      else if (b.seen.size() < kMaxSeen)
+        b.seen.emplace(std::move(k), d.time_ns);
+      else
+        b.saturated = true;
+    }
+    if (!fresh.empty() && holds(*c.rule, static_cast<double>(b.events))) {
+      Detection o;
+      o.time_ns = d.time_ns;
+      o.source = d.source;
+      o.rule = c.index;
+      o.host = d.host;
+      for (std::size_t g = 0; g < c.rule->group_by.size(); ++g)
+        o.fields.emplace_back(c.rule->group_by[g], group[g]);
+      for (auto& [f, v] : fresh) o.fields.emplace_back(std::move(f), std::move(v));
+      o.fields.emplace_back("history", std::to_string(b.events));
+      o.related = {b.first, d.source};  // where the key's history starts, and the new value
+      out.push_back(std::move(o));
+    }
+    ++b.events;
+  }
+
   void add(const Detection& d, std::vector<Detection>& out) {
     if (d.rule >= users.size()) return;
     now = std::max(now, d.time_ns);
@@ -217,6 +274,10 @@ struct Correlator::Impl {
         key += '\x1f';
         key.append(v);
         group.emplace_back(v);
+      }
+      if (c.rule->type == C::Type::FirstSeen) {
+        first_seen(c, ref, d, std::move(key), std::move(group), out);
+        continue;
       }
       State& s = states[key];
       if (s.group.empty()) s.group = std::move(group);
@@ -295,26 +356,23 @@ Correlator::Correlator(std::span<const RuleInfo> base,
       c.refs.clear();
     }
     for (const auto& ref_name : r.rules) {
-      std::vector<std::string> fields;
-      for (const auto& g : r.group_by) {
-        auto a = r.aliases.find(g);
-        if (a != r.aliases.end()) {
-          auto f = a->second.find(ref_name);
-          fields.push_back(f != a->second.end() ? f->second : g);
-        } else {
-          fields.push_back(g);
-        }
-      }
+      // A field name, or what an alias calls it in this referenced rule.
+      auto in_rule = [&](const std::string& name) {
+        if (auto a = r.aliases.find(name); a != r.aliases.end())
+          if (auto f = a->second.find(ref_name); f != a->second.end()) return f->second;
+        return name;
+      };
+      std::vector<std::string> fields, watched;
+      for (const auto& g : r.group_by) fields.push_back(in_rule(g));
+      for (const auto& f : r.fields) watched.push_back(in_rule(f));
       c.group_field.push_back(std::move(fields));
-      auto a = r.aliases.find(r.field);
-      std::string vf = r.field;
-      if (a != r.aliases.end())
-        if (auto f = a->second.find(ref_name); f != a->second.end()) vf = f->second;
-      c.value_field.push_back(vf);
+      c.value_field.push_back(in_rule(r.field));
+      c.seen_fields.push_back(std::move(watched));
     }
     for (const auto& [op, _] : r.condition)
-      c.judged_at_close =
-          c.judged_at_close || op == C::Op::Lt || op == C::Op::Lte || op == C::Op::Eq;
+      if (r.type != C::Type::FirstSeen)
+        c.judged_at_close =
+            c.judged_at_close || op == C::Op::Lt || op == C::Op::Lte || op == C::Op::Eq;
     compiled.push_back(std::move(c));
   }
   for (std::size_t k = 0; k < usable.size(); ++k) m.rules.push_back(usable[k]->info);
@@ -329,8 +387,9 @@ Correlator::Correlator(std::span<const RuleInfo> base,
       if (c.rule->generate) ++generate_votes[c.refs[ref]];
     }
   }
-  for (std::size_t i = 0; i < m.rules.size(); ++i)
-    m.suppressed[i] = total[i] > 0 && generate_votes[i] == 0;
+  // Only single-event rules are hidden: a correlation's detection is already a summary, and one
+  // that feeds a chain (a burst of failures, then a success) is worth seeing on its own.
+  for (std::size_t i = 0; i < m.base; ++i) m.suppressed[i] = total[i] > 0 && generate_votes[i] == 0;
   m.corr = std::move(compiled);
 }
 
@@ -346,7 +405,7 @@ std::size_t Correlator::size() const {
   return impl_->corr.size();
 }
 std::size_t Correlator::live_states() const {
-  return impl_->states.size();
+  return impl_->states.size() + impl_->baselines.size();
 }
 
 void Correlator::add(const Detection& d, const std::function<void(Detection&&)>& emit) {

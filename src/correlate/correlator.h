@@ -42,7 +42,8 @@ class Correlator {
 
   // Base rules followed by the correlations: the table every output should index.
   [[nodiscard]] const std::vector<RuleInfo>& rules() const;
-  // True when some correlation uses the base rule and does not `generate` its detections.
+  // True for a single-event rule that correlations use and none `generate`s: its detections only
+  // feed them. Correlations' own detections are never hidden.
   [[nodiscard]] bool suppressed(std::uint32_t rule) const;
   [[nodiscard]] std::size_t size() const;  // correlations in use
 

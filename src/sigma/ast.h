@@ -69,7 +69,8 @@ struct CorrelationRule {
     TemporalOrdered,
     ValueSum,
     ValueAvg,
-    ValuePercentile
+    ValuePercentile,
+    FirstSeen  // tansa extension: a value never seen before for the key (docs/sigma.md)
   };
   enum class Op : std::uint8_t { Gt, Gte, Lt, Lte, Eq, Neq };
   RuleInfo info;
@@ -81,6 +82,7 @@ struct CorrelationRule {
   std::int64_t timespan_ns = 0;
   std::vector<std::pair<Op, double>> condition;  // AND-ed bounds; empty for temporal types
   std::string field;                             // value_* types
+  std::vector<std::string> fields;               // first_seen: every field watched (field = [0])
   double percentile = 0;
   // alias -> (rule id or name -> field)
   std::map<std::string, std::map<std::string, std::string>> aliases;

@@ -423,7 +423,8 @@ CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
                                                   {"temporal_ordered", T::TemporalOrdered},
                                                   {"value_sum", T::ValueSum},
                                                   {"value_avg", T::ValueAvg},
-                                                  {"value_percentile", T::ValuePercentile}};
+                                                  {"value_percentile", T::ValuePercentile},
+                                                  {"first_seen", T::FirstSeen}};
   const std::string type = scalar_or(c, "type");
   auto t = kTypes.find(type);
   if (t == kTypes.end()) fail("unknown correlation type '" + type + "'", "malformed correlation");
@@ -431,7 +432,12 @@ CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
   r.rules = string_list(c["rules"]);
   if (r.rules.empty()) fail("the correlation names no rules", "malformed correlation");
   r.group_by = string_list(c["group-by"]);
-  r.timespan_ns = parse_timespan(scalar_or(c, "timespan"));
+  // first_seen remembers values for the whole input unless a timespan bounds its memory.
+  if (type != "first_seen" || c["timespan"])
+    r.timespan_ns = parse_timespan(scalar_or(c, "timespan"));
+  if (type == "first_seen" && r.group_by.empty())
+    fail("first_seen needs group-by: the key whose history a value is new to",
+         "malformed correlation");
   if (const YAML::Node g = c["generate"]; g && g.IsScalar()) r.generate = g.Scalar() == "true";
   if (const YAML::Node a = c["aliases"]; a && a.IsMap())
     for (const auto& alias : a) {
@@ -451,7 +457,13 @@ CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
     for (const auto& kv : cond) {
       const std::string k = kv.first.as<std::string>();
       if (k == "field") {
-        r.field = kv.second.as<std::string>();
+        auto fields = scalar_list(kv.second);
+        if (!fields || fields->empty())
+          fail("condition.field needs a field name", "malformed correlation");
+        if (fields->size() > 1 && r.type != T::FirstSeen)
+          fail("only first_seen watches several fields", "malformed correlation");
+        r.fields = *fields;
+        r.field = r.fields.front();
       } else if (k == "percentile") {
         r.percentile = kv.second.as<double>();
       } else if (auto op = kOps.find(k); op != kOps.end()) {
@@ -467,10 +479,14 @@ CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
   } else if (cond && !temporal) {
     fail("the condition must be a map such as {gte: 10}", "malformed correlation");
   }
+  // first_seen's condition bounds the key's earlier events; by default one is enough history.
+  if (r.type == T::FirstSeen && r.condition.empty())
+    r.condition.emplace_back(CorrelationRule::Op::Gte, 1.0);
   if (!temporal && r.condition.empty())
     fail("the correlation has no condition", "malformed correlation");
   const bool needs_field = r.type == T::ValueCount || r.type == T::ValueSum ||
-                           r.type == T::ValueAvg || r.type == T::ValuePercentile;
+                           r.type == T::ValueAvg || r.type == T::ValuePercentile ||
+                           r.type == T::FirstSeen;
   if (needs_field && r.field.empty())
     fail(type + " needs condition.field", "malformed correlation");
   if (r.type == T::ValuePercentile && (r.percentile <= 0 || r.percentile > 100))

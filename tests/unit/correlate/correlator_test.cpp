@@ -209,9 +209,79 @@ TEST(Correlator, ChainsAndMissingReferences) {
   EXPECT_NE(missing.rejected[0].reason.find("nope"), std::string::npos);
 }
 
+// tansa extension: a value the key has not shown before, once it has history.
+TEST(Correlator, FirstSeenFiresOnANewValueAfterHistory) {
+  const std::string yaml = std::string(kHeader) +
+                           "  type: first_seen\n  rules: [r-ok]\n  group-by: [user]\n"
+                           "  condition: {field: [country, ip]}\n";
+  Fixture f(yaml);
+  ASSERT_EQ(f.corr->size(), 1u);
+  std::vector<Detection> in = {
+      det(1, 1, {{"user", "tanaka"}, {"country", "JP"}, {"ip", "192.0.2.1"}}),    // history starts
+      det(1, 2, {{"user", "tanaka"}, {"country", "JP"}, {"ip", "192.0.2.1"}}),    // seen
+      det(1, 3, {{"user", "tanaka"}, {"country", "JP"}, {"ip", "192.0.2.2"}}),    // new address
+      det(1, 4, {{"user", "tanaka"}, {"country", "RU"}, {"ip", "203.0.113.7"}}),  // both new
+      det(1, 5, {{"user", "tanaka"}, {"country", "RU"}, {"ip", "203.0.113.7"}}),  // seen now
+      det(1, 6, {{"user", "sato"}, {"country", "RU"}, {"ip", "203.0.113.7"}}),    // sato's first
+      det(1, 7, {{"user", "sato"}, {"country", ""}, {"ip", "203.0.113.7"}}),      // empty: not new
+  };
+  auto out = f.run(in);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].time_ns, 3 * kSec);
+  EXPECT_EQ(field(out[0], "ip"), "192.0.2.2");
+  EXPECT_EQ(field(out[0], "country"), "<none>");
+  EXPECT_EQ(field(out[0], "history"), "2");
+  EXPECT_EQ(out[1].time_ns, 4 * kSec);
+  EXPECT_EQ(field(out[1], "country"), "RU");
+  EXPECT_EQ(field(out[1], "ip"), "203.0.113.7");
+  EXPECT_EQ(field(out[1], "user"), "tanaka");
+  ASSERT_EQ(out[1].related.size(), 2u);
+  EXPECT_EQ(out[1].related[0].position, 1u);  // where tanaka's history starts
+  EXPECT_EQ(out[1].related[1].position, 4u);
+  // Shuffled input, sorted as hunt sorts it, gives the same.
+  std::mt19937 rng(7);
+  std::shuffle(in.begin(), in.end(), rng);
+  Fixture g(yaml);
+  auto again = g.run(in);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].time_ns, out[0].time_ns);
+  EXPECT_EQ(again[1].time_ns, out[1].time_ns);
+}
+
+TEST(Correlator, FirstSeenHistoryBoundAndTimespan) {
+  // Three earlier events before a new value counts; values are forgotten after a day.
+  Fixture f(std::string(kHeader) +
+            "  type: first_seen\n  rules: [r-ok]\n  group-by: [user]\n  timespan: 1d\n"
+            "  condition: {field: ip, gte: 3}\n");
+  const std::int64_t day = 86400;
+  auto out =
+      f.run({det(1, 1, {{"user", "u"}, {"ip", "a"}}), det(1, 2, {{"user", "u"}, {"ip", "b"}}),
+             det(1, 3, {{"user", "u"}, {"ip", "a"}}), det(1, 4, {{"user", "u"}, {"ip", "c"}}),
+             det(1, 5, {{"user", "u"}, {"ip", "c"}}),
+             det(1, 3 * day, {{"user", "u"}, {"ip", "a"}})});  // forgotten: new again
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].time_ns, 4 * kSec);
+  EXPECT_EQ(out[1].time_ns, 3 * day * kSec);
+  // first_seen feeds chains like any correlation: a new address, then another rule.
+  Fixture chain(std::string(kHeader) +
+                "  type: first_seen\n  rules: [r-ok]\n  group-by: [user]\n"
+                "  condition: {field: ip}\nname: new_ip\n---\ntitle: c2\nid: c-2\ncorrelation:\n"
+                "  type: temporal_ordered\n  rules: [new_ip, add_user]\n  group-by: [user]\n"
+                "  timespan: 1h\n");
+  auto c = chain.run({det(1, 1, {{"user", "u"}, {"ip", "a"}}),
+                      det(1, 2, {{"user", "u"}, {"ip", "b"}}), det(2, 60, {{"user", "u"}})});
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].rule, 3u);
+  EXPECT_EQ(c[1].rule, 4u);
+}
+
 TEST(Correlator, MalformedCorrelationsAreRejectedWithReasons) {
   for (const char* body :
-       {"  type: event_count\n  rules: [a]\n  timespan: 1m\n",
+       {"  type: first_seen\n  rules: [a]\n  condition: {field: ip}\n",  // no group-by
+        "  type: first_seen\n  rules: [a]\n  group-by: [u]\n",           // no field
+        "  type: value_count\n  rules: [a]\n  timespan: 1m\n  condition: {field: [a, b], gte: 1}\n",
+
+        "  type: event_count\n  rules: [a]\n  timespan: 1m\n",
         "  type: nosuch\n  rules: [a]\n  timespan: 1m\n  condition: {gte: 1}\n",
         "  type: event_count\n  rules: [a]\n  timespan: 5x\n  condition: {gte: 1}\n",
         "  type: value_count\n  rules: [a]\n  timespan: 1m\n  condition: {gte: 1}\n"}) {
