@@ -3,11 +3,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 namespace tansa::cli {
 
 // Each returns the subcommand it added; the callback it sets stores the exit status in `status`.
 void add_dump_command(CLI::App& app, int& status);
 void add_rules_command(CLI::App& app, int& status);
 void add_hunt_command(CLI::App& app, int& status);
+void add_investigate_command(CLI::App& app, int& status);
+void add_simulate_command(CLI::App& app, int& status);
+void add_demo_command(CLI::App& app, int& status);
+
+// The rules shipped with tansa: TANSA_RULES, else the rules/ folder beside the binary's folder
+// (the source tree for a build in build/), else the installed share folder. Empty: none found.
+std::vector<std::string> default_rules();
 
 }  // namespace tansa::cli

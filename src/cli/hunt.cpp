@@ -72,21 +72,6 @@ std::optional<int> parse_tz(std::string_view z) {
   return (z[0] == '-' ? -1 : 1) * (h * 60 + m);
 }
 
-// The rules shipped with tansa: TANSA_RULES, else the rules/ folder beside the binary's folder
-// (the source tree for a build in build/), else the installed share folder.
-std::vector<std::string> default_rules() {
-  if (const char* env = std::getenv("TANSA_RULES")) return {env};
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& p :
-         {exe.parent_path() / "rules", exe.parent_path().parent_path() / "rules",
-          exe.parent_path().parent_path() / "share" / "tansa" / "rules"})
-      if (fs::is_directory(p, ec)) return {p.string()};
-  }
-  return {};
-}
-
 bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
   for (const auto& want : tags)
     for (const auto& t : r.tags)

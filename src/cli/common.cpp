@@ -1,0 +1,22 @@
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/commands.h"
+
+namespace tansa::cli {
+
+std::vector<std::string> default_rules() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("TANSA_RULES")) return {env};
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& p :
+         {exe.parent_path() / "rules", exe.parent_path().parent_path() / "rules",
+          exe.parent_path().parent_path() / "share" / "tansa" / "rules"})
+      if (fs::is_directory(p, ec)) return {p.string()};
+  }
+  return {};
+}
+
+}  // namespace tansa::cli

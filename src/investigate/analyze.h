@@ -1,0 +1,129 @@
+// The answers to the incident questions, reasoned from the case database (docs/investigate.md):
+// seeds (strong detections and the user's --seed) name attacker addresses; the intrusion spreads
+// from them through VPN sessions, logons, sessions' logon ids, accounts the intruder created and
+// hosts it reached, until nothing new is found. Every answer keeps the events behind it, and an
+// asset is "not_accessed" only when the log that would show an access covers the whole window.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "investigate/assets.h"
+#include "investigate/casedb.h"
+#include "investigate/facts.h"
+#include "tansa/detection.h"
+
+namespace tansa::investigate {
+
+struct Evidence {
+  std::int64_t time_ns = 0;
+  SourceRef source;
+  std::string what;  // one line: "4624 logon type 3 by tanaka from 10.8.0.200 on DC1"
+};
+
+struct DetectionRef {
+  std::string rule_id, title, level, host;
+  std::int64_t time_ns = 0;
+  SourceRef source;
+};
+
+struct Entity {
+  std::string name;
+  std::int64_t first = 0, last = 0;
+  std::string note;  // a source's country; an account's role ("created by the intruder")
+  std::vector<Evidence> evidence;
+};
+
+struct Edge {
+  std::string from_host, to_host, account, logon_type;
+  std::int64_t first_time = 0;
+  std::vector<Evidence> evidence;
+};
+
+struct CoverageRef {
+  std::string host, source;
+  std::int64_t from = 0, to = 0;
+};
+
+struct AssetFinding {
+  std::string name, label, verdict, reason;  // verdict: accessed, not_accessed, undetermined
+  std::vector<CoverageRef> coverage;
+  std::vector<Evidence> evidence;
+};
+
+struct Destination {
+  std::string address;
+  std::uint64_t bytes = 0;
+  std::int64_t first = 0, last = 0;
+  std::vector<Evidence> evidence;
+};
+
+struct EgressFinding {
+  std::uint64_t total_bytes = 0;
+  std::vector<Destination> destinations;
+  std::int64_t first = 0, last = 0;
+  bool flow_logs = false;  // a flow source covers the intrusion window
+  std::string note;
+};
+
+struct ClaimFinding {
+  std::uint64_t claimed_bytes = 0, observed_bytes = 0;
+  std::string verdict;  // consistent, inconsistent, undetermined
+  std::string reason;
+};
+
+struct TamperFinding {
+  std::string kind, host, channel, user, attribution;  // attribution: intruder, admin, unexplained
+  std::int64_t start = 0, end = 0;
+  std::vector<Evidence> evidence;
+};
+
+struct GapFinding {
+  std::string kind, host, channel, detail;  // kind: silence, records_missing
+  std::int64_t start = 0, end = 0;
+};
+
+struct CoverageFinding {
+  std::string host, source;
+  std::int64_t first = 0, last = 0;
+  std::uint64_t events = 0;
+};
+
+struct Findings {
+  std::string unauthorized_access = "undetermined";
+  std::string reason;
+  std::vector<DetectionRef> detections;  // those that justify the answer
+  std::optional<std::int64_t> first_malicious, last_malicious;
+  double dwell_days = 0;
+  std::vector<Entity> sources, accounts, hosts;
+  std::vector<Edge> lateral_movement;
+  std::vector<AssetFinding> assets;
+  EgressFinding egress;
+  std::optional<ClaimFinding> claim;
+  std::vector<TamperFinding> tampering;
+  std::vector<GapFinding> gaps;
+  std::vector<CoverageFinding> coverage;
+  std::vector<std::string> files;  // evidence references index this
+  std::int64_t input_first = 0, input_last = 0;
+};
+
+struct Seed {
+  std::string kind, value;  // ip, user, host
+};
+
+struct AnalysisInput {
+  const CaseDb* db = nullptr;
+  const Assets* assets = nullptr;
+  std::vector<Seed> seeds;
+  std::optional<std::uint64_t> claim_bytes;
+  std::vector<Detection> detections;  // medium and above, in time order
+  const std::vector<RuleInfo>* rules = nullptr;
+  std::vector<Stream> streams;
+  std::vector<std::string> files;
+};
+
+[[nodiscard]] Findings analyze(const AnalysisInput& in);
+
+}  // namespace tansa::investigate

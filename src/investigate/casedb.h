@@ -1,0 +1,59 @@
+// The case database (SQLite): the facts an investigation extracted, the detections, and the
+// coverage of every host and log source, in tables an analyst can query (schema: docs/case-db.md).
+// It is also the investigation's working store: facts are written as they are read and queried
+// back by the analysis, so memory does not grow with the input.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "investigate/facts.h"
+#include "tansa/detection.h"
+
+struct sqlite3;
+
+namespace tansa::investigate {
+
+class CaseDb {
+ public:
+  // Creates (replacing) the database at `path`.
+  [[nodiscard]] static std::expected<std::unique_ptr<CaseDb>, std::string> create(
+      const std::string& path);
+  ~CaseDb();
+  CaseDb(const CaseDb&) = delete;
+  CaseDb& operator=(const CaseDb&) = delete;
+
+  void add_files(const std::vector<std::string>& paths);
+  // Not thread-safe: callers serialise (the investigation funnels facts through one mutex).
+  void add_facts(const std::vector<Fact>& facts);
+  void add_detection(const Detection& d, const RuleInfo& rule);
+  void add_streams(const std::vector<Stream>& streams);
+  // Ends loading: commits and builds the indexes the analysis queries by.
+  [[nodiscard]] std::expected<void, std::string> finish_loading();
+  // Stores the findings (JSON text) so the database holds the answers beside the facts.
+  void add_findings(const std::string& json);
+
+  // Facts of one kind matching an SQL condition on that kind's table (docs/case-db.md), with
+  // `?` parameters bound to `params` in order (text). Ordered by time then source.
+  void query(FactKind kind, const std::string& where, const std::vector<std::string>& params,
+             const std::function<void(const Fact&)>& each) const;
+  // One integer from an SQL query (counts), with text parameters.
+  [[nodiscard]] std::int64_t scalar(const std::string& sql,
+                                    const std::vector<std::string>& params) const;
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  CaseDb() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string error_;
+};
+
+// The table a kind of fact lives in.
+[[nodiscard]] const char* table_name(FactKind k);
+
+}  // namespace tansa::investigate

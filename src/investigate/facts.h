@@ -1,0 +1,105 @@
+// The facts an investigation reasons over, taken from events as they are read: logons, process
+// starts, share and file access, flows, VPN sessions, account changes, log tampering, cloud
+// operations. Each keeps a reference to its event. Extraction is a pure function of one event, so
+// it runs on the reader threads beside rule matching; the facts go to the case database.
+//
+// Coverage is the other thing read off every event: for each host and log source, when it logged
+// (intervals, split where it fell silent for longer than the gap threshold) and, for EVTX, which
+// record ids were seen (runs, whose holes are records that are missing).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tansa/event.h"
+
+namespace tansa::investigate {
+
+enum class FactKind : std::uint8_t {
+  Logon,          // Windows 4624/4625/4648, sshd, VPN and cloud sign-ins are Vpn/Cloud
+  Process,        // 4688, Sysmon 1, sudo
+  FileAccess,     // 5140, 5145, 4663, Sysmon 11
+  Flow,           // Zeek conn, FortiGate traffic
+  Vpn,            // FortiGate SSL VPN: login failures, tunnel up and down with byte counts
+  AccountChange,  // 4720 created, 4726 deleted, 4728/4732/4756 added to a group
+  Tamper,         // 1102, 104 log cleared; 4719 audit policy changed
+  Cloud,          // Microsoft 365 and other cloud audit operations
+};
+
+struct Fact {
+  FactKind kind = FactKind::Logon;
+  std::int64_t time_ns = 0;
+  SourceRef source;
+  std::string host;     // where it was logged (Computer, host)
+  std::string channel;  // Security, sshd, fortigate, zeek:conn, m365 ...
+  std::int64_t event_id = 0;
+  std::string outcome;  // success, failure; the VPN action; created, group_add, log_cleared ...
+  std::string user;     // the account acting or logging on
+  std::string domain;
+  std::string target;  // Process: the user it runs as; AccountChange: the account changed
+  std::string src_ip;  // where it came from (logon source, flow origin, VPN remote address)
+  std::string dst_ip;  // flow responder; VPN tunnel address
+  std::string workstation;
+  std::string object;  // image, share, file path, cloud object, group name
+  std::string detail;  // command line, relative path, key fingerprint, policy change
+  std::string extra;   // parent image, auth package or method, country, logon id
+  std::int64_t logon_type = 0;
+  std::int64_t port = 0;
+  std::int64_t bytes_out = 0;  // bytes sent by the origin (flows) or to the VPN client
+  std::int64_t bytes_in = 0;
+};
+
+// The facts in one event (usually zero or one).
+void extract_facts(const Event& e, std::vector<Fact>& out);
+
+// Which host and log source an event counts towards for coverage, and its record id (0: none).
+struct StreamOf {
+  std::string host, source;
+  std::uint64_t record = 0;
+};
+[[nodiscard]] StreamOf stream_of(const Event& e);
+
+struct Interval {
+  std::int64_t start, end;
+};
+struct RecordRun {
+  std::uint64_t first, last;
+  std::int64_t first_time, last_time;
+};
+
+struct Stream {
+  std::string host, source;
+  std::uint64_t events = 0;
+  std::vector<Interval> active;    // sorted; consecutive ones are more than the threshold apart
+  std::vector<RecordRun> records;  // sorted; holes between runs are missing records
+  // Per event id counts (Windows), so a coverage check can ask whether 5145 was ever logged.
+  std::map<int, std::uint64_t> event_ids;
+};
+
+// Collects coverage; one per reader thread, merged at the end. Memory follows the number of
+// silences and record holes, not the number of events.
+class Coverage {
+ public:
+  explicit Coverage(std::int64_t gap_threshold_ns) : threshold_(gap_threshold_ns) {}
+  void add(const StreamOf& s, std::int64_t time_ns, int event_id);
+  void merge(Coverage& other);
+  // The streams with their intervals and runs compacted, sorted by host then source.
+  [[nodiscard]] std::vector<Stream> streams();
+  [[nodiscard]] std::int64_t threshold() const { return threshold_; }
+
+ private:
+  struct Pending {
+    Stream stream;
+    std::vector<std::int64_t> times;
+    std::vector<std::pair<std::uint64_t, std::int64_t>> records;
+  };
+  void compact(Pending& p) const;
+  std::int64_t threshold_;
+  std::map<std::pair<std::string, std::string>, Pending> streams_;
+};
+
+}  // namespace tansa::investigate
