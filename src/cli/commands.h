@@ -20,4 +20,8 @@ void add_demo_command(CLI::App& app, int& status);
 // (the source tree for a build in build/), else the installed share folder. Empty: none found.
 std::vector<std::string> default_rules();
 
+// Runs `tansa investigate` on `inputs` (for `tansa demo`); returns its exit status.
+int investigate_files(const std::vector<std::string>& inputs, const std::string& assets,
+                      const std::string& claim, const std::string& output, bool quiet);
+
 }  // namespace tansa::cli

@@ -267,6 +267,17 @@ int run_investigate(const InvestigateOptions& opt) {
   return 0;
 }
 
+int investigate_files(const std::vector<std::string>& inputs, const std::string& assets,
+                      const std::string& claim, const std::string& output, bool quiet) {
+  InvestigateOptions opt;
+  opt.inputs = inputs;
+  opt.assets = assets;
+  opt.claim = claim;
+  opt.output = output;
+  opt.quiet = quiet;
+  return run_investigate(opt);
+}
+
 void add_investigate_command(CLI::App& app, int& status) {
   auto opt = std::make_shared<InvestigateOptions>();
   auto* cmd = app.add_subcommand(

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   tansa::cli::add_hunt_command(app, status);
   tansa::cli::add_rules_command(app, status);
   tansa::cli::add_investigate_command(app, status);
+  tansa::cli::add_simulate_command(app, status);
+  tansa::cli::add_demo_command(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
 }

@@ -221,9 +221,9 @@ class Analysis {
       }
       if (tamper || allowed) continue;  // judged as tampering, or a transfer that is allowed
       strong_.push_back(&d);
-      std::vector<SourceRef> refs = d.related;
-      refs.push_back(d.source);
-      for (const SourceRef& ref : refs) seed_event(ref);
+      // The event that completed the detection; not all of `related`, which for a baseline rule
+      // starts with the account owner's own first login.
+      seed_event(d.source);
       for (const auto& ip : ips) seed_ip(ip, d.time_ns);
     }
     for (const Seed& s : in_.seeds) {
@@ -496,6 +496,16 @@ class Analysis {
                       from = !l.workstation.empty()        ? l.workstation
                              : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip]
                                                            : l.src_ip;
+                    });
+        // The logon may be gone with the log it cleared: did the account work from an admin host
+        // (in any log) in the twelve hours before?
+        if (from.empty() || !a_.is_admin_host(from))
+          db_.query(FactKind::Logon, "user = ? COLLATE NOCASE AND outcome = 'success' AND ts BETWEEN ? AND ?",
+                    {f.user, std::to_string(f.time_ns - 12 * kHour), std::to_string(f.time_ns)},
+                    [&](const Fact& l) {
+                      std::string w = !l.workstation.empty() ? l.workstation
+                                      : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip] : l.src_ip;
+                      if (a_.is_admin_host(w)) from = w;
                     });
         t.attribution = !from.empty() && a_.is_admin_host(from) ? "admin" : "unexplained";
         if (!from.empty()) t.user += " from " + from;

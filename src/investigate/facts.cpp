@@ -247,7 +247,11 @@ StreamOf stream_of(const Event& e) {
     if (e.logsource.product == "zeek" || e.logsource.product == "m365")
       s.host = std::string(e.logsource.product);
     s.source = std::string(e.logsource.product);
-    if (!e.logsource.service.empty()) (s.source += ':') += e.logsource.service;
+    // A Linux host's syslog is one stream whatever the program: sshd alone may be quiet for days.
+    if (e.logsource.product == "linux")
+      s.source = "linux:syslog";
+    else if (!e.logsource.service.empty())
+      (s.source += ':') += e.logsource.service;
   }
   return s;
 }

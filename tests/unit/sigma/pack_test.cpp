@@ -219,37 +219,38 @@ TEST_F(Pack, SshGuessingThenSuccess) {
 }
 
 TEST_F(Pack, VpnGuessingThenTunnel) {
-  Events other;  // failures from one address, tunnel from another: the single rules only
-  other.add()
-      .logsource("fortigate", "event")
-      .s("subtype", "vpn")
-      .s("action", "ssl-login-fail")
-      .s("remip", "203.0.113.7")
-      .at(1);
-  other.add()
-      .logsource("fortigate", "event")
-      .s("subtype", "vpn")
-      .s("action", "tunnel-up")
-      .s("remip", "198.51.100.4")
-      .at(30);
-  EXPECT_EQ(timeline(other.ptrs()),
-            (V{"FortiGate SSL VPN Login Failed", "FortiGate SSL VPN Tunnel Established"}));
+  auto fail = [](Events& ev, const char* ip, int t) {
+    ev.add()
+        .logsource("fortigate", "event")
+        .s("subtype", "vpn")
+        .s("action", "ssl-login-fail")
+        .s("remip", ip)
+        .at(t);
+  };
+  auto up = [](Events& ev, const char* ip, int t) {
+    ev.add()
+        .logsource("fortigate", "event")
+        .s("subtype", "vpn")
+        .s("action", "tunnel-up")
+        .s("remip", ip)
+        .at(t);
+  };
+  const std::string failed = "FortiGate SSL VPN Login Failed",
+                    tunnel = "FortiGate SSL VPN Tunnel Established",
+                    burst = "FortiGate VPN Login Failures From One Address",
+                    guessed = "FortiGate VPN Tunnel After Failed Logins From the Same Address";
+  Events typo;  // one mistyped password, then the tunnel: not guessing
+  fail(typo, "192.0.2.11", 1);
+  up(typo, "192.0.2.11", 30);
+  EXPECT_EQ(timeline(typo.ptrs()), (V{failed, tunnel}));
+  Events other;  // failures from one address, tunnel from another
+  for (int i = 0; i < 3; ++i) fail(other, "203.0.113.7", i);
+  up(other, "198.51.100.4", 30);
+  EXPECT_EQ(timeline(other.ptrs()), (V{failed, failed, failed, burst, tunnel}));
   Events ev;
-  ev.add()
-      .logsource("fortigate", "event")
-      .s("subtype", "vpn")
-      .s("action", "ssl-login-fail")
-      .s("remip", "203.0.113.7")
-      .at(1);
-  ev.add()
-      .logsource("fortigate", "event")
-      .s("subtype", "vpn")
-      .s("action", "tunnel-up")
-      .s("remip", "203.0.113.7")
-      .at(30);
-  EXPECT_EQ(timeline(ev.ptrs()),
-            (V{"FortiGate SSL VPN Login Failed", "FortiGate SSL VPN Tunnel Established",
-               "FortiGate VPN Tunnel After Failed Logins From the Same Address"}));
+  for (int i = 0; i < 3; ++i) fail(ev, "203.0.113.7", i);
+  up(ev, "203.0.113.7", 30);
+  EXPECT_EQ(timeline(ev.ptrs()), (V{failed, failed, failed, burst, tunnel, guessed}));
 }
 
 TEST_F(Pack, LargeOutboundTransferAndMassReads) {
