@@ -8,10 +8,12 @@ PACKAGES=(
   # clang 19: libFuzzer, and a C++23 library that has std::expected (clang 14 lacks it).
   clang-19 libclang-rt-19-dev
   libsimdjson-dev libyaml-cpp-dev libvectorscan-dev libre2-dev
-  libfmt-dev libcli11-dev libsqlite3-dev zlib1g-dev libzstd-dev
+  libfmt-dev libcli11-dev libsqlite3-dev sqlite3 zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Baselines for bench/: the other EVTX readers tansa is measured against.
   libevtx-utils python3-evtx python3 bc time
+  # The HTML report test opens reports in headless Chromium.
+  chromium
 )
 
 missing=()

@@ -1,5 +1,7 @@
 // `tansa simulate` writes a scenario's logs; `tansa demo` simulates the flagship scenario into a
 // temporary folder and investigates it, so one command shows what tansa does.
+#include "simulate/simulate.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,7 +10,6 @@
 
 #include "cli/commands.h"
 #include "report/text.h"
-#include "simulate/simulate.h"
 
 namespace tansa::cli {
 
@@ -30,7 +31,8 @@ std::vector<std::string> log_files(const std::string& dir) {
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name == "assets.yml" || name == "truth.json" || name.starts_with("report") || name == "case.db")
+    if (name == "assets.yml" || name == "truth.json" || name.starts_with("report") ||
+        name == "case.db")
       continue;
     out.push_back(e.path().string());
   }
@@ -46,14 +48,16 @@ void add_simulate_command(CLI::App& app, int& status) {
     bool list = false;
   };
   auto opt = std::make_shared<Opt>();
-  auto* cmd = app.add_subcommand("simulate", "Write a realistic incident's logs, assets.yml and truth.json");
+  auto* cmd = app.add_subcommand("simulate",
+                                 "Write a realistic incident's logs, assets.yml and truth.json");
   cmd->add_option("--scenario", opt->scenario, "Scenario name (--list shows them)");
   cmd->add_option("-o,--output", opt->output, "Folder to write into");
   cmd->add_option("--scale", opt->scale, "Multiply the normal users (background noise)");
   cmd->add_flag("--list", opt->list, "List the scenarios");
   cmd->callback([opt, &status] {
     if (opt->list || opt->scenario.empty()) {
-      for (const auto& s : simulate::scenarios()) std::printf("%-16s %s\n", s.name.c_str(), s.description.c_str());
+      for (const auto& s : simulate::scenarios())
+        std::printf("%-16s %s\n", s.name.c_str(), s.description.c_str());
       status = opt->list ? 0 : 2;
       if (!opt->list) std::fprintf(stderr, "tansa simulate: --scenario NAME -o DIR\n");
       return;
@@ -101,9 +105,11 @@ void add_demo_command(CLI::App& app, int& status) {
     status = investigate_files(log_files(d), (fs::path(d) / "assets.yml").string(), claim_of(d),
                                report, true);
     if (status == 0) {
-      std::printf("Simulated the VPN intrusion into %s and investigated it.\n", report::terminal_safe(d).c_str());
+      std::printf("Simulated the VPN intrusion into %s and investigated it.\n",
+                  report::terminal_safe(d).c_str());
       std::printf("Report:        %s\n", report::terminal_safe(report).c_str());
-      std::printf("Case database: %s\n", report::terminal_safe((fs::path(d) / "case.db").string()).c_str());
+      std::printf("Case database: %s\n",
+                  report::terminal_safe((fs::path(d) / "case.db").string()).c_str());
       std::printf("The answers tansa should give are in %s\n",
                   report::terminal_safe((fs::path(d) / "truth.json").string()).c_str());
     }

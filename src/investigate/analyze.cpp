@@ -500,11 +500,13 @@ class Analysis {
         // The logon may be gone with the log it cleared: did the account work from an admin host
         // (in any log) in the twelve hours before?
         if (from.empty() || !a_.is_admin_host(from))
-          db_.query(FactKind::Logon, "user = ? COLLATE NOCASE AND outcome = 'success' AND ts BETWEEN ? AND ?",
+          db_.query(FactKind::Logon,
+                    "user = ? COLLATE NOCASE AND outcome = 'success' AND ts BETWEEN ? AND ?",
                     {f.user, std::to_string(f.time_ns - 12 * kHour), std::to_string(f.time_ns)},
                     [&](const Fact& l) {
-                      std::string w = !l.workstation.empty() ? l.workstation
-                                      : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip] : l.src_ip;
+                      std::string w = !l.workstation.empty()        ? l.workstation
+                                      : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip]
+                                                                    : l.src_ip;
                       if (a_.is_admin_host(w)) from = w;
                     });
         t.attribution = !from.empty() && a_.is_admin_host(from) ? "admin" : "unexplained";

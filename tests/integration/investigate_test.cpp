@@ -1,0 +1,323 @@
+// `tansa investigate` end to end: every scenario `tansa simulate` makes is investigated and every
+// answer compared with its truth.json; a not_accessed verdict must come with coverage spanning the
+// window; a report built from hostile field values is opened in headless Chromium, where nothing
+// may run, and its screenshot must not be blank.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using simdjson::dom::element;
+
+const std::string kBin = TANSA_BINARY;
+
+int sh(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path tmp(const std::string& name) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("tansa_investigate_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+std::string str(element e) {
+  std::string_view v;
+  if (e.get(v) == simdjson::SUCCESS) return std::string(v);
+  return e.is_null() ? "null" : simdjson::to_string(e);
+}
+
+std::multiset<std::string> names(element list, const char* key) {
+  std::multiset<std::string> out;
+  for (element e : list.get_array()) out.insert(str(e[key]));
+  return out;
+}
+
+std::multiset<std::string> strings(element list) {
+  std::multiset<std::string> out;
+  for (element e : list.get_array()) out.insert(str(e));
+  return out;
+}
+
+class Scenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Scenario, InvestigationGivesTheTruth) {
+  const std::string name = GetParam();
+  const fs::path dir = tmp(name);
+  ASSERT_EQ(sh(kBin + " simulate --scenario " + name + " -o '" + dir.string() + "' > /dev/null"),
+            0);
+  simdjson::dom::parser tp, rp;
+  const std::string truth_text = slurp(dir / "truth.json");
+  element truth = tp.parse(truth_text);
+  std::string logs;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f != "assets.yml" && f != "truth.json" && f != "case.db" && !f.starts_with("report"))
+      logs += " '" + e.path().string() + "'";
+  }
+  std::string cmd = kBin + " investigate" + logs + " --assets '" + (dir / "assets.yml").string() +
+                    "' -o '" + (dir / "report.json").string() + "' -q";
+  if (!truth["claim"].is_null()) cmd += " --claim " + str(truth["claim"]);
+  ASSERT_EQ(sh(cmd), 0);
+  ASSERT_TRUE(fs::exists(dir / "case.db"));
+  const std::string report_text = slurp(dir / "report.json");
+  element r = rp.parse(report_text);
+
+  EXPECT_EQ(str(r["unauthorized_access"]), str(truth["unauthorized_access"]));
+  EXPECT_EQ(str(r["first_malicious"]), str(truth["first_malicious"]));
+  EXPECT_EQ(str(r["last_malicious"]), str(truth["last_malicious"]));
+  EXPECT_NEAR(double(r["dwell_days"]), double(truth["dwell_days"]), 0.011);
+  EXPECT_EQ(names(r["sources"], "address"), strings(truth["sources"]));
+  EXPECT_EQ(names(r["accounts"], "name"), strings(truth["accounts"]));
+  EXPECT_EQ(names(r["hosts"], "name"), strings(truth["hosts"]));
+  auto edges = [](element list) {
+    std::multiset<std::string> out;
+    for (element e : list.get_array())
+      out.insert(str(e["from_host"]) + " -> " + str(e["to_host"]) + " as " + str(e["account"]) +
+                 " type " + str(e["logon_type"]) + " at " + str(e["first_time"]));
+    return out;
+  };
+  EXPECT_EQ(edges(r["lateral_movement"]), edges(truth["lateral_movement"]));
+  std::map<std::string, std::string> verdicts, want;
+  for (element a : r["assets"].get_array()) verdicts[str(a["name"])] = str(a["verdict"]);
+  for (auto [k, v] : truth["assets"].get_object()) want[std::string(k)] = str(v);
+  EXPECT_EQ(verdicts, want);
+  EXPECT_EQ(std::uint64_t(r["egress"]["total_bytes"]),
+            std::uint64_t(truth["egress"]["total_bytes"]));
+  std::map<std::string, std::uint64_t> dest, want_dest;
+  for (element d : r["egress"]["destinations"].get_array())
+    dest[str(d["address"])] = std::uint64_t(d["bytes"]);
+  for (auto [k, v] : truth["egress"]["destinations"].get_object())
+    want_dest[std::string(k)] = std::uint64_t(v);
+  EXPECT_EQ(dest, want_dest);
+  if (truth["claim_verdict"].is_null())
+    EXPECT_TRUE(r["claim"].error() == simdjson::NO_SUCH_FIELD);
+  else
+    EXPECT_EQ(str(r["claim"]["verdict"]), str(truth["claim_verdict"]));
+  auto kinds = [](element list) {
+    std::multiset<std::string> out;
+    for (element e : list.get_array()) out.insert(str(e["kind"]) + " on " + str(e["host"]));
+    return out;
+  };
+  EXPECT_EQ(kinds(r["tampering"]), kinds(truth["tampering"]));
+  EXPECT_EQ(kinds(r["gaps"]), kinds(truth["gaps"]));
+
+  // Every answer carries its evidence.
+  for (const char* k : {"sources", "accounts", "hosts", "lateral_movement"})
+    for (element e : r[k].get_array()) EXPECT_GT(e["evidence"].get_array().size(), 0u) << k;
+  // not_accessed only with coverage spanning the window (the intrusion, or the input).
+  const std::string from =
+      truth["first_malicious"].is_null() ? str(r["input"]["first"]) : str(r["first_malicious"]);
+  const std::string to =
+      truth["last_malicious"].is_null() ? str(r["input"]["last"]) : str(r["last_malicious"]);
+  for (element a : r["assets"].get_array()) {
+    if (str(a["verdict"]) != "not_accessed") continue;
+    ASSERT_GT(a["coverage"].get_array().size(), 0u) << str(a["name"]);
+    for (element c : a["coverage"].get_array()) {
+      EXPECT_LE(str(c["from"]), from) << str(a["name"]);  // ISO-8601 UTC compares as text
+      EXPECT_GE(str(c["to"]), to) << str(a["name"]);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Simulated, Scenario,
+                         ::testing::Values("vpn-intrusion", "not-accessed", "cleared-logs",
+                                           "inflated-claim", "linux-pivot", "benign"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
+  const fs::path dir = tmp("case");
+  ASSERT_EQ(sh(kBin + " simulate --scenario vpn-intrusion -o '" + dir.string() + "' > /dev/null"),
+            0);
+  ASSERT_EQ(sh(kBin + " investigate '" + dir.string() + "' --assets '" +
+               (dir / "assets.yml").string() + "' --case '" + (dir / "my.db").string() +
+               "' -q > '" + (dir / "summary.txt").string() + "'"),
+            0);
+  const std::string summary = slurp(dir / "summary.txt");
+  EXPECT_NE(summary.find("unauthorized access: yes"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("asset satellite-design: accessed"), std::string::npos) << summary;
+  // The database answers an analyst's own question in SQL.
+  ASSERT_EQ(sh("sqlite3 '" + (dir / "my.db").string() +
+               "' \"SELECT count(*) FROM file_access WHERE user = 'backup_adm' AND share LIKE "
+               "'%SatelliteDesign'\" > '" +
+               (dir / "q.txt").string() + "'"),
+            0);
+  EXPECT_EQ(slurp(dir / "q.txt"), "280\n");
+}
+
+TEST(Investigate, UsageErrors) {
+  EXPECT_EQ(sh(kBin + " investigate /nonexistent -q 2>/dev/null"), 1);
+  EXPECT_EQ(sh(kBin + " investigate . --claim lots -q 2>/dev/null"), 2);
+  EXPECT_EQ(sh(kBin + " investigate . --seed mac:00 -q 2>/dev/null"), 2);
+  EXPECT_EQ(sh(kBin + " investigate . -o report.pdf -q 2>/dev/null"), 2);
+}
+
+// --- the HTML report in a real browser ----------------------------------------------------------
+
+// Decodes an 8-bit RGB or RGBA PNG (what Chromium writes) and returns the share of pixels that
+// differ from the first one.
+double non_background_share(const std::string& png) {
+  if (png.size() < 33 || png.compare(1, 3, "PNG") != 0) return -1;
+  auto be32 = [&](std::size_t at) {
+    return (std::uint32_t(std::uint8_t(png[at])) << 24) |
+           (std::uint32_t(std::uint8_t(png[at + 1])) << 16) |
+           (std::uint32_t(std::uint8_t(png[at + 2])) << 8) |
+           std::uint32_t(std::uint8_t(png[at + 3]));
+  };
+  std::uint32_t w = 0, h = 0;
+  int channels = 0;
+  std::string idat;
+  for (std::size_t p = 8; p + 8 <= png.size();) {
+    const std::uint32_t len = be32(p);
+    const std::string type = png.substr(p + 4, 4);
+    if (p + 12 + len > png.size()) return -1;
+    if (type == "IHDR") {
+      w = be32(p + 8);
+      h = be32(p + 12);
+      const int depth = std::uint8_t(png[p + 16]), color = std::uint8_t(png[p + 17]);
+      if (depth != 8 || (color != 2 && color != 6)) return -1;
+      channels = color == 2 ? 3 : 4;
+    } else if (type == "IDAT") {
+      idat += png.substr(p + 8, len);
+    }
+    p += 12 + len;
+  }
+  if (!w || !h || w > 10000 || h > 10000) return -1;
+  const std::size_t stride = std::size_t(w) * channels;
+  std::vector<unsigned char> raw((stride + 1) * h);
+  uLongf n = raw.size();
+  if (uncompress(raw.data(), &n, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK)
+    return -1;
+  std::vector<unsigned char> img(stride * h), prev(stride, 0);
+  for (std::uint32_t y = 0; y < h; ++y) {
+    const unsigned char f = raw[y * (stride + 1)];
+    const unsigned char* in = &raw[y * (stride + 1) + 1];
+    unsigned char* out = &img[y * stride];
+    for (std::size_t x = 0; x < stride; ++x) {
+      const int a = x >= std::size_t(channels) ? out[x - channels] : 0, b = prev[x],
+                c = x >= std::size_t(channels) ? prev[x - channels] : 0;
+      int v = in[x];
+      if (f == 1) v += a;
+      if (f == 2) v += b;
+      if (f == 3) v += (a + b) / 2;
+      if (f == 4) {
+        const int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(a + b - 2 * c);
+        v += (pa <= pb && pa <= pc) ? a : pb <= pc ? b : c;
+      }
+      out[x] = static_cast<unsigned char>(v);
+    }
+    std::copy(out, out + stride, prev.begin());
+  }
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < std::size_t(w) * h; ++i)
+    if (!std::equal(img.begin() + i * channels, img.begin() + i * channels + 3, img.begin()))
+      ++differ;
+  return double(differ) / (double(w) * h);
+}
+
+std::string chromium() {
+  for (const char* c : {"chromium", "chromium-browser", "google-chrome"})
+    if (sh(std::string("command -v ") + c + " > /dev/null 2>&1") == 0) return c;
+  return {};
+}
+
+TEST(InvestigateHtml, HostileValuesNeverRunInABrowser) {
+  const fs::path dir = tmp("xss");
+  fs::create_directories(dir);
+  // Field values an attacker controls: in the VPN user and address fields, an SSH user, a cloud
+  // object, a share path. Each would mark the page if it ran.
+  const std::string script = "<script>document.title='PWNED'</script>";
+  const std::string img = "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">";
+  const std::string js = "javascript:document.body.setAttribute('data-pwned','2')";
+  {
+    std::ofstream f(dir / "fortigate.log");
+    for (int i = 0; i < 4; ++i)
+      f << "date=2024-03-01 time=10:0" << i << ":00 devname=\"FW1" << img
+        << "\" tz=\"+0000\" type=\"event\" subtype=\"vpn\" action=\"ssl-login-fail\" "
+           "remip=203.0.113.9 user=\""
+        << script << "\" srccountry=\"" << img << "\"\n";
+    f << "date=2024-03-01 time=10:05:00 devname=\"FW1\" tz=\"+0000\" type=\"event\" "
+         "subtype=\"vpn\" action=\"tunnel-up\" remip=203.0.113.9 tunnelip=10.8.0.9 user=\""
+      << script << "\" srccountry=\"" << img << "\"\n";
+  }
+  {
+    std::ofstream f(dir / "m365.jsonl");
+    f << R"({"CreationTime":"2024-03-01T10:06:00","Operation":"FileDownloaded","UserId":"x@contoso.com","Workload":"SharePoint","ClientIP":"203.0.113.9","ObjectId":")"
+      << js << R"("})"
+      << "\n";
+  }
+  {
+    std::ofstream f(dir / "auth.log");
+    f << "2024-03-01T10:07:00Z web1 sshd[1]: Accepted password for "
+      << "<svg/onload=alert(1)>"
+      << " from 203.0.113.9 port 1 ssh2\n";
+  }
+  {
+    std::ofstream f(dir / "assets.yml");
+    f << "sensitive:\n  - name: '<script>alert(1)</script>'\n    label: '\"><b>bold</b>'\n    "
+         "urls: ['javascript:*']\n";
+  }
+  const fs::path html = dir / "report.html";
+  ASSERT_EQ(sh(kBin + " investigate '" + (dir / "fortigate.log").string() + "' '" +
+               (dir / "m365.jsonl").string() + "' '" + (dir / "auth.log").string() +
+               "' --assets '" + (dir / "assets.yml").string() + "' -o '" + html.string() + "' -q"),
+            0);
+  const std::string page = slurp(html);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<svg/onload"), std::string::npos);
+  EXPECT_EQ(page.find("<b>bold"), std::string::npos);
+  EXPECT_EQ(page.find("href="), std::string::npos);  // no links, so no javascript: URL can be one
+  EXPECT_NE(page.find("&lt;script&gt;"), std::string::npos);  // the values are there, as text
+  EXPECT_NE(page.find("Content-Security-Policy"), std::string::npos);
+
+  const std::string browser = chromium();
+  if (browser.empty())
+    GTEST_SKIP() << "Chromium is not installed (scripts/install-deps.sh installs it)";
+  const std::string flags =
+      " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir='" +
+      (dir / "profile").string() + "'";
+  const fs::path dom = dir / "dom.html", shot = dir / "shot.png";
+  ASSERT_EQ(sh("timeout 120 " + browser + flags + " --dump-dom 'file://" + html.string() + "' > '" +
+               dom.string() + "' 2>/dev/null"),
+            0);
+  const std::string after = slurp(dom);
+  EXPECT_NE(after.find("tansa investigation"), std::string::npos)
+      << "Chromium did not render the report";
+  EXPECT_EQ(after.find("PWNED</title>"), std::string::npos);
+  EXPECT_EQ(after.find("<body data-pwned"), std::string::npos);
+  EXPECT_EQ(after.find("data-pwned=\""), std::string::npos);
+  ASSERT_EQ(sh("timeout 120 " + browser + flags + " --window-size=1200,900 --screenshot='" +
+               shot.string() + "' 'file://" + html.string() + "' > /dev/null 2>&1"),
+            0);
+  const double share = non_background_share(slurp(shot));
+  EXPECT_GT(share, 0.01) << "the screenshot is blank or unreadable";
+}
+
+}  // namespace
