@@ -125,18 +125,23 @@ int run_investigate(const InvestigateOptions& opt) {
                  "tansa investigate: %zu rules could not be used (see `tansa rules check`)\n",
                  rejected.size() + corr_rejected.size());
 
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
+  std::string case_path = opt.case_db;
+  if (case_path.empty())
+    case_path =
+        opt.output.empty() ? "case.db" : (fs::path(opt.output).parent_path() / "case.db").string();
+  // The case database of an earlier run may sit among the logs; it is never one of them.
+  std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
+  std::erase_if(inputs, [&](const hunt::Input& in) {
+    std::error_code ec;
+    return fs::path(in.path).filename() == fs::path(case_path).filename() &&
+           fs::equivalent(in.path, case_path, ec);
+  });
   if (inputs.empty()) {
     fail("nothing to read");
     return 1;
   }
   std::vector<std::string> files;
   for (const auto& in : inputs) files.push_back(in.path);
-
-  std::string case_path = opt.case_db;
-  if (case_path.empty())
-    case_path =
-        opt.output.empty() ? "case.db" : (fs::path(opt.output).parent_path() / "case.db").string();
   auto db = inv::CaseDb::create(case_path);
   if (!db) {
     fail(db.error());

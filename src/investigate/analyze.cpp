@@ -528,7 +528,7 @@ class Analysis {
         });
     if (access_) {
       out.unauthorized_access = "yes";
-      out.reason = "the intruder logged on (see accounts and sources)";
+      out.reason = "the intruder logged on; see sources, accounts and hosts";
     } else if (!strong_.empty() || !sources_.empty()) {
       out.unauthorized_access = "no";
       out.reason = "attempts from attacker addresses, but no successful logon or session from them";

@@ -1,0 +1,1 @@
+tansa_fuzz(fuzz_investigate ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_investigate.cpp tansa_investigate tansa_formats tansa_io)
