@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)a->external(text.substr(0, 64));
     }
     (void)inv::parse_size(text.substr(0, 64));
-    (void)inv::parse_duration(text.substr(0, 64));
+    (void)tansa::parse_duration(text.substr(0, 64));
     const auto half = text.size() / 2;
     (void)inv::glob_match(text.substr(0, std::min<std::size_t>(half, 64)), text.substr(half, 512));
     (void)inv::account_key(text);

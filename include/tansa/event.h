@@ -225,6 +225,10 @@ constexpr CivilDate civil_from_days(std::int64_t days) {
 [[nodiscard]] bool parse_iso_time(std::string_view text, std::int64_t& ns,
                                   int default_offset_minutes = 0);
 
+// "30s", "5m", "12h", "2d", "1w", "1M" (30 days), "1y" (365 days) as nanoseconds; nullopt unless
+// the text is a positive whole number (up to 10^9) and one of those units.
+[[nodiscard]] std::optional<std::int64_t> parse_duration(std::string_view text);
+
 // Formats nanoseconds since the epoch as ISO-8601 UTC with microseconds
 // ("2024-01-05T03:12:44.123456Z").
 std::string format_time(std::int64_t ns);

@@ -174,6 +174,43 @@ std::uint32_t Event::add_element(const Value& v) {
   return static_cast<std::uint32_t>(elements_.size() - 1);
 }
 
+std::optional<std::int64_t> parse_duration(std::string_view t) {
+  if (t.size() < 2) return std::nullopt;
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i + 1 < t.size(); ++i) {
+    if (t[i] < '0' || t[i] > '9' || n > 1000000000) return std::nullopt;
+    n = n * 10 + (t[i] - '0');
+  }
+  std::int64_t unit = 0;
+  switch (t.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      break;
+    case 'M':
+      unit = 30 * 86400;
+      break;
+    case 'y':
+      unit = 365 * 86400;
+      break;
+    default:
+      return std::nullopt;
+  }
+  if (n == 0) return std::nullopt;
+  return n * unit * 1000000000LL;
+}
+
 std::string format_time(std::int64_t ns) {
   std::int64_t secs = ns / 1'000'000'000;
   std::int64_t frac = ns % 1'000'000'000;

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "tansa/event.h"
+
 namespace tansa::investigate {
 
 namespace {
@@ -165,31 +167,6 @@ std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
                          "': unknown unit (B, kB, MB, GB, TB, PB, KiB, MiB, GiB, TiB)");
 }
 
-std::expected<std::int64_t, std::string> parse_duration(std::string_view text) {
-  std::int64_t n = 0;
-  auto r = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (r.ec != std::errc() || n <= 0 || r.ptr + 1 != text.data() + text.size())
-    return std::unexpected("'" + std::string(text) + "' is not a duration such as 30m, 12h or 2d");
-  std::int64_t unit = 0;
-  switch (*r.ptr) {
-    case 's':
-      unit = 1;
-      break;
-    case 'm':
-      unit = 60;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    default:
-      return std::unexpected("'" + std::string(text) + "': unit must be s, m, h or d");
-  }
-  return n * unit * 1000000000LL;
-}
-
 std::expected<Assets, std::string> parse_assets(std::string_view yaml) {
   YAML::Node root;
   try {
@@ -227,8 +204,8 @@ std::expected<Assets, std::string> parse_assets(std::string_view yaml) {
   if (!admins) return std::unexpected(admins.error());
   a.admin_hosts = *admins;
   if (const YAML::Node g = root["gap_threshold"]) {
-    auto d = parse_duration(g.IsScalar() ? g.Scalar() : "");
-    if (!d) return std::unexpected("gap_threshold: " + d.error());
+    auto d = tansa::parse_duration(g.IsScalar() ? g.Scalar() : "");
+    if (!d) return std::unexpected("gap_threshold: expected a duration such as 30m, 12h or 2d");
     a.gap_threshold_ns = *d;
   }
   if (const YAML::Node m = root["addresses"]) {

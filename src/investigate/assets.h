@@ -55,7 +55,5 @@ struct Assets {
 [[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
 // "30GB", "2.1TB", "512 MiB", "1000": bytes (decimal units for kB..PB, binary for KiB..PiB).
 [[nodiscard]] std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
-// "12h", "30m", "2d": nanoseconds.
-[[nodiscard]] std::expected<std::int64_t, std::string> parse_duration(std::string_view text);
 
 }  // namespace tansa::investigate

@@ -362,43 +362,11 @@ void parse_one(const YAML::Node& doc, const std::string& file, std::vector<Rule>
 
 // "5m", "1h", "30s", "2d" (pySigma also accepts w, M, y).
 std::int64_t parse_timespan(const std::string& t) {
-  if (t.size() < 2)
-    fail("timespan '" + t + "' is not a number and a unit (30s, 5m, 1h, 2d)",
+  const auto d = parse_duration(t);
+  if (!d)
+    fail("timespan '" + t + "' is not a positive number and a unit (30s, 5m, 1h, 2d, 1w, 1M, 1y)",
          "malformed correlation");
-  std::int64_t n = 0;
-  for (std::size_t i = 0; i + 1 < t.size(); ++i) {
-    if (t[i] < '0' || t[i] > '9' || n > 1000000000)
-      fail("timespan '" + t + "' is not a number and a unit", "malformed correlation");
-    n = n * 10 + (t[i] - '0');
-  }
-  std::int64_t unit = 0;
-  switch (t.back()) {
-    case 's':
-      unit = 1;
-      break;
-    case 'm':
-      unit = 60;
-      break;
-    case 'h':
-      unit = 3600;
-      break;
-    case 'd':
-      unit = 86400;
-      break;
-    case 'w':
-      unit = 7 * 86400;
-      break;
-    case 'M':
-      unit = 30 * 86400;
-      break;
-    case 'y':
-      unit = 365 * 86400;
-      break;
-    default:
-      fail("timespan '" + t + "' has an unknown unit", "malformed correlation");
-  }
-  if (n == 0) fail("timespan '" + t + "' is zero", "malformed correlation");
-  return n * unit * 1000000000LL;
+  return *d;
 }
 
 std::vector<std::string> string_list(const YAML::Node& n) {

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "cli_test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -30,22 +32,13 @@ std::string sigmahq_dir() {
 
 // Runs a shell command from the source folder; returns its exit status.
 int sh(const std::string& cmd) {
-  const int rc = std::system(("cd '" + kSrc + "' && " + cmd).c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return tansa::testing::sh("cd '" + kSrc + "' && " + cmd);
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using tansa::testing::slurp;
 
 fs::path tmp(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("tansa_hunt_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  return tansa::testing::tmp("hunt", name);
 }
 
 struct Hit {

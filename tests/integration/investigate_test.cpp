@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "cli_test_util.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -24,23 +26,11 @@ using simdjson::dom::element;
 
 const std::string kBin = TANSA_BINARY;
 
-int sh(const std::string& cmd) {
-  const int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using tansa::testing::sh;
+using tansa::testing::slurp;
 
 fs::path tmp(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("tansa_investigate_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  return tansa::testing::tmp("investigate", name);
 }
 
 std::string str(element e) {
