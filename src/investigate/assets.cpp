@@ -175,7 +175,7 @@ std::expected<Assets, std::string> parse_assets(std::string_view yaml) {
     return std::unexpected(std::string("not valid YAML: ") + e.what());
   }
   Assets a;
-  if (!root || root.IsNull()) return a;
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // every default
   if (!root.IsMap())
     return std::unexpected("expected a map of keys (internal_networks, sensitive, ...)");
   static const std::set<std::string> kKnown = {
