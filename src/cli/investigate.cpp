@@ -43,7 +43,7 @@ struct InvestigateOptions {
   unsigned threads = 0;
   int year = 0;
   bool quiet = false;
-  std::size_t memory_mib = 256;
+  std::size_t memory_mib = 256;  // for sorting detections, shared by the two sorters
 };
 
 // What one reader thread gathers beside rule matching; flushed to the database in batches.
@@ -52,6 +52,9 @@ struct Collector {
   std::vector<inv::Fact> facts;
   inv::Coverage coverage;
 };
+
+// Strong detections kept in memory for the analysis; beyond this the intrusion is plain anyway.
+constexpr std::size_t kMaxSeeds = 20000;
 
 void fail(const std::string& msg) {
   std::fprintf(stderr, "tansa investigate: %s\n", report::terminal_safe(msg).c_str());
@@ -185,7 +188,7 @@ int run_investigate(const InvestigateOptions& opt) {
         });
       },
       po);
-  hunt::DetectionSorter sorter(set->rules(), opt.memory_mib << 20,
+  hunt::DetectionSorter sorter(set->rules(), opt.memory_mib << 19,
                                fs::temp_directory_path().string());
   hunt::Counters counters;
   const auto t0 = std::chrono::steady_clock::now();
@@ -207,7 +210,7 @@ int run_investigate(const InvestigateOptions& opt) {
   const std::vector<RuleInfo>& all_rules = correlator.rules();
   inv::AnalysisInput ai;
   std::vector<Detection> correlated;
-  hunt::DetectionSorter merged(all_rules, opt.memory_mib << 20, fs::temp_directory_path().string());
+  hunt::DetectionSorter merged(all_rules, opt.memory_mib << 19, fs::temp_directory_path().string());
   auto keep = [&](Detection&& d) {
     if (auto r = merged.add(std::move(d)); !r) fail(r.error());
   };
@@ -222,7 +225,8 @@ int run_investigate(const InvestigateOptions& opt) {
       if (correlator.suppressed(d.rule)) return;
       ++detections;
       cdb.add_detection(d, all_rules[d.rule]);
-      if (all_rules[d.rule].level >= Level::Medium && ai.detections.size() < 200000)
+      // Only high and critical detections seed the analysis; the rest are in the case database.
+      if (all_rules[d.rule].level >= Level::High && ai.detections.size() < kMaxSeeds)
         ai.detections.push_back(d);
     });
   if (!drained) fail(drained.error());

@@ -103,7 +103,6 @@ class Analysis {
         input_last_ = std::max(input_last_, i.end);
       }
     learn_addresses();
-    load_vpn();
     seed();
     spread();
     collect_processes();
@@ -156,24 +155,6 @@ class Analysis {
                 host_ips_[host_key(f.workstation)].insert(f.src_ip);
                 ip_host_.try_emplace(f.src_ip, f.workstation);
               });
-  }
-
-  void load_vpn() {
-    std::map<std::pair<std::string, std::string>, std::size_t> open;  // (user, tunnel ip)
-    db_.query(FactKind::Vpn, "", {}, [&](const Fact& f) {
-      vpn_.push_back(f);
-      if (f.outcome == "tunnel-up") {
-        open[{lower(f.user), f.dst_ip}] = sessions_.size();
-        sessions_.push_back(Session{f, f.time_ns + kSessionDefault, std::nullopt, false});
-      } else if (f.outcome == "tunnel-down") {
-        auto it = open.find({lower(f.user), f.dst_ip});
-        if (it != open.end()) {
-          sessions_[it->second].end = f.time_ns;
-          sessions_[it->second].down = f;
-          open.erase(it);
-        }
-      }
-    });
   }
 
   Entity& source(const std::string& ip) {
@@ -300,36 +281,63 @@ class Analysis {
     return v;
   }
 
+  // VPN events are queried by what marks them as the intruder's (its addresses, its accounts,
+  // the tunnel addresses seeds name) rather than loaded whole: a site's VPN log can be millions
+  // of sessions.
   void vpn_round() {
-    for (auto& s : sessions_) {
-      if (s.malicious) continue;
-      const bool from_attacker = sources_.contains(s.up.src_ip);
-      const bool own = own_.contains(account_key(s.up.user));
-      bool seeded = false;
-      for (const auto& [ip, t] : internal_seeds_)
-        if (ip == s.up.dst_ip && t >= s.up.time_ns && t <= s.end) seeded = true;
-      if (!from_attacker && !own && !seeded) continue;
-      s.malicious = true;
-      changed_ = true;
-      access_ = true;
-      if (a_.external(s.up.src_ip)) {
-        Entity& src = source(s.up.src_ip);
-        note(src, s.up);
-        if (src.note.empty()) src.note = s.up.extra;
-      }
-      note(account(s.up.user), s.up);
-      note(host(s.up.host, "VPN appliance"), s.up);
-      mark(s.up.time_ns);
-      if (s.down) mark(s.down->time_ns);
-      if (!s.up.dst_ip.empty()) windows_.push_back({s.up.dst_ip, s.up.time_ns, s.end});
+    for (const auto& [ip, e] : std::map<std::string, Entity>(sources_))
+      if (vpn_sources_.insert(ip).second)
+        db_.query(FactKind::Vpn, "remote_ip = ?", {ip}, [&](const Fact& f) { vpn_event(f); });
+    for (const auto& user : own_accounts())
+      if (vpn_users_.insert(user).second)
+        db_.query(FactKind::Vpn, "user = ? COLLATE NOCASE", {user},
+                  [&](const Fact& f) { vpn_event(f); });
+    for (; vpn_seeds_ < internal_seeds_.size(); ++vpn_seeds_) {
+      const auto& [ip, t] = internal_seeds_[vpn_seeds_];
+      if (t == kMin) continue;
+      std::optional<Fact> up;  // the last tunnel-up for that address before the seed
+      db_.query(FactKind::Vpn, "tunnel_ip = ? AND action = 'tunnel-up' AND ts BETWEEN ? AND ?",
+                {ip, std::to_string(t - kSessionDefault), std::to_string(t)},
+                [&](const Fact& f) { up = f; });
+      if (up) vpn_event(*up);
     }
-    // Failed VPN logins from attacker addresses are part of the intrusion (its first attempts).
-    for (const Fact& f : vpn_)
-      if (f.outcome != "tunnel-up" && f.outcome != "tunnel-down" && sources_.contains(f.src_ip) &&
-          done_refs_.insert(f.source).second) {
-        mark(f.time_ns);
-        note(sources_[f.src_ip], f);
-      }
+  }
+
+  void vpn_event(const Fact& f) {
+    if (!done_refs_.insert(f.source).second) return;
+    if (f.outcome == "tunnel-down") return;  // counted with its tunnel-up
+    if (f.outcome != "tunnel-up") {
+      // Failed logins from attacker addresses are part of the intrusion: its first attempts.
+      mark(f.time_ns);
+      if (a_.external(f.src_ip)) note(source(f.src_ip), f);
+      return;
+    }
+    Session s{f, f.time_ns + kSessionDefault, std::nullopt, true};
+    db_.query(
+        FactKind::Vpn,
+        "action = 'tunnel-down' AND tunnel_ip = ? AND user = ? COLLATE NOCASE AND ts BETWEEN ? AND "
+        "?",
+        {f.dst_ip, f.user, std::to_string(f.time_ns), std::to_string(f.time_ns + 7 * 24 * kHour)},
+        [&](const Fact& d) {
+          if (!s.down) {
+            s.down = d;
+            s.end = d.time_ns;
+            done_refs_.insert(d.source);
+          }
+        });
+    changed_ = true;
+    access_ = true;
+    if (a_.external(f.src_ip)) {
+      Entity& src = source(f.src_ip);
+      note(src, f);
+      if (src.note.empty()) src.note = f.extra;
+    }
+    note(account(f.user), f);
+    note(host(f.host, "VPN appliance"), f);
+    mark(f.time_ns);
+    if (s.down) mark(s.down->time_ns);
+    if (!f.dst_ip.empty()) windows_.push_back({f.dst_ip, f.time_ns, s.end});
+    sessions_.push_back(std::move(s));
   }
 
   void logon(const Fact& f) {
@@ -740,7 +748,8 @@ class Analysis {
   bool changed_ = false, access_ = false;
   std::map<std::string, std::set<std::string>> host_ips_, host_names_;
   std::map<std::string, std::string> ip_host_;
-  std::vector<Fact> vpn_;
+  std::set<std::string> vpn_sources_, vpn_users_;
+  std::size_t vpn_seeds_ = 0;
   std::vector<Session> sessions_;
   std::vector<std::pair<std::string, std::int64_t>> internal_seeds_;
   std::vector<const Detection*> strong_;

@@ -118,7 +118,7 @@ struct AnalysisInput {
   const Assets* assets = nullptr;
   std::vector<Seed> seeds;
   std::optional<std::uint64_t> claim_bytes;
-  std::vector<Detection> detections;  // medium and above, in time order
+  std::vector<Detection> detections;  // high and critical, in time order
   const std::vector<RuleInfo>* rules = nullptr;
   std::vector<Stream> streams;
   std::vector<std::string> files;
