@@ -439,21 +439,31 @@ class Analysis {
     return std::vector<std::string>(host_names_[hk].begin(), host_names_[hk].end());
   }
 
+  // Processes and file access are looked up by what ties them to the intruder (its sessions'
+  // logon ids, its own accounts, the addresses it held, sudo soon after its logons) through the
+  // case database's indexes, never by scanning a host's whole history.
+  void process(const Fact& f) {
+    if (!done_refs_.insert(f.source).second) return;
+    mark(f.time_ns);
+    note(host(f.host), f);
+    if (accounts_.contains(account_key(f.user))) note(accounts_[account_key(f.user)], f);
+  }
+
   void collect_processes() {
-    for (const auto& [hk, since] : compromised_)
+    for (const auto& [hk, id] : sessions_held_)
       for (const auto& name : names_of(hk))
-        db_.query(FactKind::Process, "host = ? AND ts >= ?", {name, std::to_string(since)},
-                  [&](const Fact& f) {
-                    bool ours = held(f.host, f.workstation) || own_.contains(account_key(f.user));
-                    if (f.channel == "sudo" && accounts_.contains(account_key(f.user)))
-                      for (std::int64_t t : activity_[hk])
-                        if (f.time_ns >= t && f.time_ns <= t + kActivity) ours = true;
-                    if (!ours) return;
-                    mark(f.time_ns);
-                    note(hosts_[hk], f);
-                    if (accounts_.contains(account_key(f.user)))
-                      note(accounts_[account_key(f.user)], f);
-                  });
+        db_.query(FactKind::Process, "host = ? AND logon_id = ? COLLATE NOCASE", {name, id},
+                  [&](const Fact& f) { process(f); });
+    for (const auto& user : own_)
+      db_.query(FactKind::Process, "user = ? COLLATE NOCASE", {user},
+                [&](const Fact& f) { process(f); });
+    for (const auto& [hk, times] : activity_)
+      for (const auto& name : names_of(hk))
+        for (std::int64_t t : times)
+          db_.query(FactKind::Process, "host = ? AND ts BETWEEN ? AND ? AND channel = 'sudo'",
+                    {name, std::to_string(t), std::to_string(t + kActivity)}, [&](const Fact& f) {
+                      if (accounts_.contains(account_key(f.user))) process(f);
+                    });
   }
 
   void file(const Fact& f) {
@@ -472,12 +482,10 @@ class Analysis {
     for (const auto& user : own_)
       db_.query(FactKind::FileAccess, "user = ? COLLATE NOCASE", {user},
                 [&](const Fact& f) { file(f); });
-    for (const auto& [hk, since] : compromised_)
+    for (const auto& [hk, id] : sessions_held_)
       for (const auto& name : names_of(hk))
-        db_.query(FactKind::FileAccess, "host = ? AND ts >= ?", {name, std::to_string(since)},
-                  [&](const Fact& f) {
-                    if (held(f.host, f.workstation)) file(f);
-                  });
+        db_.query(FactKind::FileAccess, "host = ? AND logon_id = ? COLLATE NOCASE", {name, id},
+                  [&](const Fact& f) { file(f); });
   }
 
   void judge_tampering() {

@@ -334,15 +334,27 @@ void CaseDb::add_streams(const std::vector<Stream>& streams) {
 std::expected<void, std::string> CaseDb::finish_loading() {
   std::string err;
   std::string sql = "COMMIT;";
+  // The indexes the analysis queries by (and an analyst is likely to): time, evidence
+  // reference, account (case-insensitive), addresses (canonical text, so binary), and the logon
+  // id within a host that ties processes and file access to a session.
   for (const Table& t : tables()) {
-    sql += std::string("CREATE INDEX ") + t.name + "_ts ON " + t.name + "(ts);";
+    const std::string n = t.name;
+    sql += "CREATE INDEX " + n + "_ts ON " + n + "(ts);";
+    sql += "CREATE INDEX " + n + "_ref ON " + n + "(file, position);";
+    bool logon_id = false;
     for (const Column& c : t.columns) {
-      const std::string n = c.name;
-      if (n == "user" || n == "src_ip" || n == "dst_ip" || n == "remote_ip" || n == "tunnel_ip" ||
-          n == "client_ip")
-        sql += "CREATE INDEX " + std::string(t.name) + "_" + n + " ON " + t.name + "(" + n +
-               " COLLATE NOCASE, ts);";
+      const std::string col = c.name;
+      if (col == "user" || col == "workstation")
+        sql += "CREATE INDEX " + n + "_" + col + " ON " + n + "(" + col + " COLLATE NOCASE, ts);";
+      if (col == "src_ip" || col == "dst_ip" || col == "remote_ip" || col == "tunnel_ip" ||
+          col == "client_ip")
+        sql += "CREATE INDEX " + n + "_" + col + " ON " + n + "(" + col + ", ts);";
+      logon_id = logon_id || col == "logon_id";
     }
+    if (logon_id)
+      sql += "CREATE INDEX " + n + "_session ON " + n + "(host, logon_id COLLATE NOCASE);";
+    if (t.kind == FactKind::Process || t.kind == FactKind::FileAccess)
+      sql += "CREATE INDEX " + n + "_host ON " + n + "(host, ts);";
   }
   sql += "BEGIN;";
   if (!impl_->exec(sql, err)) return std::unexpected(err);
