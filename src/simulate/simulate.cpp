@@ -65,6 +65,9 @@ struct Truth {
   bool access = false;
   std::int64_t first = INT64_MAX, last = INT64_MIN;
   std::set<std::string> sources, accounts, hosts;
+  std::map<std::string, std::string> countries;  // source -> country the logs carry
+  // (host, source) -> first and last event, in the investigation's names for log sources.
+  std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> coverage;
   std::vector<Edge> edges;
   std::map<std::string, std::string> assets;
   std::map<std::string, std::uint64_t> egress;
@@ -389,6 +392,32 @@ class World {
   // --- files ----------------------------------------------------------------------------------
   std::expected<void, std::string> write(const std::string& dir, bool windows, bool edge,
                                          bool linux) {
+    auto span = [&](const std::string& host, const std::string& source, const auto& events) {
+      if (events.empty()) return;
+      std::int64_t a = INT64_MAX, b = INT64_MIN;
+      for (const auto& e : events) {
+        const std::int64_t t = e.first;
+        a = std::min(a, t);
+        b = std::max(b, t);
+      }
+      truth.coverage[{host, source}] = {a, b};
+    };
+    std::vector<std::pair<std::int64_t, int>> dc, fsv;
+    for (const auto& e : dc1_) dc.emplace_back(e.time, 0);
+    for (const auto& e : fs1_) fsv.emplace_back(e.time, 0);
+    if (windows) {
+      span("DC1.corp.example", "Security", dc);
+      span("FS1.corp.example", "Security", fsv);
+    }
+    if (edge) {
+      span("FW1", "fortigate:event", fortigate_);
+      span("m365", "m365:audit", m365_);
+    }
+    span("zeek", "zeek:conn", zeek_);
+    if (linux) {
+      span("bastion", "linux:syslog", bastion_);
+      span("build01", "linux:syslog", build_);
+    }
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return std::unexpected(dir + ": " + ec.message());
@@ -473,6 +502,7 @@ void edge_intrusion(World& w, const EdgeIntrusion& x) {
   for (int i = 0; i < 5; ++i) w.vpn_fail(t + i * kMin, "tanaka", ip1, country);
   tr.mark(t);
   tr.sources = {ip1};
+  tr.countries = {{ip1, country}, {ip2, country}};
   tr.accounts = {"tanaka"};
   tr.hosts = {"FW1", "DC1"};
   tr.access = true;
@@ -626,6 +656,14 @@ std::string truth_json(const std::string& name, const Truth& t) {
     o += "],\n";
   };
   list("sources", t.sources);
+  o += "  \"source_countries\": {";
+  bool firstc = true;
+  for (const auto& [ip, c] : t.countries) {
+    if (!t.sources.contains(ip)) continue;
+    o += (firstc ? "" : ", ") + js(ip) + ": " + js(c);
+    firstc = false;
+  }
+  o += "},\n";
   list("accounts", t.accounts);
   list("hosts", t.hosts);
   o += "  \"lateral_movement\": [";
@@ -654,7 +692,15 @@ std::string truth_json(const std::string& name, const Truth& t) {
   for (std::size_t i = 0; i < t.tampering.size(); ++i)
     o += std::string(i ? ", " : "") + "{\"kind\": " + js(t.tampering[i].first) +
          ", \"host\": " + js(t.tampering[i].second) + "}";
-  o += "],\n  \"gaps\": []\n}\n";
+  o += "],\n  \"gaps\": [],\n  \"coverage\": [";
+  bool firstv = true;
+  for (const auto& [k, v] : t.coverage) {
+    o += std::string(firstv ? "" : ",") + "\n    {\"host\": " + js(k.first) +
+         ", \"source\": " + js(k.second) + ", \"first\": " + js(format_time(v.first)) +
+         ", \"last\": " + js(format_time(v.second)) + "}";
+    firstv = false;
+  }
+  o += "]\n}\n";
   return o;
 }
 

@@ -80,6 +80,11 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   EXPECT_EQ(str(r["last_malicious"]), str(truth["last_malicious"]));
   EXPECT_NEAR(double(r["dwell_days"]), double(truth["dwell_days"]), 0.011);
   EXPECT_EQ(names(r["sources"], "address"), strings(truth["sources"]));
+  for (element src : r["sources"].get_array()) {
+    element want_country;
+    if (truth["source_countries"][str(src["address"])].get(want_country) == simdjson::SUCCESS)
+      EXPECT_EQ(str(src["country"]), str(want_country)) << str(src["address"]);
+  }
   EXPECT_EQ(names(r["accounts"], "name"), strings(truth["accounts"]));
   EXPECT_EQ(names(r["hosts"], "name"), strings(truth["hosts"]));
   auto edges = [](element list) {
@@ -113,6 +118,15 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   };
   EXPECT_EQ(kinds(r["tampering"]), kinds(truth["tampering"]));
   EXPECT_EQ(kinds(r["gaps"]), kinds(truth["gaps"]));
+
+  auto spans = [](element list) {
+    std::multiset<std::string> out;
+    for (element e : list.get_array())
+      out.insert(str(e["host"]) + " " + str(e["source"]) + " " + str(e["first"]) + " " +
+                 str(e["last"]));
+    return out;
+  };
+  EXPECT_EQ(spans(r["coverage"]), spans(truth["coverage"]));
 
   // Every answer carries its evidence.
   for (const char* k : {"sources", "accounts", "hosts", "lateral_movement"})
