@@ -2,9 +2,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
+#include <cstddef>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include "tansa/diagnostic.h"
 
 namespace tansa::cli {
 
@@ -19,6 +22,21 @@ void add_demo_command(CLI::App& app, int& status);
 // The rules shipped with tansa: TANSA_RULES, else the rules/ folder beside the binary's folder
 // (the source tree for a build in build/), else the installed share folder. Empty: none found.
 std::vector<std::string> default_rules();
+
+// Prints problems with the input on standard error, terminal-safe, the first `limit` of them
+// (none when quiet), and counts them all. Thread-safe; the sink refers to this object.
+class DiagnosticPrinter {
+ public:
+  DiagnosticPrinter(bool quiet, std::size_t limit) : quiet_(quiet), limit_(limit) {}
+  [[nodiscard]] DiagnosticSink sink();
+  [[nodiscard]] std::size_t count() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::size_t count_ = 0;
+  bool quiet_;
+  std::size_t limit_;
+};
 
 // Runs `tansa investigate` on `inputs` (for `tansa demo`); returns its exit status.
 int investigate_files(const std::vector<std::string>& inputs, const std::string& assets,

@@ -1,7 +1,9 @@
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 
 #include "cli/commands.h"
+#include "report/text.h"
 
 namespace tansa::cli {
 
@@ -17,6 +19,19 @@ std::vector<std::string> default_rules() {
       if (fs::is_directory(p, ec)) return {p.string()};
   }
   return {};
+}
+
+DiagnosticSink DiagnosticPrinter::sink() {
+  return [this](const Diagnostic& d) {
+    std::lock_guard lock(mu_);
+    if (++count_ <= limit_ && !quiet_)
+      std::fprintf(stderr, "%s\n", report::terminal_safe(to_string(d)).c_str());
+  };
+}
+
+std::size_t DiagnosticPrinter::count() const {
+  std::lock_guard lock(mu_);
+  return count_;
 }
 
 }  // namespace tansa::cli

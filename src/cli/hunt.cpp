@@ -81,13 +81,8 @@ bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
 }
 
 int run(const HuntOptions& opt) {
-  std::mutex diag_mu;
-  std::size_t diag_count = 0;
-  const DiagnosticSink diag = [&](const Diagnostic& d) {
-    std::lock_guard lock(diag_mu);
-    if (!opt.quiet && ++diag_count <= 200)
-      std::fprintf(stderr, "%s\n", report::terminal_safe(to_string(d)).c_str());
-  };
+  DiagnosticPrinter printer(opt.quiet, 200);
+  const DiagnosticSink diag = printer.sink();
 
   // Rules.
   sigma::Options so;
@@ -290,9 +285,7 @@ int run(const HuntOptions& opt) {
   }
   if (writer) writer->finish();
   if (!drained) std::fprintf(stderr, "tansa hunt: %s\n", drained.error().c_str());
-  if (opt.summary)
-    summary.print(stdout, ctx,
-                  color || (::isatty(STDOUT_FILENO) && !opt.no_color));
+  if (opt.summary) summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));
   if (out != stdout && std::fclose(out) != 0) {
     std::fprintf(stderr, "tansa hunt: cannot write %s\n", opt.output.c_str());
     return 1;
@@ -308,8 +301,8 @@ int run(const HuntOptions& opt) {
         "%.0f events/s)\n",
         static_cast<unsigned long long>(counters.events.load()),
         static_cast<unsigned long long>(counters.files_read.load()), inputs.size(),
-        static_cast<unsigned long long>(summary.total()), enabled, all_rules.size(), diag_count,
-        load_s, read_s,
+        static_cast<unsigned long long>(summary.total()), enabled, all_rules.size(),
+        printer.count(), load_s, read_s,
         static_cast<double>(counters.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
         static_cast<double>(counters.events.load()) / std::max(read_s, 1e-9));
   }

@@ -63,13 +63,8 @@ void fail(const std::string& msg) {
 }  // namespace
 
 int run_investigate(const InvestigateOptions& opt) {
-  std::mutex diag_mu;
-  std::size_t diag_count = 0;
-  const DiagnosticSink diag = [&](const Diagnostic& d) {
-    std::lock_guard lock(diag_mu);
-    if (!opt.quiet && ++diag_count <= 100)
-      std::fprintf(stderr, "%s\n", report::terminal_safe(to_string(d)).c_str());
-  };
+  DiagnosticPrinter printer(opt.quiet, 100);
+  const DiagnosticSink diag = printer.sink();
 
   inv::Assets assets;
   if (!opt.assets.empty()) {
