@@ -401,7 +401,7 @@ std::string graph_svg(const inv::Findings& f) {
   for (const auto& n : nodes) {
     auto [x, y] = pos[n];
     o += "<circle cx='" + n2(x) + "' cy='" + n2(y) + "' r='16' fill='#357'/><text x='" +
-         n2(x + 20) + "' y='" + n2(y + 5) + "'>" + h(n.substr(0, 40)) + "</text>";
+         n2(x - 16) + "' y='" + n2(y - 24) + "'>" + h(n.substr(0, 40)) + "</text>";
   }
   return o + "</svg>";
 }

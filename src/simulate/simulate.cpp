@@ -433,13 +433,14 @@ class World {
       return static_cast<bool>(f);
     };
     if (windows)
-      for (bool dc : {true, false}) {
-        auto& log = dc ? dc1_ : fs1_;
+      for (bool on_dc : {true, false}) {
+        auto& log = on_dc ? dc1_ : fs1_;
         std::stable_sort(log.begin(), log.end(),
                          [](const WinEvent& a, const WinEvent& b) { return a.time < b.time; });
         evtx::EvtxWriter w;
         for (const auto& e : log) w.add(e.spec);
-        if (!w.write((fs::path(dir) / (dc ? "dc1-security.evtx" : "fs1-security.evtx")).string()))
+        if (!w.write(
+                (fs::path(dir) / (on_dc ? "dc1-security.evtx" : "fs1-security.evtx")).string()))
           return std::unexpected(dir + ": cannot write EVTX");
       }
     bool ok = true;

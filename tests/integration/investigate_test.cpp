@@ -82,8 +82,9 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   EXPECT_EQ(names(r["sources"], "address"), strings(truth["sources"]));
   for (element src : r["sources"].get_array()) {
     element want_country;
-    if (truth["source_countries"][str(src["address"])].get(want_country) == simdjson::SUCCESS)
+    if (truth["source_countries"][str(src["address"])].get(want_country) == simdjson::SUCCESS) {
       EXPECT_EQ(str(src["country"]), str(want_country)) << str(src["address"]);
+    }
   }
   EXPECT_EQ(names(r["accounts"], "name"), strings(truth["accounts"]));
   EXPECT_EQ(names(r["hosts"], "name"), strings(truth["hosts"]));
@@ -149,8 +150,8 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
 INSTANTIATE_TEST_SUITE_P(Simulated, Scenario,
                          ::testing::Values("vpn-intrusion", "not-accessed", "cleared-logs",
                                            "inflated-claim", "linux-pivot", "benign"),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param) {
+                           std::string n = param.param;
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
