@@ -181,16 +181,23 @@ struct Correlator::Impl {
     }
   }
 
+  // A correlation detection at the event that completed it, carrying the group-by values.
+  static Detection started(const Compiled& c, const std::vector<std::string>& group,
+                           std::int64_t time, const SourceRef& source, const std::string& host) {
+    Detection out;
+    out.time_ns = time;
+    out.source = source;
+    out.rule = c.index;
+    out.host = host;
+    for (std::size_t g = 0; g < c.rule->group_by.size(); ++g)
+      out.fields.emplace_back(c.rule->group_by[g], group[g]);
+    return out;
+  }
+
   Detection make(const Compiled& c, const State& s, std::size_t count,
                  const std::string& measure) const {
     const Ev& last = s.events[count - 1];
-    Detection out;
-    out.time_ns = last.time;
-    out.source = last.source;
-    out.rule = c.index;
-    out.host = last.host;
-    for (std::size_t g = 0; g < c.rule->group_by.size(); ++g)
-      out.fields.emplace_back(c.rule->group_by[g], s.group[g]);
+    Detection out = started(c, s.group, last.time, last.source, last.host);
     out.fields.emplace_back(measure_name(c.rule->type), measure);
     out.fields.emplace_back("events", std::to_string(count));
     constexpr std::size_t kMaxRelated = 100;  // the first events; the count says how many in all
@@ -247,13 +254,7 @@ struct Correlator::Impl {
         b.saturated = true;
     }
     if (!fresh.empty() && holds(*c.rule, static_cast<double>(b.events))) {
-      Detection o;
-      o.time_ns = d.time_ns;
-      o.source = d.source;
-      o.rule = c.index;
-      o.host = d.host;
-      for (std::size_t g = 0; g < c.rule->group_by.size(); ++g)
-        o.fields.emplace_back(c.rule->group_by[g], group[g]);
+      Detection o = started(c, group, d.time_ns, d.source, d.host);
       for (auto& [f, v] : fresh) o.fields.emplace_back(std::move(f), std::move(v));
       o.fields.emplace_back("history", std::to_string(b.events));
       o.related = {b.first, d.source};  // where the key's history starts, and the new value
