@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <string>
 
@@ -42,8 +43,8 @@ class Builder {
         out.type = ValueType::Double;
         out.d = v.get_double().value_unsafe();
         char buf[32];
-        int n = std::snprintf(buf, sizeof buf, "%.17g", out.d);
-        out.text = ev_.store(std::string_view(buf, static_cast<std::size_t>(n)));
+        auto r = std::to_chars(buf, buf + sizeof buf, out.d);  // shortest round-trip, as EVTX
+        out.text = ev_.store(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
         return true;
       }
       case dom::element_type::BOOL: {
