@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "formats/json_value.h"
+
 namespace tansa::formats {
 
 namespace {
@@ -32,62 +34,7 @@ class Flattener {
   }
 
  private:
-  // One scalar as a Value whose text lives in the event.
-  bool scalar(dom::element v, Value& out) {
-    out = Value{};
-    switch (v.type()) {
-      case dom::element_type::STRING: {
-        std::string_view s;
-        if (v.get(s) != simdjson::SUCCESS) return false;
-        out.type = ValueType::String;
-        out.text = e_.store(s);
-        return true;
-      }
-      case dom::element_type::INT64: {
-        std::int64_t i = 0;
-        if (v.get(i) != simdjson::SUCCESS) return false;
-        out.type = ValueType::Int;
-        out.i = i;
-        char b[24];
-        auto r = std::to_chars(b, b + sizeof b, i);
-        out.text = e_.store(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
-        return true;
-      }
-      case dom::element_type::UINT64: {
-        std::uint64_t u = 0;
-        if (v.get(u) != simdjson::SUCCESS) return false;
-        out.type = ValueType::UInt;
-        out.u = u;
-        char b[24];
-        auto r = std::to_chars(b, b + sizeof b, u);
-        out.text = e_.store(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
-        return true;
-      }
-      case dom::element_type::DOUBLE: {
-        double d = 0;
-        if (v.get(d) != simdjson::SUCCESS) return false;
-        out.type = ValueType::Double;
-        out.d = d;
-        char b[32];
-        auto r = std::to_chars(b, b + sizeof b, d);
-        out.text = e_.store(std::string_view(b, static_cast<std::size_t>(r.ptr - b)));
-        return true;
-      }
-      case dom::element_type::BOOL: {
-        bool x = false;
-        if (v.get(x) != simdjson::SUCCESS) return false;
-        out.type = ValueType::Bool;
-        out.i = x ? 1 : 0;
-        out.text = x ? "true" : "false";
-        return true;
-      }
-      case dom::element_type::NULL_VALUE:
-        out.type = ValueType::Null;
-        return true;
-      default:
-        return false;
-    }
-  }
+  bool scalar(dom::element v, Value& out) { return json_scalar(v, e_, out); }
 
   void value(dom::element v, int depth) {
     if (depth > kMaxDepth) {

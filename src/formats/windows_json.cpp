@@ -3,9 +3,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdio>
 #include <string>
+
+#include "formats/json_value.h"
 
 namespace tansa::formats {
 
@@ -18,48 +18,7 @@ class Builder {
  public:
   explicit Builder(Event& ev) : ev_(ev) {}
 
-  // A JSON scalar as a Value; false for objects and arrays.
-  bool scalar(dom::element v, Value& out) {
-    out = Value{};
-    switch (v.type()) {
-      case dom::element_type::STRING: {
-        out.type = ValueType::String;
-        out.text = ev_.store(std::string_view(v.get_string().value_unsafe()));
-        return true;
-      }
-      case dom::element_type::INT64: {
-        out.type = ValueType::Int;
-        out.i = v.get_int64().value_unsafe();
-        out.text = number_text(out.i);
-        return true;
-      }
-      case dom::element_type::UINT64: {
-        out.type = ValueType::UInt;
-        out.u = v.get_uint64().value_unsafe();
-        out.text = number_text(out.u);
-        return true;
-      }
-      case dom::element_type::DOUBLE: {
-        out.type = ValueType::Double;
-        out.d = v.get_double().value_unsafe();
-        char buf[32];
-        auto r = std::to_chars(buf, buf + sizeof buf, out.d);  // shortest round-trip, as EVTX
-        out.text = ev_.store(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
-        return true;
-      }
-      case dom::element_type::BOOL: {
-        out.type = ValueType::Bool;
-        out.i = v.get_bool().value_unsafe() ? 1 : 0;
-        out.text = out.i ? "true" : "false";
-        return true;
-      }
-      case dom::element_type::NULL_VALUE:
-        out.type = ValueType::Null;
-        return true;
-      default:
-        return false;
-    }
-  }
+  bool scalar(dom::element v, Value& out) { return json_scalar(v, ev_, out); }
 
   // An array of scalars as an Array value (nested containers are skipped).
   Value array(dom::array a) {
@@ -136,17 +95,6 @@ class Builder {
   }
 
  private:
-  std::string_view number_text(std::int64_t x) {
-    char buf[24];
-    int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
-    return ev_.store(std::string_view(buf, static_cast<std::size_t>(n)));
-  }
-  std::string_view number_text(std::uint64_t x) {
-    char buf[24];
-    int n = std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(x));
-    return ev_.store(std::string_view(buf, static_cast<std::size_t>(n)));
-  }
-
   Event& ev_;
   std::string name_;
 };
