@@ -3,10 +3,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
+#include <expected>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "correlate/correlator.h"
+#include "hunt/sorter.h"
 #include "tansa/diagnostic.h"
 
 namespace tansa::cli {
@@ -37,6 +41,15 @@ class DiagnosticPrinter {
   bool quiet_;
   std::size_t limit_;
 };
+
+// Drains `sorter` in the one output order with the correlations' detections merged in: the
+// correlator reads the base detections in final order, and its own join them through a second
+// ordered pass of at most `memory` bytes. Detections hidden by `generate: false` are passed on
+// too (callers decide what to show); problems adding to the second pass go to `problem`.
+std::expected<void, std::string> drain_correlated(
+    hunt::DetectionSorter& sorter, correlate::Correlator& correlator, std::size_t memory,
+    const std::function<void(const Detection&)>& show,
+    const std::function<void(const std::string&)>& problem);
 
 // Runs `tansa investigate` on `inputs` (for `tansa demo`); returns its exit status.
 int investigate_files(const std::vector<std::string>& inputs, const std::string& assets,

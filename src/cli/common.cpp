@@ -29,6 +29,25 @@ DiagnosticSink DiagnosticPrinter::sink() {
   };
 }
 
+std::expected<void, std::string> drain_correlated(
+    hunt::DetectionSorter& sorter, correlate::Correlator& correlator, std::size_t memory,
+    const std::function<void(const Detection&)>& show,
+    const std::function<void(const std::string&)>& problem) {
+  if (correlator.size() == 0) return sorter.drain(show);
+  hunt::DetectionSorter merged(correlator.rules(), memory,
+                               std::filesystem::temp_directory_path().string());
+  auto keep = [&](Detection&& d) {
+    if (auto r = merged.add(std::move(d)); !r) problem(r.error());
+  };
+  auto drained = sorter.drain([&](const Detection& d) {
+    correlator.add(d, keep);
+    keep(Detection(d));
+  });
+  correlator.finish(keep);
+  if (!drained) return drained;
+  return merged.drain(show);
+}
+
 std::size_t DiagnosticPrinter::count() const {
   std::lock_guard lock(mu_);
   return count_;

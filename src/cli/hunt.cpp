@@ -264,25 +264,10 @@ int run(const HuntOptions& opt) {
     if (writer) writer->write(d);
     summary.add(d, ctx);
   };
-  std::expected<void, std::string> drained;
-  if (correlator.size() == 0) {
-    drained = sorter.drain(show);
-  } else {
-    // Correlations read the base detections in final order; their own detections join them in a
-    // second ordered pass so the output keeps one order.
-    hunt::DetectionSorter merged(all_rules, opt.memory_mib << 20,
-                                 fs::temp_directory_path().string());
-    auto keep = [&](Detection&& d) {
-      if (auto r = merged.add(std::move(d)); !r)
-        std::fprintf(stderr, "tansa hunt: %s\n", r.error().c_str());
-    };
-    drained = sorter.drain([&](const Detection& d) {
-      correlator.add(d, keep);
-      keep(Detection(d));
-    });
-    correlator.finish(keep);
-    if (drained) drained = merged.drain(show);
-  }
+  const auto drained = drain_correlated(sorter, correlator, opt.memory_mib << 20, show,
+                                        [](const std::string& problem) {
+                                          std::fprintf(stderr, "tansa hunt: %s\n", problem.c_str());
+                                        });
   if (writer) writer->finish();
   if (!drained) std::fprintf(stderr, "tansa hunt: %s\n", drained.error().c_str());
   if (opt.summary) summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));

@@ -201,29 +201,21 @@ int run_investigate(const InvestigateOptions& opt) {
     coverage.merge(c->coverage);
   }
 
-  // Detections, in order, through the correlations; medium and above are kept for the analysis.
+  // Detections, in order, through the correlations, into the case database; only high and
+  // critical ones seed the analysis.
   const std::vector<RuleInfo>& all_rules = correlator.rules();
   inv::AnalysisInput ai;
-  std::vector<Detection> correlated;
-  hunt::DetectionSorter merged(all_rules, opt.memory_mib << 19, fs::temp_directory_path().string());
-  auto keep = [&](Detection&& d) {
-    if (auto r = merged.add(std::move(d)); !r) fail(r.error());
-  };
-  auto drained = sorter.drain([&](const Detection& d) {
-    correlator.add(d, keep);
-    keep(Detection(d));
-  });
-  correlator.finish(keep);
   std::size_t detections = 0;
-  if (drained)
-    drained = merged.drain([&](const Detection& d) {
-      if (correlator.suppressed(d.rule)) return;
-      ++detections;
-      cdb.add_detection(d, all_rules[d.rule]);
-      // Only high and critical detections seed the analysis; the rest are in the case database.
-      if (all_rules[d.rule].level >= Level::High && ai.detections.size() < kMaxSeeds)
-        ai.detections.push_back(d);
-    });
+  const auto drained = drain_correlated(
+      sorter, correlator, opt.memory_mib << 19,
+      [&](const Detection& d) {
+        if (correlator.suppressed(d.rule)) return;
+        ++detections;
+        cdb.add_detection(d, all_rules[d.rule]);
+        if (all_rules[d.rule].level >= Level::High && ai.detections.size() < kMaxSeeds)
+          ai.detections.push_back(d);
+      },
+      fail);
   if (!drained) fail(drained.error());
   ai.streams = coverage.streams();
   cdb.add_streams(ai.streams);
