@@ -310,6 +310,17 @@ RuleInfo parse_info(const YAML::Node& doc) {
   return info;
 }
 
+// What rules and correlations share: their file, metadata and the `name` others refer to them by.
+template <typename Document>
+void parse_header(const YAML::Node& doc, const std::string& file, Document& d, const char* what) {
+  d.file = file;
+  d.info = parse_info(doc);
+  d.name = scalar_or(doc, "name");
+  d.info.name = d.name;
+  if (d.info.title.empty())
+    fail(std::string("the ") + what + " has no title", "malformed metadata");
+}
+
 CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
                                   const std::string& file);
 
@@ -349,11 +360,7 @@ void parse_one(const YAML::Node& doc, const std::string& file, std::vector<Rule>
     return;
   }
   Rule rule;
-  rule.file = file;
-  rule.info = parse_info(doc);
-  rule.name = scalar_or(doc, "name");
-  rule.info.name = rule.name;
-  if (rule.info.title.empty()) fail("the rule has no title", "malformed metadata");
+  parse_header(doc, file, rule, "rule");
   rule.logsource = parse_logsource(doc);
   parse_detections(doc["detection"], rule.detections, rule.conditions, false);
   for (const auto& c : rule.conditions) check_references(c, rule.detections);
@@ -379,11 +386,7 @@ CorrelationRule parse_correlation(const YAML::Node& doc, const YAML::Node& c,
                                   const std::string& file) {
   using T = CorrelationRule::Type;
   CorrelationRule r;
-  r.file = file;
-  r.info = parse_info(doc);
-  r.name = scalar_or(doc, "name");
-  r.info.name = r.name;
-  if (r.info.title.empty()) fail("the correlation has no title", "malformed metadata");
+  parse_header(doc, file, r, "correlation");
   if (!c.IsMap()) fail("'correlation' is not a map", "malformed correlation");
   static const std::map<std::string, T> kTypes = {{"event_count", T::EventCount},
                                                   {"value_count", T::ValueCount},
