@@ -80,13 +80,6 @@ void note(Entity& e, const Fact& f) {
   if (e.evidence.size() < kMaxEvidence) e.evidence.push_back(evidence_of(f));
 }
 
-struct Session {  // one VPN tunnel
-  Fact up;
-  std::int64_t end = 0;
-  std::optional<Fact> down;
-  bool malicious = false;
-};
-
 struct Window {
   std::string ip;
   std::int64_t start, end;
@@ -218,10 +211,9 @@ class Analysis {
         own_.insert(account_key(s.value));
         account(s.value, "given as a seed");
       } else if (s.kind == "host") {
-        Entity& h = host(s.value, "given as a seed");
+        host(s.value, "given as a seed");
         compromised_.try_emplace(host_key(s.value), input_first_);
         activity_[host_key(s.value)].push_back(input_first_);
-        (void)h;
       }
     }
   }
@@ -312,18 +304,14 @@ class Analysis {
       if (a_.external(f.src_ip)) note(source(f.src_ip), f);
       return;
     }
-    Session s{f, f.time_ns + kSessionDefault, std::nullopt, true};
+    std::optional<Fact> down;  // the tunnel's end, within a week
     db_.query(
         FactKind::Vpn,
         "action = 'tunnel-down' AND tunnel_ip = ? AND user = ? COLLATE NOCASE AND ts BETWEEN ? AND "
         "?",
         {f.dst_ip, f.user, std::to_string(f.time_ns), std::to_string(f.time_ns + 7 * 24 * kHour)},
         [&](const Fact& d) {
-          if (!s.down) {
-            s.down = d;
-            s.end = d.time_ns;
-            done_refs_.insert(d.source);
-          }
+          if (!down) down = d;
         });
     changed_ = true;
     access_ = true;
@@ -335,9 +323,13 @@ class Analysis {
     note(account(f.user), f);
     note(host(f.host, "VPN appliance"), f);
     mark(f.time_ns);
-    if (s.down) mark(s.down->time_ns);
-    if (!f.dst_ip.empty()) windows_.push_back({f.dst_ip, f.time_ns, s.end});
-    sessions_.push_back(std::move(s));
+    if (down) {
+      done_refs_.insert(down->source);
+      mark(down->time_ns);
+      tunnels_down_.emplace_back(f.src_ip, *down);
+    }
+    if (!f.dst_ip.empty())
+      windows_.push_back({f.dst_ip, f.time_ns, down ? down->time_ns : f.time_ns + kSessionDefault});
   }
 
   void logon(const Fact& f) {
@@ -715,8 +707,7 @@ class Analysis {
                     {ip, std::to_string(since), std::to_string(we)}, flow);
       }
       for (const auto& [ip, s] : sources_) db_.query(FactKind::Flow, "dst_ip = ?", {ip}, flow);
-      for (const Session& s : sessions_)
-        if (s.malicious && s.down) add(s.up.src_ip, s.down->bytes_out, *s.down);
+      for (const auto& [remote, down] : tunnels_down_) add(remote, down.bytes_out, down);
     }
     for (auto& [k, d] : dest) {
       e.total_bytes += d.bytes;
@@ -758,7 +749,8 @@ class Analysis {
   std::map<std::string, std::string> ip_host_;
   std::set<std::string> vpn_sources_, vpn_users_;
   std::size_t vpn_seeds_ = 0;
-  std::vector<Session> sessions_;
+  // The intruder's VPN tunnels that were logged as ending: remote address, tunnel-down.
+  std::vector<std::pair<std::string, Fact>> tunnels_down_;
   std::vector<std::pair<std::string, std::int64_t>> internal_seeds_;
   std::vector<const Detection*> strong_;
   std::map<std::string, Entity> sources_, accounts_, hosts_;
