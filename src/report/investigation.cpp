@@ -135,13 +135,7 @@ std::string investigation_json(const inv::Findings& f) {
   j.key("first_malicious").raw(time_or_null(f.first_malicious));
   j.key("last_malicious").raw(time_or_null(f.last_malicious));
   j.key("dwell_days").raw(dwell(f.dwell_days));
-  j.key("sources").open('[');
-  for (const auto& e : f.sources) {
-    j.open('{').kv("address", e.name).kv("country", e.note).kt("first", e.first).kt("last", e.last);
-    evidence(j, f, e.evidence);
-    j.close('}');
-  }
-  j.close(']');
+  entities(j, f, "sources", "address", "country", f.sources);
   entities(j, f, "accounts", "name", "note", f.accounts);
   entities(j, f, "hosts", "name", "role", f.hosts);
   j.key("lateral_movement").open('[');
