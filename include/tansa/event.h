@@ -32,6 +32,12 @@ namespace tansa {
 using FieldId = std::uint32_t;
 inline constexpr FieldId kNoField = UINT32_MAX;
 
+// The field table's bounds (field names are read from logs, so they are attacker-controlled).
+inline constexpr std::size_t kMaxFieldNames = 1 << 16;
+inline constexpr std::size_t kMaxFieldNameBytes = 1024;
+// Where values go whose name the table would not take.
+inline constexpr std::string_view kOverflowField = "tansa.field_overflow";
+
 // Process-wide, append-only registry of field names. Thread-safe; ids are dense (0..size()-1)
 // and names stay valid for the life of the process, so consumers may size flat arrays by size()
 // and index them by FieldId.
@@ -39,12 +45,14 @@ class FieldTable {
  public:
   static FieldTable& global();
 
-  // Returns the id of `name`, adding it if new.
+  // Returns the id of `name`, adding it if new (within the bounds above).
   FieldId intern(std::string_view name);
   // Returns the id of `name` if it was ever interned.
   [[nodiscard]] std::optional<FieldId> find(std::string_view name) const;
   [[nodiscard]] std::string_view name(FieldId id) const;
   [[nodiscard]] std::size_t size() const;
+  // How many interns were turned to kOverflowField (beyond kMaxFieldNames, or too long a name).
+  [[nodiscard]] std::uint64_t overflowed() const;
 
   FieldTable();
   ~FieldTable();

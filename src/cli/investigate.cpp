@@ -220,7 +220,7 @@ int run_investigate(const InvestigateOptions& opt) {
   ai.streams = coverage.streams();
   cdb.add_streams(ai.streams);
   if (auto r = cdb.finish_loading(); !r) {
-    fail("case database: " + r.error());
+    fail(r.error());
     return 1;
   }
 
@@ -230,9 +230,14 @@ int run_investigate(const InvestigateOptions& opt) {
   ai.claim_bytes = claim;
   ai.rules = &all_rules;
   ai.files = files;
-  const inv::Findings findings = inv::analyze(ai);
+  const auto analysed = inv::analyze(ai);
+  if (!analysed) {
+    fail("the analysis stopped: " + analysed.error());
+    return 1;
+  }
+  const inv::Findings& findings = *analysed;
   const std::string json = report::investigation_json(findings);
-  cdb.add_findings(json);
+  if (auto r = cdb.add_findings(json); !r) fail(r.error());
 
   if (!opt.output.empty()) {
     std::ofstream out(opt.output, std::ios::binary);

@@ -107,12 +107,15 @@ bool Detection::deserialize(std::string_view in, std::size_t& pos) {
   if (!get_u64(in, pos, t) || !get_ref(in, pos, source) || !get_u64(in, pos, r) ||
       !get_str(in, pos, host) || !get_u64(in, pos, n) || n > kMaxCount)
     return false;
+  // Each field takes at least 16 bytes and each reference 16: a count the remaining bytes cannot
+  // hold is corrupt, and is refused before it sizes anything.
+  if (n > (in.size() - pos) / 16 || r > UINT32_MAX) return false;
   time_ns = static_cast<std::int64_t>(t);
   rule = static_cast<std::uint32_t>(r);
   fields.resize(n);
   for (auto& [k, v] : fields)
     if (!get_str(in, pos, k) || !get_str(in, pos, v)) return false;
-  if (!get_u64(in, pos, n) || n > kMaxCount) return false;
+  if (!get_u64(in, pos, n) || n > kMaxCount || n > (in.size() - pos) / 16) return false;
   related.resize(n);
   for (SourceRef& s : related)
     if (!get_ref(in, pos, s)) return false;

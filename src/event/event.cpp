@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -19,6 +20,7 @@ struct FieldTable::Impl {
   mutable std::shared_mutex mu;
   std::deque<std::string> names;  // deque: element addresses never move, so views stay valid
   std::unordered_map<std::string_view, FieldId> ids;
+  std::atomic<std::uint64_t> overflowed{0};
 };
 
 FieldTable::FieldTable() : impl_(std::make_unique<Impl>()) {}
@@ -36,6 +38,14 @@ FieldId FieldTable::intern(std::string_view name) {
   }
   std::unique_lock lock(impl_->mu);
   if (auto it = impl_->ids.find(name); it != impl_->ids.end()) return it->second;
+  // Field names come from logs (JSON keys, key=value keys, Zeek headers), so the table is bounded:
+  // past kMaxFieldNames names, or for a name longer than kMaxFieldNameBytes, the value is kept
+  // under the one field kOverflowField instead of growing the table for the life of the process.
+  if (impl_->names.size() >= kMaxFieldNames || name.size() > kMaxFieldNameBytes) {
+    impl_->overflowed.fetch_add(1, std::memory_order_relaxed);
+    if (auto it = impl_->ids.find(kOverflowField); it != impl_->ids.end()) return it->second;
+    name = kOverflowField;
+  }
   const auto id = static_cast<FieldId>(impl_->names.size());
   impl_->names.emplace_back(name);
   impl_->ids.emplace(impl_->names.back(), id);
@@ -46,6 +56,10 @@ std::optional<FieldId> FieldTable::find(std::string_view name) const {
   std::shared_lock lock(impl_->mu);
   if (auto it = impl_->ids.find(name); it != impl_->ids.end()) return it->second;
   return std::nullopt;
+}
+
+std::uint64_t FieldTable::overflowed() const {
+  return impl_->overflowed.load(std::memory_order_relaxed);
 }
 
 std::string_view FieldTable::name(FieldId id) const {

@@ -315,7 +315,8 @@ std::size_t parse_syslog_header(std::string_view line, const SyslogOptions& opt,
     if (mo == 0 || rest.size() < 15 || rest[3] != ' ') return std::string_view::npos;
     std::size_t q = 4;
     if (rest[q] == ' ') ++q;
-    while (q < rest.size() && digit(rest[q])) d = d * 10 + (rest[q++] - '0');
+    // At most two digits: a longer run is not a day (and must not overflow).
+    for (int k = 0; k < 2 && q < rest.size() && digit(rest[q]); ++k) d = d * 10 + (rest[q++] - '0');
     if (d < 1 || d > 31 || q >= rest.size() || rest[q] != ' ') return std::string_view::npos;
     ++q;
     if (q + 8 > rest.size() || !number(rest, q, 2, h) || rest[q + 2] != ':' ||

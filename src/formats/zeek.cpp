@@ -49,8 +49,15 @@ struct Header {
   std::vector<Kind> kinds;
 };
 
+// An empty separator would match at every position without advancing; callers never pass one (the
+// header reader replaces an empty separator with the default), and split refuses it as a last line
+// of defence: the whole line is then one column.
 void split(std::string_view line, std::string_view sep, std::vector<std::string_view>& out) {
   out.clear();
+  if (sep.empty()) {
+    out.push_back(line);
+    return;
+  }
   std::size_t pos = 0;
   while (true) {
     const std::size_t k = line.find(sep, pos);
@@ -130,6 +137,7 @@ TextReadStats read_zeek_tsv(io::LineReader& lines, const std::string& name,
       } else if (key == "#set_separator") {
         split(rest, h.separator, parts);
         h.set_separator = unescape(parts[0]);
+        if (h.set_separator.empty()) h.set_separator = ",";
       } else if (key == "#empty_field") {
         split(rest, h.separator, parts);
         h.empty = std::string(parts[0]);

@@ -1,5 +1,7 @@
 #include "hunt/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -119,6 +121,7 @@ void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t 
 void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Counters& counters,
                    const DiagnosticSink& diag) {
   g_generation.fetch_add(1);
+  const std::uint64_t overflowed_before = FieldTable::global().overflowed();
   for (const Input& in : inputs) counters.bytes_total.fetch_add(in.size);
   const unsigned threads = std::max(1u, options_.threads);
 
@@ -147,6 +150,11 @@ void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Co
     pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  if (const std::uint64_t n = FieldTable::global().overflowed() - overflowed_before; n && diag)
+    diag(Diagnostic{"", Diagnostic::Where::None, 0,
+                    fmt::format("{} values had field names beyond the field table's bound ({} "
+                                "names, {} bytes a name) and are kept under '{}'",
+                                n, kMaxFieldNames, kMaxFieldNameBytes, kOverflowField)});
 }
 
 }  // namespace tansa::hunt

@@ -49,6 +49,7 @@ std::expected<void, std::string> DetectionSorter::spill() {
     buf.clear();
     d.serialize(buf);
     std::uint64_t n = buf.size();
+    max_record_ = std::max<std::size_t>(max_record_, buf.size());
     if (std::fwrite(&n, 8, 1, f) != 1 || std::fwrite(buf.data(), 1, buf.size(), f) != buf.size()) {
       std::fclose(f);
       return std::unexpected(
@@ -62,23 +63,24 @@ std::expected<void, std::string> DetectionSorter::spill() {
   return {};
 }
 
-namespace {
-// Reads a run file back one detection at a time.
-struct RunReader {
-  std::FILE* f = nullptr;
-  std::string buf;
-  Detection current;
-  bool next() {
-    std::uint64_t n;
-    if (std::fread(&n, 8, 1, f) != 1) return false;
-    if (n > (1ULL << 32)) return false;  // our own file, but never trust a length blindly
-    buf.resize(n);
-    if (std::fread(buf.data(), 1, n, f) != n) return false;
-    std::size_t pos = 0;
-    return current.deserialize(buf, pos);
-  }
-};
-}  // namespace
+std::expected<bool, std::string> RunReader::next() {
+  std::uint64_t n;
+  const std::size_t got = std::fread(&n, 1, 8, f_);
+  if (got == 0 && std::feof(f_)) return false;
+  auto corrupt = [&](std::string_view why) {
+    return std::unexpected(
+        fmt::format("spill file {}: offset {}: {}; the run is incomplete", name_, offset_, why));
+  };
+  if (got != 8) return corrupt("truncated record length");
+  if (n > max_record_) return corrupt(fmt::format("record of {} bytes, longer than any written", n));
+  buf_.resize(n);
+  if (std::fread(buf_.data(), 1, n, f_) != n) return corrupt("truncated record");
+  std::size_t pos = 0;
+  if (!current_.deserialize(buf_, pos) || pos != n) return corrupt("record does not parse");
+  if (current_.rule >= rule_count_) return corrupt("rule index out of range");
+  offset_ += 8 + n;
+  return true;
+}
 
 std::expected<void, std::string> DetectionSorter::drain(
     const std::function<void(const Detection&)>& fn) {
@@ -91,27 +93,36 @@ std::expected<void, std::string> DetectionSorter::drain(
   }
   if (!pending_.empty())
     if (auto r = spill(); !r) return r;
-  std::vector<RunReader> readers(runs_.size());
-  for (std::size_t i = 0; i < runs_.size(); ++i) {
-    readers[i].f = std::fopen(runs_[i].c_str(), "rb");
-    if (!readers[i].f) return std::unexpected(fmt::format("cannot reopen spill file {}", runs_[i]));
+  std::vector<std::unique_ptr<std::FILE, int (*)(std::FILE*)>> files;
+  std::vector<RunReader> readers;
+  files.reserve(runs_.size());
+  readers.reserve(runs_.size());
+  for (const std::string& run : runs_) {
+    files.emplace_back(std::fopen(run.c_str(), "rb"), &std::fclose);
+    if (!files.back()) return std::unexpected(fmt::format("cannot reopen spill file {}", run));
+    readers.emplace_back(files.back().get(), run, max_record_, order_.rules.size());
   }
   // Ties between runs break by run index, which keeps the merge stable like the in-memory sort.
   auto greater = [&](std::size_t a, std::size_t b) {
-    if (order_(readers[b].current, readers[a].current)) return true;
-    if (order_(readers[a].current, readers[b].current)) return false;
+    if (order_(readers[b].current(), readers[a].current())) return true;
+    if (order_(readers[a].current(), readers[b].current())) return false;
     return a > b;
   };
   std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(greater)> heap(greater);
+  auto advance = [&](std::size_t i) -> std::expected<void, std::string> {
+    auto more = readers[i].next();
+    if (!more) return std::unexpected(more.error());
+    if (*more) heap.push(i);
+    return {};
+  };
   for (std::size_t i = 0; i < readers.size(); ++i)
-    if (readers[i].next()) heap.push(i);
+    if (auto r = advance(i); !r) return r;
   while (!heap.empty()) {
     std::size_t i = heap.top();
     heap.pop();
-    fn(readers[i].current);
-    if (readers[i].next()) heap.push(i);
+    fn(readers[i].current());
+    if (auto r = advance(i); !r) return r;
   }
-  for (RunReader& r : readers) std::fclose(r.f);
   return {};
 }
 

@@ -45,6 +45,29 @@ class DetectionSorter {
   std::size_t pending_bytes_ = 0;
   std::uint64_t count_ = 0;
   std::vector<std::string> runs_;
+  std::size_t max_record_ = 0;  // the longest serialized detection spilled
+};
+
+// Reads back a run file that DetectionSorter::spill wrote: records of (u64 length, serialized
+// detection). The file is tansa's own, but it sits in a shared temporary folder, so every length is
+// checked before it sizes anything: a record longer than `max_record` (the longest the sorter
+// wrote), a truncated record, bytes that do not parse as a detection, or a rule index not below
+// `rule_count` is an error naming the offset, never a quiet end of the run.
+class RunReader {
+ public:
+  RunReader(std::FILE* f, std::string name, std::size_t max_record, std::size_t rule_count)
+      : f_(f), name_(std::move(name)), max_record_(max_record), rule_count_(rule_count) {}
+  // True with current() set, false at a clean end of file, or the reason the file is corrupt.
+  [[nodiscard]] std::expected<bool, std::string> next();
+  [[nodiscard]] const Detection& current() const { return current_; }
+
+ private:
+  std::FILE* f_;
+  std::string name_;
+  std::size_t max_record_, rule_count_;
+  std::uint64_t offset_ = 0;
+  std::string buf_;
+  Detection current_;
 };
 
 // Approximate heap bytes held by a detection.

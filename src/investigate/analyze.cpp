@@ -125,6 +125,19 @@ class Analysis {
   }
 
  private:
+  // Every query goes through here: the first failure is kept and fails the whole analysis, so a
+  // database fault can never read as "no events" and so as "no" or "not_accessed".
+  void query(FactKind k, const std::string& where, const std::vector<std::string>& params,
+             const std::function<void(const Fact&)>& each) {
+    if (!failure_.empty()) return;
+    if (auto r = db_.query(k, where, params, each); !r) failure_ = r.error();
+  }
+
+ public:
+  [[nodiscard]] const std::string& failure() const { return failure_; }
+
+ private:
+  std::string failure_;
   static constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   static constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
 
@@ -139,7 +152,7 @@ class Analysis {
       host_ips_[host_key(h)].insert(ip);
       ip_host_[ip] = h;
     }
-    db_.query(FactKind::Logon,
+    query(FactKind::Logon,
               "event_id = 4624 AND workstation != '' AND src_ip != '' GROUP BY lower(workstation), "
               "src_ip",
               {}, [&](const Fact& f) {
@@ -229,7 +242,7 @@ class Analysis {
   void seed_event(const SourceRef& ref) {
     const std::vector<std::string> p = {std::to_string(ref.file), std::to_string(ref.position)};
     for (FactKind k : {FactKind::Vpn, FactKind::Logon, FactKind::Cloud})
-      db_.query(k, "file = ? AND position = ?", p, [&](const Fact& f) {
+      query(k, "file = ? AND position = ?", p, [&](const Fact& f) {
         if (f.outcome == "failure" || f.outcome == "ssl-login-fail") {
           if (a_.external(f.src_ip)) source(f.src_ip);
           return;
@@ -246,20 +259,20 @@ class Analysis {
       vpn_round();
       for (auto& [ip, e] : sources_)
         if (done_sources_.insert(ip).second) {
-          db_.query(FactKind::Logon, "src_ip = ?", {ip}, [&](const Fact& f) { logon(f); });
-          db_.query(FactKind::Cloud, "client_ip = ?", {ip}, [&](const Fact& f) { cloud(f); });
+          query(FactKind::Logon, "src_ip = ?", {ip}, [&](const Fact& f) { logon(f); });
+          query(FactKind::Cloud, "client_ip = ?", {ip}, [&](const Fact& f) { cloud(f); });
         }
       for (std::size_t i = done_windows_; i < windows_.size(); ++i, ++done_windows_) {
         const Window w = windows_[i];
-        db_.query(FactKind::Logon, "src_ip = ? AND ts BETWEEN ? AND ?",
+        query(FactKind::Logon, "src_ip = ? AND ts BETWEEN ? AND ?",
                   {w.ip, std::to_string(w.start), std::to_string(w.end)},
                   [&](const Fact& f) { logon(f); });
       }
       for (const auto& user : own_accounts())
         if (done_users_.insert(user).second) {
-          db_.query(FactKind::Logon, "user = ? COLLATE NOCASE", {user},
+          query(FactKind::Logon, "user = ? COLLATE NOCASE", {user},
                     [&](const Fact& f) { logon(f); });
-          db_.query(FactKind::Cloud, "user = ? COLLATE NOCASE", {user},
+          query(FactKind::Cloud, "user = ? COLLATE NOCASE", {user},
                     [&](const Fact& f) { cloud(f); });
         }
       from_compromised_hosts();
@@ -279,16 +292,16 @@ class Analysis {
   void vpn_round() {
     for (const auto& [ip, e] : std::map<std::string, Entity>(sources_))
       if (vpn_sources_.insert(ip).second)
-        db_.query(FactKind::Vpn, "remote_ip = ?", {ip}, [&](const Fact& f) { vpn_event(f); });
+        query(FactKind::Vpn, "remote_ip = ?", {ip}, [&](const Fact& f) { vpn_event(f); });
     for (const auto& user : own_accounts())
       if (vpn_users_.insert(user).second)
-        db_.query(FactKind::Vpn, "user = ? COLLATE NOCASE", {user},
+        query(FactKind::Vpn, "user = ? COLLATE NOCASE", {user},
                   [&](const Fact& f) { vpn_event(f); });
     for (; vpn_seeds_ < internal_seeds_.size(); ++vpn_seeds_) {
       const auto& [ip, t] = internal_seeds_[vpn_seeds_];
       if (t == kMin) continue;
       std::optional<Fact> up;  // the last tunnel-up for that address before the seed
-      db_.query(FactKind::Vpn, "tunnel_ip = ? AND action = 'tunnel-up' AND ts BETWEEN ? AND ?",
+      query(FactKind::Vpn, "tunnel_ip = ? AND action = 'tunnel-up' AND ts BETWEEN ? AND ?",
                 {ip, std::to_string(t - kSessionDefault), std::to_string(t)},
                 [&](const Fact& f) { up = f; });
       if (up) vpn_event(*up);
@@ -305,7 +318,7 @@ class Analysis {
       return;
     }
     std::optional<Fact> down;  // the tunnel's end, within a week
-    db_.query(
+    query(
         FactKind::Vpn,
         "action = 'tunnel-down' AND tunnel_ip = ? AND user = ? COLLATE NOCASE AND ts BETWEEN ? AND "
         "?",
@@ -395,11 +408,11 @@ class Analysis {
       };
       if (ips != host_ips_.end())
         for (const auto& ip : ips->second)
-          db_.query(FactKind::Logon, "src_ip = ? AND ts >= ?", {ip, std::to_string(since)},
+          query(FactKind::Logon, "src_ip = ? AND ts >= ?", {ip, std::to_string(since)},
                     consider);
       for (const auto& n : names) {
         const std::string shortname = n.substr(0, n.find('.'));
-        db_.query(FactKind::Logon, "workstation = ? COLLATE NOCASE AND ts >= ?",
+        query(FactKind::Logon, "workstation = ? COLLATE NOCASE AND ts >= ?",
                   {shortname, std::to_string(since)}, consider);
       }
     }
@@ -410,7 +423,7 @@ class Analysis {
   }
 
   void account_changes() {
-    db_.query(FactKind::AccountChange, "", {}, [&](const Fact& f) {
+    query(FactKind::AccountChange, "", {}, [&](const Fact& f) {
       if (done_refs_.contains(f.source)) return;
       const bool by_intruder = held(f.host, f.workstation) || own_.contains(account_key(f.user));
       if (!by_intruder) return;
@@ -444,15 +457,15 @@ class Analysis {
   void collect_processes() {
     for (const auto& [hk, id] : sessions_held_)
       for (const auto& name : names_of(hk))
-        db_.query(FactKind::Process, "host = ? AND logon_id = ? COLLATE NOCASE", {name, id},
+        query(FactKind::Process, "host = ? AND logon_id = ? COLLATE NOCASE", {name, id},
                   [&](const Fact& f) { process(f); });
     for (const auto& user : own_)
-      db_.query(FactKind::Process, "user = ? COLLATE NOCASE", {user},
+      query(FactKind::Process, "user = ? COLLATE NOCASE", {user},
                 [&](const Fact& f) { process(f); });
     for (const auto& [hk, times] : activity_)
       for (const auto& name : names_of(hk))
         for (std::int64_t t : times)
-          db_.query(FactKind::Process, "host = ? AND ts BETWEEN ? AND ? AND channel = 'sudo'",
+          query(FactKind::Process, "host = ? AND ts BETWEEN ? AND ? AND channel = 'sudo'",
                     {name, std::to_string(t), std::to_string(t + kActivity)}, [&](const Fact& f) {
                       if (accounts_.contains(account_key(f.user))) process(f);
                     });
@@ -466,22 +479,22 @@ class Analysis {
 
   void collect_file_access() {
     for (const Window& w : windows_)
-      db_.query(FactKind::FileAccess, "src_ip = ? AND ts BETWEEN ? AND ?",
+      query(FactKind::FileAccess, "src_ip = ? AND ts BETWEEN ? AND ?",
                 {w.ip, std::to_string(w.start), std::to_string(w.end)},
                 [&](const Fact& f) { file(f); });
     for (const auto& [ip, e] : sources_)
-      db_.query(FactKind::FileAccess, "src_ip = ?", {ip}, [&](const Fact& f) { file(f); });
+      query(FactKind::FileAccess, "src_ip = ?", {ip}, [&](const Fact& f) { file(f); });
     for (const auto& user : own_)
-      db_.query(FactKind::FileAccess, "user = ? COLLATE NOCASE", {user},
+      query(FactKind::FileAccess, "user = ? COLLATE NOCASE", {user},
                 [&](const Fact& f) { file(f); });
     for (const auto& [hk, id] : sessions_held_)
       for (const auto& name : names_of(hk))
-        db_.query(FactKind::FileAccess, "host = ? AND logon_id = ? COLLATE NOCASE", {name, id},
+        query(FactKind::FileAccess, "host = ? AND logon_id = ? COLLATE NOCASE", {name, id},
                   [&](const Fact& f) { file(f); });
   }
 
   void judge_tampering() {
-    db_.query(FactKind::Tamper, "", {}, [&](const Fact& f) {
+    query(FactKind::Tamper, "", {}, [&](const Fact& f) {
       TamperFinding t;
       t.kind = f.outcome;
       t.host = f.host.substr(0, f.host.find('.'));
@@ -499,7 +512,7 @@ class Analysis {
         // Where did the session that did it come from? An admin host makes it routine.
         std::string from;
         if (!f.workstation.empty())
-          db_.query(FactKind::Logon, "host = ? AND logon_id = ? COLLATE NOCASE",
+          query(FactKind::Logon, "host = ? AND logon_id = ? COLLATE NOCASE",
                     {f.host, f.workstation}, [&](const Fact& l) {
                       from = !l.workstation.empty()        ? l.workstation
                              : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip]
@@ -508,7 +521,7 @@ class Analysis {
         // The logon may be gone with the log it cleared: did the account work from an admin host
         // (in any log) in the twelve hours before?
         if (from.empty() || !a_.is_admin_host(from))
-          db_.query(FactKind::Logon,
+          query(FactKind::Logon,
                     "user = ? COLLATE NOCASE AND outcome = 'success' AND ts BETWEEN ? AND ?",
                     {f.user, std::to_string(f.time_ns - 12 * kHour), std::to_string(f.time_ns)},
                     [&](const Fact& l) {
@@ -697,16 +710,16 @@ class Analysis {
     };
     if (out.first_malicious) {
       for (const Window& w : windows_)
-        db_.query(FactKind::Flow, "src_ip = ? AND ts BETWEEN ? AND ?",
+        query(FactKind::Flow, "src_ip = ? AND ts BETWEEN ? AND ?",
                   {w.ip, std::to_string(w.start), std::to_string(w.end)}, flow);
       for (const auto& [hk, since] : compromised_) {
         auto ips = host_ips_.find(hk);
         if (ips == host_ips_.end()) continue;
         for (const auto& ip : ips->second)
-          db_.query(FactKind::Flow, "src_ip = ? AND ts BETWEEN ? AND ?",
+          query(FactKind::Flow, "src_ip = ? AND ts BETWEEN ? AND ?",
                     {ip, std::to_string(since), std::to_string(we)}, flow);
       }
-      for (const auto& [ip, s] : sources_) db_.query(FactKind::Flow, "dst_ip = ?", {ip}, flow);
+      for (const auto& [ip, s] : sources_) query(FactKind::Flow, "dst_ip = ?", {ip}, flow);
       for (const auto& [remote, down] : tunnels_down_) add(remote, down.bytes_out, down);
     }
     for (auto& [k, d] : dest) {
@@ -769,8 +782,11 @@ class Analysis {
 
 }  // namespace
 
-Findings analyze(const AnalysisInput& in) {
-  return Analysis(in).run();
+std::expected<Findings, std::string> analyze(const AnalysisInput& in) {
+  Analysis a(in);
+  Findings f = a.run();
+  if (!a.failure().empty()) return std::unexpected(a.failure());
+  return f;
 }
 
 }  // namespace tansa::investigate

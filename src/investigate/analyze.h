@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <string>
 #include <vector>
@@ -124,6 +125,7 @@ struct AnalysisInput {
   std::vector<std::string> files;
 };
 
-[[nodiscard]] Findings analyze(const AnalysisInput& in);
+// An error when the case database failed part-way: the answers would rest on missing facts.
+[[nodiscard]] std::expected<Findings, std::string> analyze(const AnalysisInput& in);
 
 }  // namespace tansa::investigate

@@ -142,6 +142,25 @@ std::string json_escape(std::string_view s) {
   return out;
 }
 
+// Text is bound and read with its length: a value with a NUL byte in it stays whole, so a query for
+// it finds it (a value cut at the NUL would find nothing, and "nothing" can become an answer).
+void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+std::string column_text(sqlite3_stmt* s, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string();
+}
+
+// A prepared statement that finalizes itself.
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(s); }
+};
+
 }  // namespace
 
 const char* table_name(FactKind k) {
@@ -167,7 +186,22 @@ struct CaseDb::Impl {
     }
     return true;
   }
+  std::expected<void, std::string> prepare(const std::string& sql, Stmt& st) const {
+    if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st.s, nullptr) !=
+        SQLITE_OK)
+      return std::unexpected(std::string("case database: ") + sqlite3_errmsg(db) + " in: " + sql);
+    return {};
+  }
 };
+
+// Keeps the first failure; finish_loading reports it, so a write that failed is never a quiet
+// hole in the facts.
+void CaseDb::step_insert(sqlite3_stmt* s, const char* what) {
+  const int rc = s ? sqlite3_step(s) : SQLITE_MISUSE;
+  if (rc != SQLITE_DONE && error_.empty())
+    error_ = std::string("case database: writing ") + what + ": " + sqlite3_errmsg(impl_->db);
+  if (s) sqlite3_reset(s);
+}
 
 std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::string& path) {
   std::error_code ec;
@@ -217,15 +251,16 @@ std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::st
 CaseDb::~CaseDb() = default;
 
 void CaseDb::add_files(const std::vector<std::string>& paths) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(impl_->db, "INSERT INTO files VALUES(?,?)", -1, &s, nullptr);
-  for (std::size_t i = 0; i < paths.size(); ++i) {
-    sqlite3_bind_int64(s, 1, static_cast<std::int64_t>(i));
-    sqlite3_bind_text(s, 2, paths[i].data(), static_cast<int>(paths[i].size()), SQLITE_TRANSIENT);
-    sqlite3_step(s);
-    sqlite3_reset(s);
+  Stmt st;
+  if (auto r = impl_->prepare("INSERT INTO files VALUES(?,?)", st); !r) {
+    if (error_.empty()) error_ = r.error();
+    return;
   }
-  sqlite3_finalize(s);
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    sqlite3_bind_int64(st.s, 1, static_cast<std::int64_t>(i));
+    bind_text(st.s, 2, paths[i]);
+    step_insert(st.s, "files");
+  }
 }
 
 void CaseDb::add_facts(const std::vector<Fact>& facts) {
@@ -233,24 +268,21 @@ void CaseDb::add_facts(const std::vector<Fact>& facts) {
     sqlite3_stmt* s = impl_->insert[static_cast<std::size_t>(f.kind)];
     const std::string time = format_time(f.time_ns);
     sqlite3_bind_int64(s, 1, f.time_ns);
-    sqlite3_bind_text(s, 2, time.data(), static_cast<int>(time.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, f.host.data(), static_cast<int>(f.host.size()), SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, f.channel.data(), static_cast<int>(f.channel.size()), SQLITE_STATIC);
+    bind_text(s, 2, time);
+    bind_text(s, 3, f.host);
+    bind_text(s, 4, f.channel);
     sqlite3_bind_int64(s, 5, f.event_id);
     sqlite3_bind_int64(s, 6, f.source.file);
     sqlite3_bind_int64(s, 7, static_cast<std::int64_t>(f.source.position));
     sqlite3_bind_text(s, 8, kind_text(f.source.kind), -1, SQLITE_STATIC);
     int i = 9;
     for (const Column& c : table_of(f.kind).columns) {
-      if (c.number) {
+      if (c.number)
         sqlite3_bind_int64(s, i++, f.*c.number);
-      } else {
-        const std::string& v = f.*c.text;
-        sqlite3_bind_text(s, i++, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-      }
+      else
+        bind_text(s, i++, f.*c.text);
     }
-    if (sqlite3_step(s) != SQLITE_DONE && error_.empty()) error_ = sqlite3_errmsg(impl_->db);
-    sqlite3_reset(s);
+    step_insert(s, table_of(f.kind).name);
   }
 }
 
@@ -262,73 +294,65 @@ void CaseDb::add_detection(const Detection& d, const RuleInfo& rule) {
     fields += '"' + json_escape(k) + "\":\"" + json_escape(v) + '"';
   }
   fields += '}';
-  const std::string time = format_time(d.time_ns);
-  const std::string level(to_string(rule.level));
   sqlite3_bind_int64(s, 1, d.time_ns);
-  sqlite3_bind_text(s, 2, time.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 3, rule.id.c_str(), -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 4, rule.title.c_str(), -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 5, level.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 6, d.host.c_str(), -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 7, fields.c_str(), -1, SQLITE_TRANSIENT);
+  bind_text(s, 2, format_time(d.time_ns));
+  bind_text(s, 3, rule.id);
+  bind_text(s, 4, rule.title);
+  bind_text(s, 5, to_string(rule.level));
+  bind_text(s, 6, d.host);
+  bind_text(s, 7, fields);
   sqlite3_bind_int64(s, 8, d.source.file);
   sqlite3_bind_int64(s, 9, static_cast<std::int64_t>(d.source.position));
   sqlite3_bind_text(s, 10, kind_text(d.source.kind), -1, SQLITE_STATIC);
-  sqlite3_step(s);
-  sqlite3_reset(s);
+  step_insert(s, "detections");
 }
 
 void CaseDb::add_streams(const std::vector<Stream>& streams) {
-  sqlite3* db = impl_->db;
-  sqlite3_stmt *cov = nullptr, *act = nullptr, *rec = nullptr, *ids = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO coverage VALUES(?,?,?,?,?,?,?)", -1, &cov, nullptr);
-  sqlite3_prepare_v2(db, "INSERT INTO activity VALUES(?,?,?,?,?,?)", -1, &act, nullptr);
-  sqlite3_prepare_v2(db, "INSERT INTO record_runs VALUES(?,?,?,?,?,?)", -1, &rec, nullptr);
-  sqlite3_prepare_v2(db, "INSERT INTO event_counts VALUES(?,?,?,?)", -1, &ids, nullptr);
-  auto text = [](sqlite3_stmt* s, int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.c_str(), -1, SQLITE_TRANSIENT);
-  };
+  Stmt cov, act, rec, ids;
+  for (auto [st, sql] : {std::pair{&cov, "INSERT INTO coverage VALUES(?,?,?,?,?,?,?)"},
+                         std::pair{&act, "INSERT INTO activity VALUES(?,?,?,?,?,?)"},
+                         std::pair{&rec, "INSERT INTO record_runs VALUES(?,?,?,?,?,?)"},
+                         std::pair{&ids, "INSERT INTO event_counts VALUES(?,?,?,?)"}})
+    if (auto r = impl_->prepare(sql, *st); !r) {
+      if (error_.empty()) error_ = r.error();
+      return;
+    }
   for (const Stream& st : streams) {
     if (st.active.empty()) continue;
-    text(cov, 1, st.host);
-    text(cov, 2, st.source);
-    sqlite3_bind_int64(cov, 3, static_cast<std::int64_t>(st.events));
-    text(cov, 4, format_time(st.active.front().start));
-    text(cov, 5, format_time(st.active.back().end));
-    sqlite3_bind_int64(cov, 6, st.active.front().start);
-    sqlite3_bind_int64(cov, 7, st.active.back().end);
-    sqlite3_step(cov);
-    sqlite3_reset(cov);
+    bind_text(cov.s, 1, st.host);
+    bind_text(cov.s, 2, st.source);
+    sqlite3_bind_int64(cov.s, 3, static_cast<std::int64_t>(st.events));
+    bind_text(cov.s, 4, format_time(st.active.front().start));
+    bind_text(cov.s, 5, format_time(st.active.back().end));
+    sqlite3_bind_int64(cov.s, 6, st.active.front().start);
+    sqlite3_bind_int64(cov.s, 7, st.active.back().end);
+    step_insert(cov.s, "coverage");
     for (const Interval& i : st.active) {
-      text(act, 1, st.host);
-      text(act, 2, st.source);
-      text(act, 3, format_time(i.start));
-      text(act, 4, format_time(i.end));
-      sqlite3_bind_int64(act, 5, i.start);
-      sqlite3_bind_int64(act, 6, i.end);
-      sqlite3_step(act);
-      sqlite3_reset(act);
+      bind_text(act.s, 1, st.host);
+      bind_text(act.s, 2, st.source);
+      bind_text(act.s, 3, format_time(i.start));
+      bind_text(act.s, 4, format_time(i.end));
+      sqlite3_bind_int64(act.s, 5, i.start);
+      sqlite3_bind_int64(act.s, 6, i.end);
+      step_insert(act.s, "activity");
     }
     for (const RecordRun& r : st.records) {
-      text(rec, 1, st.host);
-      text(rec, 2, st.source);
-      sqlite3_bind_int64(rec, 3, static_cast<std::int64_t>(r.first));
-      sqlite3_bind_int64(rec, 4, static_cast<std::int64_t>(r.last));
-      text(rec, 5, format_time(r.first_time));
-      text(rec, 6, format_time(r.last_time));
-      sqlite3_step(rec);
-      sqlite3_reset(rec);
+      bind_text(rec.s, 1, st.host);
+      bind_text(rec.s, 2, st.source);
+      sqlite3_bind_int64(rec.s, 3, static_cast<std::int64_t>(r.first));
+      sqlite3_bind_int64(rec.s, 4, static_cast<std::int64_t>(r.last));
+      bind_text(rec.s, 5, format_time(r.first_time));
+      bind_text(rec.s, 6, format_time(r.last_time));
+      step_insert(rec.s, "record_runs");
     }
     for (auto [id, n] : st.event_ids) {
-      text(ids, 1, st.host);
-      text(ids, 2, st.source);
-      sqlite3_bind_int64(ids, 3, id);
-      sqlite3_bind_int64(ids, 4, static_cast<std::int64_t>(n));
-      sqlite3_step(ids);
-      sqlite3_reset(ids);
+      bind_text(ids.s, 1, st.host);
+      bind_text(ids.s, 2, st.source);
+      sqlite3_bind_int64(ids.s, 3, id);
+      sqlite3_bind_int64(ids.s, 4, static_cast<std::int64_t>(n));
+      step_insert(ids.s, "event_counts");
     }
   }
-  for (auto* s : {cov, act, rec, ids}) sqlite3_finalize(s);
 }
 
 std::expected<void, std::string> CaseDb::finish_loading() {
@@ -357,68 +381,72 @@ std::expected<void, std::string> CaseDb::finish_loading() {
       sql += "CREATE INDEX " + n + "_host ON " + n + "(host, ts);";
   }
   sql += "BEGIN;";
-  if (!impl_->exec(sql, err)) return std::unexpected(err);
   if (!error_.empty()) return std::unexpected(error_);
+  if (!impl_->exec(sql, err)) return std::unexpected("case database: " + err);
   return {};
 }
 
-void CaseDb::add_findings(const std::string& json) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(impl_->db, "INSERT INTO findings VALUES(?)", -1, &s, nullptr);
-  sqlite3_bind_text(s, 1, json.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_step(s);
-  sqlite3_finalize(s);
+std::expected<void, std::string> CaseDb::add_findings(const std::string& json) {
+  Stmt st;
+  if (auto r = impl_->prepare("INSERT INTO findings VALUES(?)", st); !r) return r;
+  bind_text(st.s, 1, json);
+  step_insert(st.s, "findings");
   std::string err;
-  impl_->exec("COMMIT; BEGIN;", err);
+  if (!error_.empty()) return std::unexpected(error_);
+  if (!impl_->exec("COMMIT; BEGIN;", err)) return std::unexpected("case database: " + err);
+  return {};
 }
 
-void CaseDb::query(FactKind kind, const std::string& where, const std::vector<std::string>& params,
-                   const std::function<void(const Fact&)>& each) const {
+std::expected<void, std::string> CaseDb::query(
+    FactKind kind, const std::string& where, const std::vector<std::string>& params,
+    const std::function<void(const Fact&)>& each) const {
   const Table& t = table_of(kind);
   std::string sql = "SELECT ts, host, channel, event_id, file, position, position_kind";
   for (const Column& c : t.columns) sql += std::string(", ") + c.name;
   sql += std::string(" FROM ") + t.name;
   if (!where.empty()) sql += " WHERE " + where;
   sql += " ORDER BY ts, file, position";
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(impl_->db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) return;
-  for (std::size_t i = 0; i < params.size(); ++i)
-    sqlite3_bind_text(s, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
-  auto col_text = [&](int i) {
-    const unsigned char* p = sqlite3_column_text(s, i);
-    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-  };
-  while (sqlite3_step(s) == SQLITE_ROW) {
+  Stmt st;
+  if (auto r = impl_->prepare(sql, st); !r) return r;
+  sqlite3_stmt* s = st.s;
+  for (std::size_t i = 0; i < params.size(); ++i) bind_text(s, static_cast<int>(i + 1), params[i]);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     Fact f;
     f.kind = kind;
     f.time_ns = sqlite3_column_int64(s, 0);
-    f.host = col_text(1);
-    f.channel = col_text(2);
+    f.host = column_text(s, 1);
+    f.channel = column_text(s, 2);
     f.event_id = sqlite3_column_int64(s, 3);
     f.source.file = static_cast<std::uint32_t>(sqlite3_column_int64(s, 4));
     f.source.position = static_cast<std::uint64_t>(sqlite3_column_int64(s, 5));
-    f.source.kind = kind_of(col_text(6));
+    f.source.kind = kind_of(column_text(s, 6));
     int i = 7;
     for (const Column& c : t.columns) {
       if (c.number)
         f.*c.number = sqlite3_column_int64(s, i++);
       else
-        f.*c.text = col_text(i++);
+        f.*c.text = column_text(s, i++);
     }
     each(f);
   }
-  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE)
+    return std::unexpected(std::string("case database: ") + sqlite3_errmsg(impl_->db) +
+                           " in: " + sql);
+  return {};
 }
 
-std::int64_t CaseDb::scalar(const std::string& sql, const std::vector<std::string>& params) const {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(impl_->db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) return 0;
+std::expected<std::int64_t, std::string> CaseDb::scalar(
+    const std::string& sql, const std::vector<std::string>& params) const {
+  Stmt st;
+  if (auto r = impl_->prepare(sql, st); !r) return std::unexpected(r.error());
   for (std::size_t i = 0; i < params.size(); ++i)
-    sqlite3_bind_text(s, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
-  std::int64_t v = 0;
-  if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  return v;
+    bind_text(st.s, static_cast<int>(i + 1), params[i]);
+  const int rc = sqlite3_step(st.s);
+  if (rc == SQLITE_ROW) return sqlite3_column_int64(st.s, 0);
+  if (rc == SQLITE_DONE) return std::unexpected("case database: no row from: " + sql);
+  return std::unexpected(std::string("case database: ") + sqlite3_errmsg(impl_->db) +
+                         " in: " + sql);
 }
 
 }  // namespace tansa::investigate

@@ -15,6 +15,7 @@
 #include "tansa/detection.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace tansa::investigate {
 
@@ -35,19 +36,23 @@ class CaseDb {
   // Ends loading: commits and builds the indexes the analysis queries by.
   [[nodiscard]] std::expected<void, std::string> finish_loading();
   // Stores the findings (JSON text) so the database holds the answers beside the facts.
-  void add_findings(const std::string& json);
+  [[nodiscard]] std::expected<void, std::string> add_findings(const std::string& json);
 
   // Facts of one kind matching an SQL condition on that kind's table (docs/case-db.md), with
-  // `?` parameters bound to `params` in order (text). Ordered by time then source.
-  void query(FactKind kind, const std::string& where, const std::vector<std::string>& params,
-             const std::function<void(const Fact&)>& each) const;
+  // `?` parameters bound to `params` in order (text). Ordered by time then source. A query that
+  // cannot be prepared or fails part-way is an error, never "no facts".
+  [[nodiscard]] std::expected<void, std::string> query(
+      FactKind kind, const std::string& where, const std::vector<std::string>& params,
+      const std::function<void(const Fact&)>& each) const;
   // One integer from an SQL query (counts), with text parameters.
-  [[nodiscard]] std::int64_t scalar(const std::string& sql,
-                                    const std::vector<std::string>& params) const;
+  [[nodiscard]] std::expected<std::int64_t, std::string> scalar(
+      const std::string& sql, const std::vector<std::string>& params) const;
+  // The first write that failed (add_* keep going; finish_loading and add_findings report it).
   [[nodiscard]] const std::string& error() const { return error_; }
 
  private:
   CaseDb() = default;
+  void step_insert(sqlite3_stmt* s, const char* what);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string error_;

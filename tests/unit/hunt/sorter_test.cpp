@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <expected>
 #include <random>
 #include <vector>
 
@@ -52,6 +55,72 @@ TEST(DetectionSorter, SameOrderWhateverBudgetOrArrival) {
   ASSERT_EQ(in_memory.size(), 2000u);
   EXPECT_EQ(in_memory, spilled);
   EXPECT_EQ(in_memory.front(), "0/0/0/0/2");
+}
+
+// A run file that reads back wrong is an error naming the offset, never a shorter run.
+std::expected<int, std::string> read_back(const std::string& bytes, std::size_t max_record,
+                                          std::size_t rules) {
+  std::FILE* f = ::fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb");
+  if (!f) return std::unexpected("fmemopen");
+  RunReader r(f, "run", max_record, rules);
+  int n = 0;
+  std::expected<int, std::string> out = 0;
+  while (true) {
+    auto more = r.next();
+    if (!more) {
+      out = std::unexpected(more.error());
+      break;
+    }
+    if (!*more) {
+      out = n;
+      break;
+    }
+    ++n;
+  }
+  std::fclose(f);
+  return out;
+}
+
+std::string record(const Detection& d) {
+  std::string body;
+  d.serialize(body);
+  std::string out(8, '\0');
+  const std::uint64_t n = body.size();
+  std::memcpy(out.data(), &n, 8);
+  return out + body;
+}
+
+TEST(RunReader, ReadsWholeRunsAndRefusesCorruptOnes) {
+  const auto ds = make(3);
+  const std::string good = record(ds[0]) + record(ds[1]) + record(ds[2]);
+  ASSERT_EQ(read_back(good, 1 << 16, 2).value_or(-1), 3);
+  // Truncated in the middle of a record, and of a length.
+  auto cut = read_back(good.substr(0, good.size() - 5), 1 << 16, 2);
+  ASSERT_FALSE(cut);
+  EXPECT_NE(cut.error().find("truncated record"), std::string::npos) << cut.error();
+  EXPECT_NE(cut.error().find("offset"), std::string::npos) << cut.error();
+  EXPECT_FALSE(read_back(good + "\x01\x02", 1 << 16, 2));
+  // A claimed length beyond the longest record written is refused before it sizes anything.
+  std::string huge(8, '\0');
+  const std::uint64_t big = 1ULL << 40;
+  std::memcpy(huge.data(), &big, 8);
+  auto refused = read_back(huge + good, 1 << 16, 2);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("longer than any written"), std::string::npos);
+  // A rule index outside the run's table.
+  Detection bad = ds[0];
+  bad.rule = 5;
+  EXPECT_FALSE(read_back(record(bad), 1 << 16, 2));
+  // A field count the record cannot hold.
+  std::string body;
+  ds[0].serialize(body);
+  Detection back;
+  std::size_t pos = 0;
+  std::string lying = body;
+  const std::size_t count_at = 8 + 16 + 8 + 8 + ds[0].host.size();
+  const std::uint64_t many = 1u << 19;
+  std::memcpy(lying.data() + count_at, &many, 8);
+  EXPECT_FALSE(back.deserialize(lying, pos));
 }
 
 TEST(Detection, SerializeRoundTripAndRejectTruncation) {
