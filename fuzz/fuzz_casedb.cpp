@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto db = inv::CaseDb::create(":memory:");
   if (!db) std::abort();
   inv::Fact f;
-  f.kind = static_cast<inv::FactKind>(data[0] % 8);
+  f.kind = static_cast<inv::FactKind>(data[0] % inv::kFactKinds);
   f.time_ns = number;
   f.host = v[1];
   f.channel = v[2];

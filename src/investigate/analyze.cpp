@@ -7,6 +7,8 @@
 #include <set>
 #include <tuple>
 
+#include "investigate/commands.h"
+#include "investigate/rhythm.h"
 #include "tansa/net.h"
 
 namespace tansa::investigate {
@@ -66,6 +68,8 @@ std::string describe(const Fact& f) {
     case FactKind::Cloud:
       return f.extra + " " + f.outcome + " by " + f.user + " from " + f.src_ip +
              (f.object.empty() ? "" : ": " + f.object);
+    case FactKind::Address:
+      return f.object + " had " + f.src_ip + " (" + f.outcome + ")";
   }
   return {};
 }
@@ -73,6 +77,17 @@ std::string describe(const Fact& f) {
 Evidence evidence_of(const Fact& f) {
   return Evidence{f.time_ns, f.source, describe(f)};
 }
+Evidence evidence_of(const Fact& f, std::string what) {
+  return Evidence{f.time_ns, f.source, std::move(what)};
+}
+
+// Where an address was seen with a host name.
+struct Binding {
+  std::string host_key, name;
+  std::int64_t first, last;            // sightings
+  std::int64_t valid_from, valid_to;   // when the address is taken to be this host's
+  std::optional<Evidence> evidence;
+};
 
 void note(Entity& e, const Fact& f) {
   if (e.evidence.empty() || f.time_ns < e.first) e.first = f.time_ns;
@@ -96,6 +111,7 @@ class Analysis {
         input_last_ = std::max(input_last_, i.end);
       }
     learn_addresses();
+    learn_environment();
     seed();
     spread();
     collect_processes();
@@ -111,7 +127,10 @@ class Analysis {
       out.dwell_days = std::round(static_cast<double>(last_ - first_) / (24.0 * kHour) * 100) / 100;
     }
     answer_access(out);
-    for (auto& [k, e] : sources_) out.sources.push_back(e);
+    for (auto& [k, e] : sources_) {
+      if (auto t = ties_.find(k); t != ties_.end()) e.tie = t->second;
+      out.sources.push_back(e);
+    }
     for (auto& [k, e] : accounts_) out.accounts.push_back(e);
     for (auto& [k, e] : hosts_) out.hosts.push_back(e);
     for (auto& [k, e] : edges_) out.lateral_movement.push_back(e);
@@ -146,21 +165,99 @@ class Analysis {
     last_ = std::max(last_, t);
   }
 
-  // Host name <-> address, from the assets file and from logons that carry both.
+  // Host name <-> address, learned from the logs (machine-account logons, Sysmon 3, 5156, DHCP,
+  // and logons that carry both a workstation name and an address), with the assets file's
+  // `addresses` as optional help. Each binding keeps the time span it was seen in and an event
+  // that shows it, cited wherever an answer rests on it.
   void learn_addresses() {
-    for (const auto& [h, ip] : a_.addresses) {
-      host_ips_[host_key(h)].insert(ip);
-      ip_host_[ip] = h;
-    }
+    for (const auto& [h, ip] : a_.addresses)
+      bind(h, canonical_ip(ip), kMin, kMax, std::nullopt);
+    query(FactKind::Address, "", {}, [&](const Fact& f) {
+      if (a_.in_vpn_pool(f.src_ip)) return;  // a VPN client's address is its session's, not a host's
+      bind(f.object, f.src_ip, f.time_ns, f.time_ns, f);
+    });
     query(FactKind::Logon,
-              "event_id = 4624 AND workstation != '' AND src_ip != '' GROUP BY lower(workstation), "
-              "src_ip",
-              {}, [&](const Fact& f) {
-                if (a_.in_vpn_pool(f.src_ip) || !parse_ip(f.src_ip)) return;
-                if (f.src_ip == "127.0.0.1" || f.src_ip == "::1") return;
-                host_ips_[host_key(f.workstation)].insert(f.src_ip);
-                ip_host_.try_emplace(f.src_ip, f.workstation);
-              });
+          "event_id = 4624 AND workstation != '' AND src_ip != '' GROUP BY lower(workstation), "
+          "src_ip",
+          {}, [&](const Fact& f) {
+            if (a_.in_vpn_pool(f.src_ip) || !parse_ip(f.src_ip)) return;
+            if (f.src_ip == "127.0.0.1" || f.src_ip == "::1") return;
+            bind(f.workstation, f.src_ip, f.time_ns, f.time_ns, f);
+          });
+    // Validity: an address only one host was seen with is that host's for the whole input; one
+    // that several hosts had is each one's from the midpoint after the previous holder's last
+    // sighting to the midpoint before the next one's first.
+    for (auto& [ip, list] : bindings_) {
+      std::sort(list.begin(), list.end(),
+                [](const Binding& x, const Binding& y) { return x.first < y.first; });
+      std::set<std::string> holders;
+      for (const Binding& b : list) holders.insert(b.host_key);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        Binding& b = list[i];
+        if (holders.size() == 1) {
+          b.valid_from = kMin;
+          b.valid_to = kMax;
+          continue;
+        }
+        b.valid_from = i == 0 ? kMin : b.first - (b.first - list[i - 1].last) / 2;
+        b.valid_to = i + 1 == list.size() ? kMax : b.last + (list[i + 1].first - b.last) / 2;
+      }
+      for (const Binding& b : list) host_ips_[b.host_key].insert(ip);
+    }
+  }
+
+  void bind(const std::string& host, const std::string& ip, std::int64_t first, std::int64_t last,
+            const std::optional<Fact>& f) {
+    if (host.empty() || ip.empty()) return;
+    const std::string hk = host_key(host);
+    auto& list = bindings_[ip];
+    for (Binding& b : list)
+      if (b.host_key == hk) {
+        b.first = std::min(b.first, first);
+        b.last = std::max(b.last, last);
+        if (!b.evidence && f) b.evidence = evidence_of(*f, "address binding: " + host + " had " + ip);
+        return;
+      }
+    Binding b{hk, host.substr(0, parse_ip(host) ? host.size() : host.find('.')), first, last,
+              kMin, kMax, std::nullopt};
+    if (f) b.evidence = evidence_of(*f, "address binding: " + host + " had " + ip);
+    list.push_back(std::move(b));
+  }
+
+  // The host that had `ip` at `t`, if the logs or the assets file say.
+  const Binding* host_at(const std::string& ip, std::int64_t t) const {
+    auto it = bindings_.find(ip);
+    if (it == bindings_.end()) return nullptr;
+    for (const Binding& b : it->second)
+      if (t >= b.valid_from && t <= b.valid_to) return &b;
+    return nullptr;
+  }
+
+  // When `hk` had `ip` (the whole input when it was the only host seen with it).
+  std::pair<std::int64_t, std::int64_t> validity(const std::string& hk, const std::string& ip) const {
+    std::int64_t from = kMax, to = kMin;
+    if (auto it = bindings_.find(ip); it != bindings_.end())
+      for (const Binding& b : it->second)
+        if (b.host_key == hk) {
+          from = std::min(from, b.valid_from);
+          to = std::max(to, b.valid_to);
+        }
+    return {from, to};
+  }
+
+  // An answer that rests on a binding cites it on the host it names.
+  void cite_binding(const std::string& ip, std::int64_t t) {
+    const Binding* b = host_at(ip, t);
+    if (!b || !b->evidence) return;
+    auto h = hosts_.find(b->host_key);
+    if (h == hosts_.end()) return;
+    if (cited_bindings_.insert({b->host_key, ip}).second && h->second.evidence.size() < kMaxEvidence)
+      h->second.evidence.push_back(*b->evidence);
+  }
+
+  std::string name_at(const std::string& ip, std::int64_t t) const {
+    const Binding* b = host_at(ip, t);
+    return b ? b->name : std::string();
   }
 
   Entity& source(const std::string& ip) {
@@ -257,17 +354,25 @@ class Analysis {
     for (int round = 0; round < 12; ++round) {
       changed_ = false;
       vpn_round();
-      for (auto& [ip, e] : sources_)
+      for (const auto& ip : keys(sources_))
         if (done_sources_.insert(ip).second) {
-          query(FactKind::Logon, "src_ip = ?", {ip}, [&](const Fact& f) { logon(f); });
+          query(FactKind::Logon, "src_ip = ?", {ip}, [&](const Fact& f) { logon(f, true); });
           query(FactKind::Cloud, "client_ip = ?", {ip}, [&](const Fact& f) { cloud(f); });
         }
       for (std::size_t i = done_windows_; i < windows_.size(); ++i, ++done_windows_) {
         const Window w = windows_[i];
         query(FactKind::Logon, "src_ip = ? AND ts BETWEEN ? AND ?",
                   {w.ip, std::to_string(w.start), std::to_string(w.end)},
-                  [&](const Fact& f) { logon(f); });
+                  [&](const Fact& f) { logon(f, true); });
       }
+      // The intruder's own machine, by the client name its logons carried: any account logging
+      // on from it is the intruder (a later wave with another stolen account).
+      for (const auto& w : std::vector<std::string>(intruder_clients_.begin(), intruder_clients_.end()))
+        if (done_clients_.insert(w).second)
+          query(FactKind::Logon, "workstation = ? COLLATE NOCASE", {w},
+                [&](const Fact& f) { logon(f, true); });
+      held_accounts_from_new_addresses();
+      leads();
       for (const auto& user : own_accounts())
         if (done_users_.insert(user).second) {
           query(FactKind::Logon, "user = ? COLLATE NOCASE", {user},
@@ -279,6 +384,175 @@ class Analysis {
       account_changes();
       if (!changed_) break;
     }
+  }
+
+  template <class Map>
+  static std::vector<std::string> keys(const Map& m) {
+    std::vector<std::string> v;
+    for (const auto& [k, x] : m) v.push_back(k);
+    return v;
+  }
+
+  std::int64_t count(const std::string& sql, const std::vector<std::string>& params) {
+    if (!failure_.empty()) return 0;
+    auto n = db_.scalar(sql, params);
+    if (!n) {
+      failure_ = n.error();
+      return 0;
+    }
+    return *n;
+  }
+
+  // A client name that is none of the environment's hosts (those that log, and those the assets
+  // file or the address bindings name): a VPN user's laptop, or the intruder's machine.
+  bool foreign_client(const std::string& w) const {
+    if (w.empty() || w == "-" || parse_ip(w)) return false;
+    const std::string k = host_key(w);
+    return k != "localhost" && k != "workgroup" && !environment_.contains(k);
+  }
+
+  void learn_environment() {
+    for (const Stream& s : in_.streams)
+      if (s.host != "zeek" && s.host != "m365") environment_.insert(host_key(s.host));
+    for (const auto& h : a_.domain_controllers) environment_.insert(host_key(h));
+    for (const auto& h : a_.admin_hosts) environment_.insert(host_key(h));
+    for (const auto& a : a_.sensitive)
+      for (const auto& h : a.hosts) environment_.insert(host_key(h));
+    for (const auto& [ip, list] : bindings_)
+      if (a_.internal(ip) && !a_.in_vpn_pool(ip))
+        for (const Binding& b : list) environment_.insert(b.host_key);
+  }
+
+  static std::string like_escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '%' || c == '_' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out;
+  }
+
+  // An account the intruder held, active from an address never seen for it before the intrusion
+  // (while it had been active before), is the intruder coming back: the address joins the
+  // intrusion, with the account as the tie. Cloud identities (name@domain) count as the account
+  // of the same name.
+  void held_accounts_from_new_addresses() {
+    if (first_ == kMax) return;
+    const std::string before = std::to_string(first_);
+    for (const auto& ak : keys(accounts_)) {
+      if (own_.contains(ak) || machine_or_anonymous(ak)) continue;
+      const std::string local = ak.substr(0, ak.find('@'));
+      const std::string upn = like_escape(local) + "@%";
+      const std::string who =
+          "(user = ? COLLATE NOCASE OR user = ? COLLATE NOCASE OR user LIKE ? ESCAPE '\\')";
+      const std::vector<std::string> id = {ak, local, upn};
+      auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> p = id;
+        p.insert(p.end(), extra.begin(), extra.end());
+        return p;
+      };
+      const std::int64_t baseline =
+          count("SELECT count(*) FROM vpn WHERE " + who + " AND ts < ?", with({before})) +
+          count("SELECT count(*) FROM cloud WHERE " + who + " AND ts < ?", with({before})) +
+          count("SELECT count(*) FROM logons WHERE " + who + " AND ts < ? AND outcome = 'success'",
+                with({before}));
+      if (baseline == 0) continue;  // nothing to compare with: a lead at most
+      auto consider = [&](const Fact& f) {
+        const std::string& addr = f.src_ip;
+        if (!a_.external(addr) || sources_.contains(addr) || f.time_ns < first_) return;
+        if (!checked_addresses_.insert({ak, addr}).second) return;
+        const std::int64_t seen =
+            count("SELECT count(*) FROM vpn WHERE " + who + " AND remote_ip = ? AND ts < ?",
+                  with({addr, before})) +
+            count("SELECT count(*) FROM cloud WHERE " + who + " AND client_ip = ? AND ts < ?",
+                  with({addr, before})) +
+            count("SELECT count(*) FROM logons WHERE " + who + " AND src_ip = ? AND ts < ?",
+                  with({addr, before}));
+        if (seen > 0) return;
+        Entity& src = source(addr);
+        if (src.note.empty() && f.kind == FactKind::Vpn) src.note = f.extra;
+        ties_[addr] = "account " + ak + ", held by the intruder, from an address it never used "
+                      "before the intrusion";
+      };
+      const std::vector<std::string> since = with({std::to_string(first_)});
+      query(FactKind::Vpn, who + " AND action = 'tunnel-up' AND ts >= ?", since, consider);
+      query(FactKind::Cloud, who + " AND ts >= ?", since, consider);
+      query(FactKind::Logon, who + " AND outcome = 'success' AND ts >= ?", since, consider);
+    }
+  }
+
+  // Leads: VPN sessions from the same /24 (IPv4) or /48 (IPv6) as an intruder address, an
+  // account's first VPN session ever, or its first from a country. They join the intrusion only
+  // when something else ties them to it: a logon in the session from the intruder's client name,
+  // or to a host (not a domain controller) the intruder held. The source says which tie was used.
+  void leads() {
+    if (first_ == kMax) return;
+    std::vector<Fact> candidates;
+    auto take = [&](const Fact& f) {
+      if (!done_refs_.contains(f.source) && lead_refs_.insert(f.source).second)
+        candidates.push_back(f);
+    };
+    for (const auto& ip : keys(sources_)) {
+      if (!done_leads_.insert(ip).second) continue;
+      const std::string prefix = network_prefix(ip);
+      if (prefix.empty()) continue;
+      query(FactKind::Vpn, "action = 'tunnel-up' AND remote_ip LIKE ? ESCAPE '\\'",
+            {like_escape(prefix) + "%"}, take);
+    }
+    if (!leads_scanned_) {
+      leads_scanned_ = true;
+      query(FactKind::Vpn,
+            "action = 'tunnel-up' AND NOT EXISTS (SELECT 1 FROM vpn p WHERE p.action = "
+            "'tunnel-up' AND p.user = vpn.user COLLATE NOCASE AND p.ts < vpn.ts AND "
+            "(vpn.country = '' OR p.country = vpn.country))",
+            {}, take);
+    }
+    for (const Fact& up : candidates) {
+      std::optional<Fact> down = tunnel_down(up);
+      const std::int64_t end = down ? down->time_ns : up.time_ns + kSessionDefault;
+      std::string tie;
+      query(FactKind::Logon, "src_ip = ? AND ts BETWEEN ? AND ? AND outcome = 'success'",
+            {up.dst_ip, std::to_string(up.time_ns), std::to_string(end)}, [&](const Fact& l) {
+              if (!tie.empty() || machine_or_anonymous(l.user)) return;
+              if (intruder_clients_.contains(host_key(l.workstation)))
+                tie = "a logon in the session came from the intruder's machine " + l.workstation;
+              else if (compromised_.contains(host_key(l.host)) &&
+                       compromised_[host_key(l.host)] <= l.time_ns &&
+                       !a_.is_domain_controller(l.host))  // everyone's logons reach a DC
+                tie = "a logon in the session went to " + l.host + ", a host the intruder held";
+            });
+      if (tie.empty()) continue;
+      ties_.try_emplace(up.src_ip, tie);
+      vpn_event(up);
+    }
+  }
+
+  // "203.0.113." for an IPv4 address's /24; the first three groups for an IPv6 /48.
+  static std::string network_prefix(const std::string& ip) {
+    if (ip.find(':') == std::string::npos) {
+      const auto dot = ip.rfind('.');
+      return dot == std::string::npos ? std::string() : ip.substr(0, dot + 1);
+    }
+    std::size_t pos = 0;
+    for (int i = 0; i < 3; ++i) {
+      pos = ip.find(':', pos);
+      if (pos == std::string::npos) return {};
+      ++pos;
+    }
+    return ip.substr(0, pos);
+  }
+
+  std::optional<Fact> tunnel_down(const Fact& up) {
+    std::optional<Fact> down;  // the tunnel's end, within a week
+    query(
+        FactKind::Vpn,
+        "action = 'tunnel-down' AND tunnel_ip = ? AND user = ? COLLATE NOCASE AND ts BETWEEN ? AND "
+        "?",
+        {up.dst_ip, up.user, std::to_string(up.time_ns), std::to_string(up.time_ns + 7 * 24 * kHour)},
+        [&](const Fact& d) {
+          if (!down) down = d;
+        });
+    return down;
   }
 
   std::vector<std::string> own_accounts() const {
@@ -317,15 +591,7 @@ class Analysis {
       if (a_.external(f.src_ip)) note(source(f.src_ip), f);
       return;
     }
-    std::optional<Fact> down;  // the tunnel's end, within a week
-    query(
-        FactKind::Vpn,
-        "action = 'tunnel-down' AND tunnel_ip = ? AND user = ? COLLATE NOCASE AND ts BETWEEN ? AND "
-        "?",
-        {f.dst_ip, f.user, std::to_string(f.time_ns), std::to_string(f.time_ns + 7 * 24 * kHour)},
-        [&](const Fact& d) {
-          if (!down) down = d;
-        });
+    const std::optional<Fact> down = tunnel_down(f);
     changed_ = true;
     access_ = true;
     if (a_.external(f.src_ip)) {
@@ -345,12 +611,17 @@ class Analysis {
       windows_.push_back({f.dst_ip, f.time_ns, down ? down->time_ns : f.time_ns + kSessionDefault});
   }
 
-  void logon(const Fact& f) {
+  // `infra`: the logon came straight from the intruder's own infrastructure (one of its
+  // addresses, a tunnel address of its VPN sessions, its workstation name), so the client name it
+  // carries is the intruder's machine.
+  void logon(const Fact& f, bool infra = false) {
     if (!done_refs_.insert(f.source).second) return;
     if (f.outcome != "success") {
       if (sources_.contains(f.src_ip)) {
         mark(f.time_ns);
         note(sources_[f.src_ip], f);
+      } else if (infra && f.event_id != 4776) {
+        mark(f.time_ns);
       }
       return;
     }
@@ -359,6 +630,12 @@ class Analysis {
     access_ = true;
     if (a_.external(f.src_ip)) note(source(f.src_ip), f);
     note(account(f.user), f);
+    if (infra && foreign_client(f.workstation) &&
+        intruder_clients_.insert(host_key(f.workstation)).second)
+      changed_ = true;
+    // 4776 is a domain controller checking a password for a logon elsewhere: it ties the account
+    // to the client name, but it is no logon to the controller.
+    if (f.event_id == 4776) return;
     const std::string hk = host_key(f.host);
     note(host(f.host, a_.is_domain_controller(f.host) ? "domain controller" : ""), f);
     auto [it, fresh] = compromised_.try_emplace(hk, f.time_ns);
@@ -366,9 +643,10 @@ class Analysis {
     activity_[hk].push_back(f.time_ns);
     if (!f.detail.empty() && f.channel != "sshd") sessions_held_.insert({hk, lower(f.detail)});
     std::string from = f.workstation;
+    const Binding* via = nullptr;
     if (from.empty() || f.channel == "sshd") {
-      auto h = ip_host_.find(f.src_ip);
-      from = h != ip_host_.end() ? h->second : f.src_ip;
+      via = host_at(f.src_ip, f.time_ns);
+      from = via ? via->name : f.src_ip;
     }
     from = from.substr(0, parse_ip(from) ? from.size() : from.find('.'));
     const std::string to = hosts_[hk].name;
@@ -381,6 +659,7 @@ class Analysis {
       }
       e->second.first_time = std::min(e->second.first_time, f.time_ns);
       if (e->second.evidence.size() < kMaxEvidence) e->second.evidence.push_back(evidence_of(f));
+      if (made && via && via->evidence) e->second.evidence.push_back(*via->evidence);
     }
   }
 
@@ -418,6 +697,13 @@ class Analysis {
     }
   }
 
+  // The client a logon came from: its workstation name, else the host that had its address.
+  std::string client_of(const Fact& l) const {
+    if (!l.workstation.empty()) return l.workstation;
+    const std::string n = name_at(l.src_ip, l.time_ns);
+    return n.empty() ? l.src_ip : n;
+  }
+
   bool held(const std::string& host, const std::string& logon_id) const {
     return !logon_id.empty() && sessions_held_.contains({host_key(host), lower(logon_id)});
   }
@@ -449,6 +735,7 @@ class Analysis {
   // case database's indexes, never by scanning a host's whole history.
   void process(const Fact& f) {
     if (!done_refs_.insert(f.source).second) return;
+    procs_.push_back(f);
     mark(f.time_ns);
     note(host(f.host), f);
     if (accounts_.contains(account_key(f.user))) note(accounts_[account_key(f.user)], f);
@@ -514,9 +801,7 @@ class Analysis {
         if (!f.workstation.empty())
           query(FactKind::Logon, "host = ? AND logon_id = ? COLLATE NOCASE",
                     {f.host, f.workstation}, [&](const Fact& l) {
-                      from = !l.workstation.empty()        ? l.workstation
-                             : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip]
-                                                           : l.src_ip;
+                      from = client_of(l);
                     });
         // The logon may be gone with the log it cleared: did the account work from an admin host
         // (in any log) in the twelve hours before?
@@ -525,9 +810,7 @@ class Analysis {
                     "user = ? COLLATE NOCASE AND outcome = 'success' AND ts BETWEEN ? AND ?",
                     {f.user, std::to_string(f.time_ns - 12 * kHour), std::to_string(f.time_ns)},
                     [&](const Fact& l) {
-                      std::string w = !l.workstation.empty()        ? l.workstation
-                                      : ip_host_.contains(l.src_ip) ? ip_host_[l.src_ip]
-                                                                    : l.src_ip;
+                      const std::string w = client_of(l);
                       if (a_.is_admin_host(w)) from = w;
                     });
         t.attribution = !from.empty() && a_.is_admin_host(from) ? "admin" : "unexplained";
@@ -564,15 +847,18 @@ class Analysis {
     }
   }
 
+  // Silences are gaps only when unusual for their source (rhythm.h); what a source covers is its
+  // activity joined across its usual silences (nights, weekends, a quiet audit log's pauses).
   void coverage_and_gaps(Findings& out) {
     for (const Stream& s : in_.streams) {
       if (s.active.empty()) continue;
       out.coverage.push_back(
           CoverageFinding{s.host, s.source, s.active.front().start, s.active.back().end, s.events});
-      for (std::size_t i = 1; i < s.active.size(); ++i)
-        out.gaps.push_back(GapFinding{"silence", s.host, s.source,
-                                      "no events for longer than the gap threshold",
-                                      s.active[i - 1].end, s.active[i].start});
+      const std::vector<Silence> silences = judge_silences(s.active);
+      effective_[{s.host, s.source}] = effective_coverage(s.active, silences);
+      for (const Silence& x : silences)
+        if (!x.usual)
+          out.gaps.push_back(GapFinding{"silence", s.host, s.source, x.why, x.start, x.end});
       for (std::size_t i = 1; i < s.records.size(); ++i)
         out.gaps.push_back(GapFinding{"records_missing", s.host, s.source,
                                       "records " + std::to_string(s.records[i - 1].last + 1) +
@@ -582,10 +868,46 @@ class Analysis {
     }
   }
 
+  const std::vector<Interval>& effective(const Stream& s) const {
+    auto it = effective_.find({s.host, s.source});
+    return it == effective_.end() ? s.active : it->second;
+  }
+
   const Stream* stream(const std::string& hk, const std::string& source) const {
     for (const Stream& s : in_.streams)
       if (host_key(s.host) == hk && s.source == source) return &s;
     return nullptr;
+  }
+
+  // Whether a command names one of the asset's files or a folder holding them; what it names.
+  // A local path counts on the asset's hosts (or anywhere when the assets file names none); a
+  // UNC path counts when its share is the asset's or its host holds it.
+  static std::string command_touches(const SensitiveAsset& asset, const std::set<std::string>& hosts,
+                                     const Fact& f) {
+    if (f.detail.empty() || !command_reads_files(f.detail)) return {};
+    const bool on_host = hosts.empty() || hosts.contains(host_key(f.host));
+    for (const std::string& p : command_paths(f.detail, f.cwd)) {
+      if (p.starts_with("\\\\")) {
+        std::string_view unc(p);
+        unc.remove_prefix(2);
+        const std::string_view server = unc.substr(0, unc.find('\\'));
+        const std::string_view rest =
+            unc.find('\\') == std::string_view::npos ? std::string_view() : unc.substr(unc.find('\\') + 1);
+        for (const auto& share : asset.shares) {
+          const std::string sl = lower(share), pl = lower(p);
+          if (pl == sl || pl.starts_with(sl + "\\") || sl.starts_with(pl + "\\") || pl == sl)
+            return "names " + p;
+        }
+        if (hosts.contains(host_key(server)))
+          for (const auto& g : asset.paths)
+            if (path_reads(g, rest)) return "names " + p;
+        continue;
+      }
+      if (!on_host) continue;
+      for (const auto& g : asset.paths)
+        if (path_reads(g, p)) return "names " + p;
+    }
+    return {};
   }
 
   void judge_assets(Findings& out) {
@@ -619,6 +941,12 @@ class Analysis {
         for (const auto& u : asset.urls)
           if (glob_match(u, f.object) && af.evidence.size() < kMaxEvidence)
             af.evidence.push_back(evidence_of(f));
+      // Commands the intruder ran that read the asset's files (tar, rsync, scp, robocopy ...).
+      for (const Fact& f : procs_) {
+        if (af.evidence.size() >= kMaxEvidence) break;
+        if (const std::string why = command_touches(asset, hosts, f); !why.empty())
+          af.evidence.push_back(evidence_of(f, describe(f) + " (" + why + ")"));
+      }
       if (!af.evidence.empty()) {
         af.verdict = "accessed";
         af.reason = "events show the intruder touching it";
@@ -635,9 +963,11 @@ class Analysis {
           why = "no Security log from " + hk + " in the input";
           break;
         }
-        auto cover = std::find_if(s->active.begin(), s->active.end(),
-                                  [&](const Interval& i) { return i.start <= ws && i.end >= we; });
-        if (cover == s->active.end()) {
+        const std::vector<Interval>& active = effective(*s);
+        auto cover = std::find_if(active.begin(), active.end(), [&](const Interval& i) {
+          return covers(i, ws, we, a_.gap_threshold_ns);
+        });
+        if (cover == active.end()) {
           why = "the Security log of " + s->host + " does not cover the whole window (" +
                 format_time(ws) + " to " + format_time(we) + ")";
           break;
@@ -663,8 +993,8 @@ class Analysis {
         const Stream* m = nullptr;
         for (const Stream& s : in_.streams)
           if (s.source.starts_with("m365")) {
-            for (const Interval& i : s.active)
-              if (i.start <= ws && i.end >= we) {
+            for (const Interval& i : effective(s))
+              if (covers(i, ws, we, a_.gap_threshold_ns)) {
                 m = &s;
                 af.coverage.push_back(CoverageRef{"m365", s.source, i.start, i.end});
               }
@@ -689,8 +1019,8 @@ class Analysis {
     const std::int64_t we = out.last_malicious.value_or(out.input_last);
     for (const Stream& s : in_.streams)
       if (s.source == "zeek:conn" || s.source == "fortigate:traffic")
-        for (const Interval& i : s.active)
-          if (i.start <= ws && i.end >= we) e.flow_logs = true;
+        for (const Interval& i : effective(s))
+          if (covers(i, ws, we, a_.gap_threshold_ns)) e.flow_logs = true;
     std::map<std::string, Destination> dest;
     std::set<SourceRef> seen;
     auto add = [&](const std::string& to, std::int64_t bytes, const Fact& f) {
@@ -712,13 +1042,31 @@ class Analysis {
       for (const Window& w : windows_)
         query(FactKind::Flow, "src_ip = ? AND ts BETWEEN ? AND ?",
                   {w.ip, std::to_string(w.start), std::to_string(w.end)}, flow);
+      // Every host the intruder held, from when it was first held to the intrusion's end, by
+      // the addresses the logs (or the assets file) show it had in that time.
       for (const auto& [hk, since] : compromised_) {
         auto ips = host_ips_.find(hk);
         if (ips == host_ips_.end()) continue;
-        for (const auto& ip : ips->second)
+        for (const auto& ip : ips->second) {
+          const auto [from, to] = validity(hk, ip);
+          const std::int64_t a = std::max(since, from), b = std::min(we, to);
+          if (a > b) continue;
+          const std::size_t before = seen.size();
           query(FactKind::Flow, "src_ip = ? AND ts BETWEEN ? AND ?",
-                    {ip, std::to_string(since), std::to_string(we)}, flow);
+                {ip, std::to_string(a), std::to_string(b)}, flow);
+          if (seen.size() > before) cite_binding(ip, a);
+        }
       }
+      // Destinations the intruder named in a command (rclone, scp, curl ...) are exfiltration
+      // targets: flows to them count from any internal host, within the intrusion.
+      std::set<std::string> named;
+      for (const Fact& p : procs_)
+        for (const std::string& d : command_destinations(p.detail))
+          if (const std::string ip = canonical_ip(d); a_.external(ip) && named.insert(ip).second)
+            query(FactKind::Flow, "dst_ip = ? AND ts BETWEEN ? AND ?",
+                  {ip, std::to_string(ws), std::to_string(we)}, [&](const Fact& f) {
+                    if (a_.internal(f.src_ip)) flow(f);
+                  });
       for (const auto& [ip, s] : sources_) query(FactKind::Flow, "dst_ip = ?", {ip}, flow);
       for (const auto& [remote, down] : tunnels_down_) add(remote, down.bytes_out, down);
     }
@@ -759,7 +1107,15 @@ class Analysis {
   std::int64_t first_ = kMax, last_ = kMin;
   bool changed_ = false, access_ = false;
   std::map<std::string, std::set<std::string>> host_ips_, host_names_;
-  std::map<std::string, std::string> ip_host_;
+  std::map<std::string, std::vector<Binding>> bindings_;  // address -> hosts seen with it
+  std::set<std::string> environment_;       // host keys of the environment's own machines
+  std::set<std::string> intruder_clients_;  // host keys of the intruder's client names
+  std::set<std::string> done_clients_, done_leads_;
+  std::set<std::pair<std::string, std::string>> checked_addresses_;  // (account, address)
+  std::set<SourceRef> lead_refs_;
+  bool leads_scanned_ = false;
+  std::map<std::string, std::string> ties_;  // source address -> what tied it to the intrusion
+  std::set<std::pair<std::string, std::string>> cited_bindings_;
   std::set<std::string> vpn_sources_, vpn_users_;
   std::size_t vpn_seeds_ = 0;
   // The intruder's VPN tunnels that were logged as ending: remote address, tunnel-down.
@@ -776,7 +1132,8 @@ class Analysis {
   std::size_t done_windows_ = 0;
   std::set<std::string> done_sources_, done_users_;
   std::set<SourceRef> done_refs_;
-  std::vector<Fact> cloud_, files_;
+  std::vector<Fact> cloud_, files_, procs_;
+  std::map<std::pair<std::string, std::string>, std::vector<Interval>> effective_;
   std::vector<TamperFinding> tampering_;
 };
 

@@ -34,6 +34,7 @@ struct Entity {
   std::string name;
   std::int64_t first = 0, last = 0;
   std::string note;  // a source's country; an account's role ("created by the intruder")
+  std::string tie;   // what tied it to the intrusion when no detection or session did (a wave)
   std::vector<Evidence> evidence;
 };
 

@@ -44,7 +44,8 @@ const std::vector<Table>& tables() {
         {"image", &F::object},
         {"command_line", &F::detail},
         {"parent_image", &F::extra},
-        {"logon_id", &F::workstation}}},
+        {"logon_id", &F::workstation},
+        {"cwd", &F::cwd}}},
       {FactKind::FileAccess,
        "file_access",
        {{"user", &F::user},
@@ -95,6 +96,9 @@ const std::vector<Table>& tables() {
         {"object", &F::object},
         {"workload", &F::extra},
         {"result", &F::detail}}},
+      {FactKind::Address,
+       "host_addresses",
+       {{"name", &F::object}, {"address", &F::src_ip}, {"how", &F::outcome}}},
   };
   return kTables;
 }
@@ -169,7 +173,7 @@ const char* table_name(FactKind k) {
 
 struct CaseDb::Impl {
   sqlite3* db = nullptr;
-  std::array<sqlite3_stmt*, 8> insert{};
+  std::array<sqlite3_stmt*, kFactKinds> insert{};
   sqlite3_stmt* detection = nullptr;
 
   ~Impl() {
@@ -371,7 +375,7 @@ std::expected<void, std::string> CaseDb::finish_loading() {
       if (col == "user" || col == "workstation")
         sql += "CREATE INDEX " + n + "_" + col + " ON " + n + "(" + col + " COLLATE NOCASE, ts);";
       if (col == "src_ip" || col == "dst_ip" || col == "remote_ip" || col == "tunnel_ip" ||
-          col == "client_ip")
+          col == "client_ip" || col == "address")
         sql += "CREATE INDEX " + n + "_" + col + " ON " + n + "(" + col + ", ts);";
       logon_id = logon_id || col == "logon_id";
     }

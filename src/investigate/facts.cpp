@@ -57,7 +57,11 @@ const Id kComputer("Computer"), kHost("host"), kChannel("Channel"), kEventID("Ev
     kproto("proto"), kservice("service"), korig_bytes("orig_bytes"), kresp_bytes("resp_bytes"),
     kconn_state("conn_state"), kOperation("Operation"), kUserId("UserId"), kClientIP("ClientIP"),
     kObjectId("ObjectId"), kWorkload("Workload"), kResultStatus("ResultStatus"),
-    kSiteUrl("SiteUrl");
+    kSiteUrl("SiteUrl"), kStatus("Status"), kWorkstation4776("Workstation"),
+    kSourceIp("SourceIp"), kDestinationIp("DestinationIp"), kSourceHostname("SourceHostname"),
+    kInitiated("Initiated"), kDirection("Direction"), kSourceAddress("SourceAddress"),
+    kDestAddress("DestAddress"), ksudo_pwd("sudo_pwd"), kdhcp_host("host_name"),
+    kdhcp_addr("assigned_addr"), kclient_addr("client_addr");
 
 std::string host_name(const Event& e) {
   std::string_view h = text(e, kComputer);
@@ -77,11 +81,53 @@ Fact base(const Event& e, FactKind k, std::string channel, int event_id) {
   return f;
 }
 
+// A host seen with an address. Loopback, unspecified and link-local addresses name no host.
+void address(const Event& e, std::string_view host, std::string_view ip, const char* how,
+             std::vector<Fact>& out) {
+  std::string name = clean(host);
+  std::string addr = canonical_ip(clean(ip));
+  if (name.empty() || addr.empty() || addr == "127.0.0.1" || addr == "::1" || addr == "0.0.0.0" ||
+      addr == "::" || addr.starts_with("fe80:") || addr.starts_with("169.254."))
+    return;
+  if (!parse_ip(addr)) return;
+  Fact f = base(e, FactKind::Address, std::string(text(e, kChannel)), 0);
+  f.object = std::move(name);
+  f.src_ip = std::move(addr);
+  f.outcome = how;
+  out.push_back(std::move(f));
+}
+
 void windows(const Event& e, std::vector<Fact>& out) {
   const std::string channel(text(e, kChannel));
   const int id = static_cast<int>(number(e, kEventID));
   const bool security = channel == "Security";
   const bool sysmon = channel == "Microsoft-Windows-Sysmon/Operational";
+  // A machine account (HOST$) authenticating from an address is that host at that address.
+  if (security && (id == 4624 || id == 4768 || id == 4769)) {
+    const std::string_view user = text(e, kTargetUser);
+    if (user.size() > 1 && user.back() == '$')
+      address(e, user.substr(0, user.size() - 1), text(e, kIpAddress), "machine account logon",
+              out);
+  }
+  if (sysmon && id == 3) {
+    const bool initiated = text(e, kInitiated) == "true";
+    address(e, host_name(e), text(e, initiated ? kSourceIp : kDestinationIp), "Sysmon 3", out);
+  }
+  if (security && id == 5156) {
+    const std::string_view dir = text(e, kDirection);
+    const bool outbound = dir == "%%14593" || dir == "Outbound";
+    address(e, host_name(e), text(e, outbound ? kSourceAddress : kDestAddress), "5156", out);
+  }
+  if (security && id == 4776) {
+    // NTLM credential validation on a DC: who, from which client name. Status 0 is success.
+    Fact f = base(e, FactKind::Logon, channel, id);
+    const std::string_view status = text(e, kStatus);
+    f.outcome = status == "0x0" || status == "0" || status.empty() ? "success" : "failure";
+    f.user = clean(text(e, kTargetUser));
+    f.workstation = clean(text(e, kWorkstation4776));
+    f.extra = "NTLM";
+    out.push_back(std::move(f));
+  }
   if (security && (id == 4624 || id == 4625 || id == 4648)) {
     Fact f = base(e, FactKind::Logon, channel, id);
     f.outcome = id == 4625 ? "failure" : "success";
@@ -178,6 +224,7 @@ void other(const Event& e, std::vector<Fact>& out) {
     f.target = std::string(text(e, ksudo_target));
     f.detail = std::string(text(e, ksudo_command));
     f.object = f.detail.substr(0, f.detail.find(' '));
+    f.cwd = std::string(text(e, ksudo_pwd));
     out.push_back(std::move(f));
   } else if (product == "fortigate") {
     if (text(e, ksubtype) == "vpn") {
@@ -212,6 +259,9 @@ void other(const Event& e, std::vector<Fact>& out) {
     f.bytes_out = number(e, korig_bytes);
     f.bytes_in = number(e, kresp_bytes);
     out.push_back(std::move(f));
+  } else if (product == "zeek" && service == "dhcp") {
+    const std::string_view addr = text(e, kdhcp_addr);
+    address(e, text(e, kdhcp_host), addr.empty() ? text(e, kclient_addr) : addr, "DHCP", out);
   } else if (product == "m365") {
     Fact f = base(e, FactKind::Cloud, "m365", 0);
     f.host = "m365";

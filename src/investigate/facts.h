@@ -28,7 +28,9 @@ enum class FactKind : std::uint8_t {
   AccountChange,  // 4720 created, 4726 deleted, 4728/4732/4756 added to a group
   Tamper,         // 1102, 104 log cleared; 4719 audit policy changed
   Cloud,          // Microsoft 365 and other cloud audit operations
+  Address,        // a host seen with an address: machine-account logons, Sysmon 3, 5156, DHCP
 };
+inline constexpr std::size_t kFactKinds = 9;
 
 struct Fact {
   FactKind kind = FactKind::Logon;
@@ -47,6 +49,7 @@ struct Fact {
   std::string object;  // image, share, file path, cloud object, group name
   std::string detail;  // command line, relative path, key fingerprint, policy change
   std::string extra;   // parent image, auth package or method, country, logon id
+  std::string cwd;     // Process: the working directory, where logged (sudo PWD)
   std::int64_t logon_type = 0;
   std::int64_t port = 0;
   std::int64_t bytes_out = 0;  // bytes sent by the origin (flows) or to the VPN client

@@ -91,6 +91,7 @@ void entities(Json& j, const inv::Findings& f, std::string_view key, std::string
   for (const auto& e : list) {
     j.open('{').kv(name_key, e.name);
     if (!note_key.empty()) j.kv(note_key, e.note);
+    if (!e.tie.empty()) j.kv("tie", e.tie);
     j.kt("first", e.first).kt("last", e.last);
     evidence(j, f, e.evidence);
     j.close('}');
@@ -471,7 +472,9 @@ std::string investigation_html(const inv::Findings& f) {
          "</h2><table><tr><th>name</th><th>note</th><th>first</th><th>last</th><th>evidence</th></"
          "tr>";
     for (const auto& e : list)
-      o += "<tr><td>" + h(e.name) + "</td><td>" + h(e.note) + "</td><td>" +
+      o += "<tr><td>" + h(e.name) + "</td><td>" + h(e.note) +
+           (e.tie.empty() ? "" : (e.note.empty() ? "" : "; ") + h("tied by: " + e.tie)) +
+           "</td><td>" +
            h(format_time(e.first)) + "</td><td>" + h(format_time(e.last)) + "</td><td>" +
            evidence_list(f, e.evidence) + "</td></tr>";
     o += "</table>";
