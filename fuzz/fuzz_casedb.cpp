@@ -32,8 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::int64_t number = 0;
   std::memcpy(&number, v[0].data(), std::min<std::size_t>(v[0].size(), 8));
 
-  auto db = inv::CaseDb::create(":memory:");
-  if (!db) std::abort();
+  auto created = inv::CaseDb::create(":memory:");
+  if (!created) std::abort();
+  inv::CaseDb* db = created->get();
   inv::Fact f;
   f.kind = static_cast<inv::FactKind>(data[0] % inv::kFactKinds);
   f.time_ns = number;

@@ -55,10 +55,10 @@ inv::Findings findings(const std::vector<std::string>& v) {
   f.first_malicious = 1700000000000000000LL;
   f.last_malicious = 1700086400000000000LL;
   f.dwell_days = 1;
-  f.sources.push_back({v[4], 1700000000000000000LL, 1700086400000000000LL, v[5], {ev(v[6])}});
-  f.accounts.push_back({v[7], 1700000000000000000LL, 1700086400000000000LL, v[8], {ev(v[9])}});
-  f.hosts.push_back({v[3], 1700000000000000000LL, 1700086400000000000LL, v[10], {ev(v[11])}});
-  f.hosts.push_back({v[12], 1700000000000000000LL, 1700086400000000000LL, "", {}});
+  f.sources.push_back({v[4], 1700000000000000000LL, 1700086400000000000LL, v[5], v[0], {ev(v[6])}});
+  f.accounts.push_back({v[7], 1700000000000000000LL, 1700086400000000000LL, v[8], v[1], {ev(v[9])}});
+  f.hosts.push_back({v[3], 1700000000000000000LL, 1700086400000000000LL, v[10], "", {ev(v[11])}});
+  f.hosts.push_back({v[12], 1700000000000000000LL, 1700086400000000000LL, "", "", {}});
   f.lateral_movement.push_back({v[3], v[12], v[7], v[13], 1700000000000000000LL, {ev(v[14])}});
   f.assets.push_back({v[15], v[0], "accessed", v[1],
                       {{v[3], v[2], 1700000000000000000LL, 1700086400000000000LL}},

@@ -257,6 +257,8 @@ bool parse_iso_time(std::string_view t, std::int64_t& ns, int default_offset_min
   if (t.size() < 10 || !num(0, 4, y) || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' ||
       !num(8, 2, d) || mo < 1 || mo > 12 || d < 1 || d > 31)
     return false;
+  // Nanoseconds since 1970 in 64 bits reach from 1677 to 2262; other years do not fit.
+  if (y < 1678 || y > 2261) return false;
   std::size_t i = 10;
   std::int64_t frac = 0;
   if (i < t.size() && (t[i] == 'T' || t[i] == ' ')) {

@@ -1,5 +1,6 @@
 #include "formats/syslog.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -272,7 +273,7 @@ std::size_t parse_syslog_header(std::string_view line, const SyslogOptions& opt,
     if (msgid != "-") add(e, "msgid", msgid);
     // Structured data: "-" or one or more [id name="value" ...].
     if (p < line.size() && line[p] == '-') {
-      p += 2;
+      p = std::min(p + 2, line.size());  // "- " before the message, or "-" ending the line
     } else {
       while (p < line.size() && line[p] == '[') {
         std::size_t q = p + 1;
