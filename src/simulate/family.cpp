@@ -192,6 +192,8 @@ void background(World& w, const Company& c) {
     if (!c.quiet_m365)
       w.m365(t + 3 * kMin, "FileAccessed", "svc-sync@contoso.com", kSyncIp, "SharePoint",
              "https://contoso.sharepoint.com/sites/General/Shared Documents/sync.dat");
+    if (!c.zeek_flows)  // the firewall logs the DC's update checks
+      w.fortigate_flow(t + 5 * kMin, c.dc_ip, kUpdateIp, 443, 3000, 9000);
     if (c.has_linux)
       w.auth(c.lnx_log, t + 4 * kMin, "CRON",
              "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)");
@@ -213,15 +215,16 @@ void background(World& w, const Company& c) {
 }
 
 void workday(World& w, const Company& c, const Person& p, std::int64_t day) {
-  const std::int64_t in = day + 7 * kHour + w.jitter(60 * kMin);
-  const std::int64_t out = in + 8 * kHour + w.jitter(60 * kMin);
+  // Whole seconds: FortiGate, Microsoft 365 and auth.log times have no fraction.
+  const std::int64_t in = day + 7 * kHour + w.jitter(3600) * kSec;
+  const std::int64_t out = in + 8 * kHour + w.jitter(3600) * kSec;
   w.vpn_up(in, p.name, p.home_ip, "Japan", p.tunnel_ip);
   w.logon(c.dc_log, in + 20 * kSec, p.name, 3, p.tunnel_ip, p.ws, "Kerberos");
   const std::uint64_t s =
       w.logon(c.fs_log, in + 40 * kSec, p.name, 3, p.tunnel_ip, p.ws, "Kerberos");
   for (int r = 0, n = 2 + below(w, 3); r < n; ++r)
-    w.share_read(c.fs_log, in + kMin + w.jitter(7 * kHour), p.name, s, p.tunnel_ip, "Projects",
-                 "docs\\memo_" + std::to_string(w.jitter(200)) + ".docx");
+    w.share_read(c.fs_log, in + kMin + w.jitter(7 * 3600) * kSec, p.name, s, p.tunnel_ip,
+                 "Projects", "docs\\memo_" + std::to_string(w.jitter(200)) + ".docx");
   if (p.ws == c.quiet_ws) w.logon(c.ws_log, in - 5 * kMin, p.name, 2, "-", p.ws, "Negotiate");
   w.m365(in + 2 * kMin, "UserLoggedIn", p.name + "@contoso.com", p.home_ip, "AzureActiveDirectory",
          "");
@@ -356,7 +359,7 @@ struct Intruder {
     for (int i = 0, n = 8 + below(w, 10); i < n; ++i) {
       const std::int64_t at = t + 2 * kMin + i * 30 * kSec;
       if (files)
-        w.m365(at, "FileDownloaded", upn, ip, "SharePoint",
+        w.m365(at, i % 3 ? "FileDownloaded" : "FileAccessed", upn, ip, "SharePoint",
                c.url("plan_" + std::to_string(i) + ".docx"));
       else
         w.m365(at, "MailItemsAccessed", upn, ip, "Exchange", "");
@@ -447,6 +450,18 @@ std::string exfil_command(World& w, const std::string& what, const std::string& 
   }
 }
 
+// A sudo command that copies the Linux asset's folder (or a file in it) to /tmp/.cache.
+std::string copy_command(World& w, const std::string& dir) {
+  switch (below(w, 3)) {
+    case 0:
+      return "/bin/tar czf /tmp/.cache.tgz " + dir;
+    case 1:
+      return "/usr/bin/rsync -a " + dir + "/ /tmp/.cache/";
+    default:
+      return "/usr/bin/scp -r " + dir + "/2023 /tmp/.cache";
+  }
+}
+
 // The Windows part of a wave that came in through the VPN and the DC.
 void windows_actions(Intruder& x, const Plan& p, int k, std::int64_t t, const std::string& user,
                      const std::string& ip) {
@@ -467,8 +482,7 @@ void windows_actions(Intruder& x, const Plan& p, int k, std::int64_t t, const st
     const std::int64_t at = t + 25 * kMin;
     x.ssh(at, pick(w, std::vector<std::string>{"deploy", "svc-build", "backup"}), c.dc_ip, c.dc);
     const std::string dir = "/srv/" + c.folder;
-    x.sudo(at + 3 * kMin,
-           p.lnx_command ? "/bin/tar czf /tmp/.cache.tgz " + dir : std::string("/usr/bin/id"));
+    x.sudo(at + 3 * kMin, p.lnx_command ? copy_command(w, dir) : std::string("/usr/bin/id"));
     if (p.lnx_command) x.accessed.insert(c.folder_asset());
     if (p.lnx_exfil) {
       const std::string dest = destination(x, p.dest_named, ip);
@@ -502,7 +516,7 @@ void wave(Intruder& x, const Plan& p, int k, std::int64_t t) {
     x.ips.push_back(ip);
     x.source(ip, "");
     x.ssh(t, x.lnx_account, ip, ip);
-    x.sudo(t + 4 * kMin, "/bin/ls -la /srv/" + c.folder);
+    x.sudo(t + 4 * kMin, "/usr/bin/id");  // names no asset
     return;
   }
   const Person& victim = fresh_victim(x);
@@ -604,7 +618,7 @@ void claim(World& w) {
 }  // namespace
 
 std::string family_description() {
-  return "tansa simulate --seed N: a company and an incident drawn from N (names, addresses, "
+  return "a company and an incident drawn from N (names, addresses, "
          "waves, stolen accounts, Linux pivots, cloud access, exfiltration; or none at all)";
 }
 

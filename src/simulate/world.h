@@ -329,6 +329,8 @@ class World {
         ",\"Workload\":" + js(workload) + ",\"ClientIP\":" + js(ip);
     if (!object.empty()) line += ",\"ObjectId\":" + js(object);
     m365_.push_back({t, line + "}"});
+    // Readers split the audit log into streams: Exchange's records apart from the rest.
+    m365_streams_[workload == "Exchange" ? "m365:exchange" : "m365:audit"].push_back(t);
   }
   void auth(std::size_t host, std::int64_t t, const std::string& program, const std::string& msg) {
     linux_[host].lines.push_back({t, iso(t) + " " + linux_[host].name + " " + program + "[" +
@@ -349,7 +351,7 @@ class World {
     if (edge) {
       span("FW1", "fortigate:event", times(fortigate_));
       span("FW1", "fortigate:traffic", times(fortigate_traffic_));
-      span("m365", "m365:audit", times(m365_));
+      for (const auto& [source, t] : m365_streams_) span("m365", source, t);
     }
     span("zeek", "zeek:conn", times(zeek_));
     if (linux)
@@ -419,6 +421,7 @@ class World {
   std::vector<WinLog> win_;
   std::vector<AuthLog> linux_;
   std::vector<std::pair<std::int64_t, std::string>> fortigate_, fortigate_traffic_, zeek_, m365_;
+  std::map<std::string, std::vector<std::int64_t>> m365_streams_;
 
   template <class Events>
   static std::vector<std::int64_t> times(const Events& events) {
