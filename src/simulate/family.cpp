@@ -9,7 +9,9 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "simulate/world.h"
@@ -62,13 +64,17 @@ struct Company {
   std::size_t dc_log = 0, fs_log = 0, lnx_log = 0, ws_log = 0;
   std::string share, site, folder;  // the sensitive share, SharePoint site and Linux folder
   std::vector<Person> people;
-  bool has_linux = false, addresses = false, quiet_m365 = false, zeek_flows = true;
+  enum class Addresses { none, all, windows_only } addresses = Addresses::none;  // in assets.yml
+  bool has_linux = false, quiet_m365 = false, zeek_flows = true;
   std::string quiet_ws;  // a workstation whose Security log is read, silent nights and weekends
   std::string share_asset() const { return lower(share) + "-share"; }
   std::string site_asset() const { return lower(site) + "-sharepoint"; }
   std::string folder_asset() const { return folder + "-files"; }
   std::string url(const std::string& file) const {
     return "https://contoso.sharepoint.com/sites/" + site + "/Shared Documents/" + file;
+  }
+  std::string ip_of(const std::string& host) const {
+    return host == dc ? dc_ip : host == fs ? fs_ip : host == lnx ? lnx_ip : "";
   }
   std::string fqdn(const std::string& host) const { return host + ".corp.example"; }
   bool workday(int day) const {
@@ -138,7 +144,7 @@ Company draw_company(World& w, unsigned scale) {
     c.folder = pick(w, std::vector<std::string>{"firmware", "models", "exports", "designs"});
     c.lnx_log = w.add_linux(c.lnx, c.lnx + "-auth.log");
   }
-  c.addresses = chance(w, 50);
+  c.addresses = static_cast<Company::Addresses>(below(w, 3));
   c.quiet_m365 = chance(w, 30);
   c.zeek_flows = chance(w, 60);
   draw_people(w, c, scale);
@@ -155,9 +161,9 @@ std::string assets_yml(const Company& c) {
   o += "domain_controllers: [" + c.dc + "]\n";
   o += "vpn_pool: [" + c.net + ".200.0/24]\n";
   o += "allowed_destinations: [" + kBackupIp + ", " + kUpdateIp + ", " + kSyncIp + "]\n";
-  if (c.addresses) {
+  if (c.addresses != Company::Addresses::none) {
     o += "addresses: {" + c.dc + ": " + c.dc_ip + ", " + c.fs + ": " + c.fs_ip;
-    if (c.has_linux) o += ", " + c.lnx + ": " + c.lnx_ip;
+    if (c.has_linux && c.addresses == Company::Addresses::all) o += ", " + c.lnx + ": " + c.lnx_ip;
     o += "}\n";
   }
   o += "gap_threshold: 12h\nsensitive:\n";
@@ -253,8 +259,9 @@ void workdays(World& w, const Company& c) {
 //    accounts by their UPN); hosts: the VPN appliance and every host it logged on to;
 //  - lateral_movement: one edge per successful logon (from the workstation name the logon
 //    carries, else the host the address belongs to, else the address), with its first time;
-//  - egress: tunnel-down sentbyte of its VPN sessions (to its address), and every flow it caused
-//    to an external, non-allowed address (one it came from or one it named in a command line);
+//  - held: the addresses it held and since when (hosts it logged on to; VPN tunnel addresses
+//    while its session lasted), and the destinations it named in command lines, for egress
+//    (judge_egress);
 //  - accessed assets: a 5145 on the asset's share, a cloud operation on its URL, a sudo command
 //    naming its folder;
 //  - waves: the intervals it was active in, for the asset verdicts.
@@ -263,9 +270,11 @@ struct Intruder {
   World& w;
   const Company& c;
   Truth& tr;
-  std::string ws;                  // the first wave's workstation name
-  std::vector<std::string> ips;    // addresses it came from, in order
-  std::vector<std::string> named;  // destinations it named in a command line
+  std::string ws;                            // the first wave's workstation name
+  std::vector<std::string> ips;              // addresses it came from, in order
+  std::vector<std::string> named;            // destinations it named in a command line
+  std::map<std::string, std::int64_t> held;  // host address -> first logon there
+  std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> tunnels_held;  // ip, up, down
   std::vector<std::pair<std::int64_t, std::int64_t>> waves;
   std::set<std::string> accessed;
   std::string svc;          // the service account it cracked, once it has
@@ -304,7 +313,8 @@ struct Intruder {
     source(ip, country(ip));
     tr.accounts.insert(lower(user));
     tr.hosts.insert("FW1");
-    tr.egress[ip] += sent;
+    tr.egress[ip] += sent;  // the tunnel-down's sentbyte, as the scenarios count it
+    tunnels_held.emplace_back(tunnel, up, up + length);
     return tunnel;
   }
   std::uint64_t logon(std::size_t log, const std::string& host, std::int64_t t,
@@ -315,7 +325,12 @@ struct Intruder {
     tr.accounts.insert(lower(user));
     tr.hosts.insert(host);
     tr.edge(from_ws, host, lower(user), std::to_string(type), t);
+    hold(c.ip_of(host), t);
     return id;
+  }
+  void hold(const std::string& address, std::int64_t t) {
+    auto [it, fresh] = held.try_emplace(address, t);
+    if (!fresh) it->second = std::min(it->second, t);
   }
   void kerberoast(std::int64_t t, const std::string& user, const std::string& tunnel,
                   std::uint64_t session) {
@@ -349,7 +364,6 @@ struct Intruder {
     else
       w.fortigate_flow(t, host_ip, dest, 443, bytes, 2000000);
     act(t);
-    tr.egress[dest] += bytes;
   }
   void cloud(std::int64_t t, const std::string& upn, const std::string& ip, bool files) {
     w.m365(t, "UserLoggedIn", upn, ip, "AzureActiveDirectory", "");
@@ -376,6 +390,7 @@ struct Intruder {
     tr.accounts.insert(user);
     tr.hosts.insert(c.lnx);
     tr.edge(from_name, c.lnx, user, "ssh", t);
+    hold(c.lnx_ip, t);
     lnx_account = user;
   }
   void sudo(std::int64_t t, const std::string& command) {
@@ -602,6 +617,28 @@ void judge_assets(World& w, const Company& c, const Intruder& x,
   if (c.has_linux) verdict(c.folder_asset(), false);
 }
 
+// Egress: bytes sent, by the flow logs written, to external addresses (outside the company's /16)
+// not in allowed_destinations, from an address the intruder held (a host from its first logon
+// there, a VPN tunnel address while its session lasted) up to the end of the intrusion, plus every
+// flow to a destination it named in a command line. The tunnel-down sentbyte of its VPN sessions
+// was counted as they were written.
+void judge_egress(World& w, const Company& c, const Intruder& x) {
+  Truth& tr = w.truth;
+  auto external = [&](const std::string& ip) {
+    return !ip.starts_with(c.net + ".") && ip != kBackupIp && ip != kUpdateIp && ip != kSyncIp;
+  };
+  auto held = [&](const FlowRecord& f) {
+    if (auto h = x.held.find(f.from); h != x.held.end() && f.time >= h->second) return true;
+    return std::any_of(x.tunnels_held.begin(), x.tunnels_held.end(), [&](const auto& s) {
+      return std::get<0>(s) == f.from && f.time >= std::get<1>(s) && f.time <= std::get<2>(s);
+    });
+  };
+  for (const FlowRecord& f : w.flows()) {
+    const bool named = std::find(x.named.begin(), x.named.end(), f.to) != x.named.end();
+    if (external(f.to) && ((f.time <= tr.last && held(f)) || named)) tr.egress[f.to] += f.sent;
+  }
+}
+
 // Some intrusions come with the intruder's claim of what it took: consistent when the egress
 // observed is at least half of it, inconsistent when less (the flow logs cover the whole input).
 void claim(World& w) {
@@ -641,6 +678,7 @@ std::expected<void, std::string> write_seed(std::uint64_t seed, const std::strin
                                      std::to_string(x.waves.size()) + " wave(s)";
   w.record_coverage(true, true, c.has_linux);
   judge_assets(w, c, x, x.waves);
+  judge_egress(w, c, x);
   claim(w);
   if (auto r = w.write(dir, true, true, c.has_linux); !r) return r;
   std::ofstream(fs::path(dir) / "assets.yml") << assets_yml(c);

@@ -47,6 +47,13 @@ struct WinEvent {
   evtx::EventSpec spec;
 };
 
+// A connection as a flow log records it (Zeek conn or FortiGate traffic): bytes sent by `from`.
+struct FlowRecord {
+  std::int64_t time;
+  std::string from, to;
+  std::uint64_t sent;
+};
+
 struct Edge {
   std::string from, to, account, type;
   std::int64_t first;
@@ -305,11 +312,13 @@ class World {
                   port == 443 ? "ssl" : "-", duration, static_cast<unsigned long long>(out),
                   static_cast<unsigned long long>(in));
     zeek_.push_back({t, buf});
+    flows_.push_back({t, from, to, out});
   }
   // A FortiGate forward-traffic log line for a closed session (sentbyte: from the source).
   void fortigate_flow(std::int64_t t, const std::string& from, const std::string& to, int port,
                       std::uint64_t out, std::uint64_t in) {
     const std::string ts = format_time(t);
+    flows_.push_back({t, from, to, out});
     fortigate_traffic_.push_back(
         {t, "date=" + ts.substr(0, 10) + " time=" + ts.substr(11, 8) +
                 " devname=\"FW1\" devid=\"FG100F0000000001\" tz=\"+0000\" logid=\"0000000013\" "
@@ -410,6 +419,7 @@ class World {
   // What has been written so far, for truths that depend on a log's coverage.
   const std::vector<WinEvent>& windows_log(std::size_t host) const { return win_[host].events; }
   std::vector<std::int64_t> m365_times() const { return times(m365_); }
+  const std::vector<FlowRecord>& flows() const { return flows_; }
 
   std::vector<User> users_;
   Truth truth;
@@ -422,6 +432,7 @@ class World {
   std::vector<AuthLog> linux_;
   std::vector<std::pair<std::int64_t, std::string>> fortigate_, fortigate_traffic_, zeek_, m365_;
   std::map<std::string, std::vector<std::int64_t>> m365_streams_;
+  std::vector<FlowRecord> flows_;
 
   template <class Events>
   static std::vector<std::int64_t> times(const Events& events) {
