@@ -487,8 +487,12 @@ void windows_actions(Intruder& x, const Plan& p, int k, std::int64_t t, const st
     const std::uint64_t s = x.file_server(t, account, p.fs_share);
     if (p.fs_exfil) {
       const std::string dest = destination(x, p.dest_named, ip);
-      w.process(c.fs_log, t + 15 * kMin, account, s, "C:\\Windows\\System32\\cmd.exe",
-                exfil_command(w, "D:\\" + (p.fs_share.empty() ? c.share : p.fs_share), dest));
+      // What it sends: the share it read, or (having read nothing) a file of its own that names
+      // no asset.
+      const std::string what = p.fs_share.empty() ? "C:\\ProgramData\\upd.7z" : "D:\\" + p.fs_share;
+      const std::string cmd = exfil_command(w, what, dest);
+      w.process(c.fs_log, t + 15 * kMin, account, s,
+                "C:\\ProgramData\\" + cmd.substr(0, cmd.find(' ')), cmd);
       x.act(t + 15 * kMin);
       x.send(t + 18 * kMin, c.fs_ip, dest);
     }
