@@ -7,6 +7,7 @@
 //  (c) always, list or not: no asset is not_accessed unless the coverage the report gives for it
 //      spans the intrusion (first_malicious to last_malicious), or the input without one.
 // TANSA_FAMILY_MISSES_OUT=FILE writes the pairs that differ today (to regenerate the list).
+// And the same seed writes the same files on every run.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -234,6 +235,29 @@ TEST(Family, EverySeedsReportAgreesWithItsTruthOrIsAKnownMiss) {
   if (const char* out = std::getenv("TANSA_FAMILY_MISSES_OUT")) {
     std::ofstream f(out);
     for (const auto& m : tally.misses) f << m << '\n';
+  }
+}
+
+// The same seed writes the same bytes, every file, every run.
+TEST(Family, TheSameSeedWritesTheSameFiles) {
+  for (int seed : {1, 2, 3}) {
+    std::map<std::string, std::string> first;
+    for (int run = 0; run < 2; ++run) {
+      const fs::path dir =
+          tansa::testing::tmp("family", "same" + std::to_string(seed) + "_" + std::to_string(run));
+      fs::remove_all(dir);
+      ASSERT_EQ(sh(kBin + " simulate --seed " + std::to_string(seed) + " -o '" + dir.string() +
+                   "' > /dev/null"),
+                0);
+      std::map<std::string, std::string> files;
+      for (const auto& e : fs::directory_iterator(dir))
+        files[e.path().filename().string()] = slurp(e.path());
+      if (run == 0)
+        first = std::move(files);
+      else
+        EXPECT_TRUE(files == first) << "seed " << seed << " wrote different files on a second run";
+      fs::remove_all(dir);
+    }
   }
 }
 
