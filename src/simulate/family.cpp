@@ -426,7 +426,9 @@ Plan draw_plan(World& w, const Company& c) {
   p.lnx_exfil = chance(w, 50);
   p.cloud_wave = chance(w, 50) ? below(w, p.waves) : -1;
   p.cloud_files = chance(w, 60);
-  for (int k = 1; k < p.waves; ++k) p.ties.push_back(below(w, 3));
+  // A wave tied by the Linux host needs a company with one, held from the first wave on.
+  for (int k = 1; k < p.waves; ++k) p.ties.push_back(below(w, c.has_linux ? 3 : 2));
+  if (std::find(p.ties.begin(), p.ties.end(), 2) != p.ties.end()) p.lnx_wave = 0;
   return p;
 }
 
