@@ -1,8 +1,8 @@
 // The seeded family of incidents (family.h). A seed draws a company, then either nothing or an
 // intrusion in waves; every event the intruder causes goes through `Intruder`, which writes it with
 // the World's writers and records in the Truth what a careful analyst can read from it. The truth
-// that depends on the logs as a whole (asset verdicts, the claim) is computed at the end, from
-// what was written. Nothing here knows how `tansa investigate` works.
+// that depends on the logs as a whole (asset verdicts, egress, the claim) is computed at the end,
+// from what was written. Nothing here knows how `tansa investigate` works.
 #include "simulate/family.h"
 
 #include <algorithm>
@@ -687,9 +687,11 @@ std::expected<void, std::string> write_seed(std::uint64_t seed, const std::strin
   judge_egress(w, c, x);
   claim(w);
   if (auto r = w.write(dir, true, true, c.has_linux); !r) return r;
-  std::ofstream(fs::path(dir) / "assets.yml") << assets_yml(c);
-  std::ofstream(fs::path(dir) / "truth.json")
-      << truth_json("seed-" + std::to_string(seed), w.truth);
+  std::ofstream assets(fs::path(dir) / "assets.yml"), truth(fs::path(dir) / "truth.json");
+  assets << assets_yml(c);
+  truth << truth_json("seed-" + std::to_string(seed), w.truth);
+  if (!assets.flush() || !truth.flush())
+    return std::unexpected(dir + ": cannot write assets.yml or truth.json");
   return {};
 }
 
