@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "report/text.h"
+#include "simulate/family.h"
 
 namespace tansa::cli {
 
@@ -44,6 +45,7 @@ std::vector<std::string> log_files(const std::string& dir) {
 void add_simulate_command(CLI::App& app, int& status) {
   struct Opt {
     std::string scenario, output;
+    std::uint64_t seed = 0;
     unsigned scale = 1;
     bool list = false;
   };
@@ -51,15 +53,21 @@ void add_simulate_command(CLI::App& app, int& status) {
   auto* cmd = app.add_subcommand("simulate",
                                  "Write a realistic incident's logs, assets.yml and truth.json");
   cmd->add_option("--scenario", opt->scenario, "Scenario name (--list shows them)");
+  auto* seed = cmd->add_option("--seed", opt->seed,
+                               "Draw a varied incident (or none) from this number instead");
   cmd->add_option("-o,--output", opt->output, "Folder to write into");
   cmd->add_option("--scale", opt->scale, "Multiply the normal users (background noise)");
   cmd->add_flag("--list", opt->list, "List the scenarios");
-  cmd->callback([opt, &status] {
-    if (opt->list || opt->scenario.empty()) {
+  seed->excludes(cmd->get_option("--scenario"));
+  cmd->callback([opt, seed, &status] {
+    const bool seeded = seed->count() > 0;
+    if (opt->list || (opt->scenario.empty() && !seeded)) {
       for (const auto& s : simulate::scenarios())
         std::printf("%-16s %s\n", s.name.c_str(), s.description.c_str());
+      std::printf("%-16s %s\n", "--seed N", simulate::family_description().c_str());
       status = opt->list ? 0 : 2;
-      if (!opt->list) std::fprintf(stderr, "tansa simulate: --scenario NAME -o DIR\n");
+      if (!opt->list)
+        std::fprintf(stderr, "tansa simulate: --scenario NAME -o DIR, or --seed N -o DIR\n");
       return;
     }
     if (opt->output.empty()) {
@@ -69,12 +77,15 @@ void add_simulate_command(CLI::App& app, int& status) {
     }
     simulate::Options so;
     so.scale = opt->scale;
-    if (auto r = simulate::write_scenario(opt->scenario, opt->output, so); !r) {
+    auto r = seeded ? simulate::write_seed(opt->seed, opt->output, so)
+                    : simulate::write_scenario(opt->scenario, opt->output, so);
+    if (!r) {
       std::fprintf(stderr, "tansa simulate: %s\n", report::terminal_safe(r.error()).c_str());
       status = 2;
       return;
     }
-    std::printf("%s: logs, assets.yml and truth.json written to %s\n", opt->scenario.c_str(),
+    const std::string what = seeded ? "seed " + std::to_string(opt->seed) : opt->scenario;
+    std::printf("%s: logs, assets.yml and truth.json written to %s\n", what.c_str(),
                 report::terminal_safe(opt->output).c_str());
     status = 0;
   });
