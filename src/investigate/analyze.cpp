@@ -456,7 +456,17 @@ class Analysis {
           count("SELECT count(*) FROM cloud WHERE " + who + " AND ts < ?", with({before})) +
           count("SELECT count(*) FROM logons WHERE " + who + " AND ts < ? AND outcome = 'success'",
                 with({before}));
-      if (baseline == 0) continue;  // nothing to compare with: a lead at most
+      // Without activity before the intrusion there is nothing to compare with, unless the
+      // account's first appearance in the logs at all was the intruder's: then every address it
+      // comes from later is new for it too.
+      if (baseline == 0) {
+        const std::string own_first = std::to_string(accounts_[ak].first);
+        const std::int64_t earlier =
+            count("SELECT count(*) FROM vpn WHERE " + who + " AND ts < ?", with({own_first})) +
+            count("SELECT count(*) FROM cloud WHERE " + who + " AND ts < ?", with({own_first})) +
+            count("SELECT count(*) FROM logons WHERE " + who + " AND ts < ?", with({own_first}));
+        if (earlier > 0 || accounts_[ak].evidence.empty()) continue;  // a lead at most
+      }
       auto consider = [&](const Fact& f) {
         const std::string& addr = f.src_ip;
         if (!a_.external(addr) || sources_.contains(addr) || f.time_ns < first_) return;
@@ -471,8 +481,12 @@ class Analysis {
         if (seen > 0) return;
         Entity& src = source(addr);
         if (src.note.empty() && f.kind == FactKind::Vpn) src.note = f.extra;
-        ties_[addr] = "account " + ak + ", held by the intruder, from an address it never used "
-                      "before the intrusion";
+        ties_[addr] = baseline ? "account " + ak +
+                                     ", held by the intruder, from an address it never used "
+                                     "before the intrusion"
+                               : "account " + ak +
+                                     ", first seen in the logs in the intruder's hands, from a "
+                                     "new address";
       };
       const std::vector<std::string> since = with({std::to_string(first_)});
       query(FactKind::Vpn, who + " AND action = 'tunnel-up' AND ts >= ?", since, consider);
@@ -939,7 +953,7 @@ class Analysis {
           af.evidence.push_back(evidence_of(f));
       for (const Fact& f : cloud_)
         for (const auto& u : asset.urls)
-          if (glob_match(u, f.object) && af.evidence.size() < kMaxEvidence)
+          if (url_match(u, f.object) && af.evidence.size() < kMaxEvidence)
             af.evidence.push_back(evidence_of(f));
       // Commands the intruder ran that read the asset's files (tar, rsync, scp, robocopy ...).
       for (const Fact& f : procs_) {

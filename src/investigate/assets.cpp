@@ -132,6 +132,18 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return glob_at(pattern, text);
 }
 
+bool url_match(std::string_view pattern, std::string_view url) {
+  std::string p;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '*' && (i + 1 >= pattern.size() || pattern[i + 1] != '*') &&
+        (i == 0 || pattern[i - 1] != '*'))
+      p += "**";
+    else
+      p += pattern[i];
+  }
+  return glob_match(p, url);
+}
+
 std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
   std::string s;
   for (char c : text)

@@ -53,6 +53,9 @@ struct Assets {
 [[nodiscard]] std::string account_key(std::string_view user);
 // Glob with * (not across / or \), ** (across), ? (one character); case-insensitive.
 [[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
+// A cloud object's URL against an asset's `urls` pattern: as glob_match, but `*` also crosses `/`
+// (".../sites/Rocket*" is the site and everything in it, as a user writing it means).
+[[nodiscard]] bool url_match(std::string_view pattern, std::string_view url);
 // "30GB", "2.1TB", "512 MiB", "1000": bytes (decimal units for kB..PB, binary for KiB..PiB).
 [[nodiscard]] std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
 

@@ -43,20 +43,26 @@ std::vector<Silence> judge_silences(const std::vector<Interval>& active) {
   const int weekly_needed = span >= 4 * kWeek ? 2 : 1;
   for (Silence& s : out) {
     const std::int64_t len = s.end - s.start;
-    int daily = 0, weekly = 0;
+    int daily = 0, weekly = 0, starts = 0, ends = 0;
     std::int64_t longest_same_time = 0;
     for (const Silence& o : out) {
       if (&o == &s) continue;
       const std::int64_t olen = o.end - o.start;
       const bool same_day_time = phase_distance(o.start, s.start, kDay) <= kPhaseSlack;
       const bool same_week_time = phase_distance(o.start, s.start, kWeek) <= kPhaseSlack;
+      if (phase_distance(o.start, s.start, kDay) <= kPhaseSlack) ++starts;
+      if (phase_distance(o.end, s.end, kDay) <= kPhaseSlack) ++ends;
       if (same_day_time && olen < kDay) longest_same_time = std::max(longest_same_time, olen);
       if (same_week_time) longest_same_time = std::max(longest_same_time, olen);
       if (olen + kLengthSlack < len) continue;
       if (same_week_time) ++weekly;
       if (same_day_time && len < kDay) ++daily;
     }
-    if (daily >= 3 || weekly >= weekly_needed) {
+    // A source that goes quiet at its usual time of day and comes back at its usual time skipped
+    // whole days of its cycle (a workstation's user off, a quiet tenant): no gap. Logging that
+    // stops or resumes at an hour the source never pauses at is.
+    const bool whole_days = starts >= 3 && ends >= 3;
+    if (daily >= 3 || weekly >= weekly_needed || whole_days) {
       s.usual = true;
       continue;
     }

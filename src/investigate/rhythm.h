@@ -1,8 +1,10 @@
 // A source's silences judged against its own rhythm. A workstation that is quiet every night and
 // every weekend, or a low-volume audit log, falls silent for longer than the gap threshold as a
-// matter of course; a silence is a gap only when the source shows no silence as long at the same
-// time of day (for silences under a day) or of the week elsewhere in the input. What a source
-// covers is then its active intervals joined across its usual silences.
+// matter of course. A silence is usual when the source shows silences as long at the same time of
+// day (for silences under a day) or of the week elsewhere in the input, or when it starts and ends
+// at the times of day the source's silences usually start and end (whole days skipped: a user's
+// day off). Otherwise it is a gap. What a source covers is its active intervals joined across its
+// usual silences.
 #pragma once
 
 #include <cstdint>

@@ -570,14 +570,16 @@ void intrusion(World& w, const Company& c, Intruder& x) {
 // --- the truth from the logs as written ----------------------------------------------------------
 
 // Whether one run of `times`, no two consecutive more than the gap threshold apart, spans
-// [from, to]. A run is where the log shows it was recording.
+// [from, to]. A run is where the log shows it was recording. A run that starts or ends within the
+// gap threshold of an edge covers that edge, as an analyst reads a log that begins minutes after
+// the others (issue: window edges).
 bool spans(std::vector<std::int64_t> times, std::int64_t from, std::int64_t to, bool split) {
   if (times.empty()) return false;
   std::sort(times.begin(), times.end());
   std::int64_t run = times.front();
   for (std::size_t i = 0; i < times.size(); ++i) {
     if (split && i && times[i] - times[i - 1] > kGapThreshold) run = times[i];
-    if (run <= from && times[i] >= to) return true;
+    if (run <= from + kGapThreshold && times[i] >= to - kGapThreshold) return true;
   }
   return false;
 }

@@ -465,7 +465,9 @@ std::expected<void, std::string> write_scenario(const std::string& name, const s
                  {"rocket-sharepoint", "not_accessed"}};
   } else if (name == "linux-pivot") {
     linux_pivot(w);
-    tr.assets = {{"firmware", "undetermined"}};
+    // build01 audits no file reads, but the intruder's own sudo command names the folder:
+    // "tar czf /tmp/fw.tgz /srv/firmware" reads /srv/firmware/**.
+    tr.assets = {{"firmware", "accessed"}};
   } else if (name == "benign") {
     const std::int64_t t = kStart + 106 * kDay + 8 * kHour;  // 2023-08-15
     // A mistyped password, then the tunnel: one failed logon is not an attack.

@@ -112,5 +112,17 @@ TEST(Net, AddressesAndNetworks) {
   EXPECT_FALSE(Network::parse("10.0.0.0/40"));
 }
 
+TEST(Assets, UrlPatternsCrossSlashes) {
+  EXPECT_TRUE(url_match("https://contoso.sharepoint.com/sites/Rocket*",
+                        "https://contoso.sharepoint.com/sites/Rocket/Shared Documents/engine.pdf"));
+  EXPECT_TRUE(url_match("https://contoso.sharepoint.com/sites/Rocket*",
+                        "https://CONTOSO.sharepoint.com/sites/rocket"));
+  EXPECT_TRUE(url_match("https://x/sites/**", "https://x/sites/a/b"));
+  EXPECT_FALSE(url_match("https://contoso.sharepoint.com/sites/Rocket*",
+                         "https://contoso.sharepoint.com/sites/General/notice.pdf"));
+  // Paths keep * within a folder.
+  EXPECT_FALSE(glob_match("SatelliteDesign\\*", "SatelliteDesign\\orbit\\a.xlsx"));
+}
+
 }  // namespace
 }  // namespace tansa::investigate

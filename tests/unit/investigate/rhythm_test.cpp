@@ -10,18 +10,26 @@ constexpr std::int64_t kD = 24 * kH;
 // 2024-01-01 was a Monday.
 constexpr std::int64_t kMonday = 19723 * kD;
 
-// An office source: active 08:00-19:00 on weekdays, for `weeks` weeks, optionally dead for a stretch.
+// An office source: active 08:00-19:00 on weekdays, for `weeks` weeks, optionally silent in
+// [dead_from, dead_to) (what is left of a day around it still logs).
 std::vector<Interval> office(int weeks, std::int64_t dead_from = 0, std::int64_t dead_to = 0) {
-  std::vector<Interval> v;
+  std::vector<Interval> pieces;
   for (int d = 0; d < weeks * 7; ++d) {
     if (d % 7 >= 5) continue;
-    Interval i{kMonday + d * kD + 8 * kH, kMonday + d * kD + 19 * kH};
-    if (dead_to > dead_from && i.start < dead_to && i.end > dead_from) continue;
+    const Interval i{kMonday + d * kD + 8 * kH, kMonday + d * kD + 19 * kH};
+    if (dead_to > dead_from && i.start < dead_to && i.end > dead_from) {
+      if (i.start < dead_from) pieces.push_back({i.start, dead_from});
+      if (i.end > dead_to) pieces.push_back({dead_to, i.end});
+    } else {
+      pieces.push_back(i);
+    }
+  }
+  std::vector<Interval> v;
+  for (const Interval& i : pieces)
     if (!v.empty() && i.start - v.back().end <= 12 * kH)
       v.back().end = i.end;
     else
       v.push_back(i);
-  }
   return v;
 }
 
@@ -37,8 +45,8 @@ TEST(Rhythm, NightsAndWeekendsAreNoGaps) {
 }
 
 TEST(Rhythm, AnOutageInTheWeekIsAGapAndSaysWhy) {
-  // Dead from Tuesday of week 3 to Thursday evening.
-  const std::int64_t from = kMonday + 15 * kD, to = kMonday + 17 * kD + 20 * kH;
+  // Stops on Tuesday of week 3 at noon and comes back on Thursday at 15:00.
+  const std::int64_t from = kMonday + 15 * kD + 12 * kH, to = kMonday + 17 * kD + 15 * kH;
   const auto active = office(6, from, to);
   const auto silences = judge_silences(active);
   int unusual = 0;
@@ -48,19 +56,35 @@ TEST(Rhythm, AnOutageInTheWeekIsAGapAndSaysWhy) {
       EXPECT_LE(s.start, from);
       EXPECT_GE(s.end, to);
       EXPECT_NE(s.why.find("silent for"), std::string::npos);
-      EXPECT_NE(s.why.find("at most"), std::string::npos) << s.why;
+      EXPECT_NE(s.why.find("no silence elsewhere starting at this time"), std::string::npos)
+          << s.why;
     }
   EXPECT_EQ(unusual, 1);
   const auto eff = effective_coverage(active, silences);
   EXPECT_EQ(eff.size(), 2u);
 }
 
-TEST(Rhythm, ALongWeekendIsAGap) {
-  // The source also stops on the Monday of week 4: a three-night weekend.
-  const std::int64_t from = kMonday + 21 * kD, to = kMonday + 21 * kD + 23 * kH;
-  const auto silences = judge_silences(office(6, from, to));
+TEST(Rhythm, WholeDaysOffAreNoGapButAStopInTheNightIs) {
+  // The user takes the Monday of week 4 and the Wednesday to Friday of week 5 off.
+  auto active = office(6, kMonday + 21 * kD, kMonday + 21 * kD + 23 * kH);
+  std::vector<Interval> off;
+  for (const Interval& i : active) {
+    const std::int64_t a = kMonday + 30 * kD, b = kMonday + 32 * kD + 23 * kH;
+    if (i.start < a && i.end > b) {
+      off.push_back({i.start, kMonday + 29 * kD + 19 * kH});
+      off.push_back({kMonday + 35 * kD + 8 * kH, i.end});
+    } else {
+      off.push_back(i);
+    }
+  }
+  for (const Silence& s : judge_silences(off)) EXPECT_TRUE(s.usual) << s.why;
+  // Logging that resumes at 03:00, an hour the source never comes back at, is a gap.
+  const auto night = office(6, kMonday + 22 * kD + 19 * kH, kMonday + 24 * kD + 3 * kH);
+  std::vector<Interval> odd = night;
+  for (Interval& i : odd)
+    if (i.start == kMonday + 24 * kD + 8 * kH) i.start = kMonday + 24 * kD + 3 * kH;
   int unusual = 0;
-  for (const Silence& s : silences) unusual += !s.usual;
+  for (const Silence& s : judge_silences(odd)) unusual += !s.usual;
   EXPECT_EQ(unusual, 1);
 }
 
