@@ -43,7 +43,7 @@ std::vector<Silence> judge_silences(const std::vector<Interval>& active) {
   const int weekly_needed = span >= 4 * kWeek ? 2 : 1;
   for (Silence& s : out) {
     const std::int64_t len = s.end - s.start;
-    int daily = 0, weekly = 0, starts = 0, ends = 0;
+    int daily = 0, weekly = 0, starts = 0, ends = 0, inside = 0;
     std::int64_t longest_same_time = 0;
     for (const Silence& o : out) {
       if (&o == &s) continue;
@@ -51,7 +51,14 @@ std::vector<Silence> judge_silences(const std::vector<Interval>& active) {
       const bool same_day_time = phase_distance(o.start, s.start, kDay) <= kPhaseSlack;
       const bool same_week_time = phase_distance(o.start, s.start, kWeek) <= kPhaseSlack;
       if (phase_distance(o.start, s.start, kDay) <= kPhaseSlack) ++starts;
-      if (phase_distance(o.end, s.end, kDay) <= kPhaseSlack) ++ends;
+      if (phase_distance(o.end, s.end, kDay) <= kPhaseSlack) {
+        ++ends;
+        // Starts within the hours the source is usually quiet (after o's start, in the day's
+        // cycle) and ends when o ends: activity ran late, then the usual quiet.
+        const std::int64_t from_o = phase(s.start - (o.start - kPhaseSlack), kDay);
+        const std::int64_t o_len = phase(o.end - (o.start - kPhaseSlack), kDay);
+        if (from_o <= o_len) ++inside;
+      }
       if (same_day_time && olen < kDay) longest_same_time = std::max(longest_same_time, olen);
       if (same_week_time) longest_same_time = std::max(longest_same_time, olen);
       if (olen + kLengthSlack < len) continue;
@@ -62,7 +69,7 @@ std::vector<Silence> judge_silences(const std::vector<Interval>& active) {
     // whole days of its cycle (a workstation's user off, a quiet tenant): no gap. Logging that
     // stops or resumes at an hour the source never pauses at is.
     const bool whole_days = starts >= 3 && ends >= 3;
-    if (daily >= 3 || weekly >= weekly_needed || whole_days) {
+    if (daily >= 3 || weekly >= weekly_needed || whole_days || inside >= 3) {
       s.usual = true;
       continue;
     }

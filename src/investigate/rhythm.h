@@ -3,7 +3,8 @@
 // matter of course. A silence is usual when the source shows silences as long at the same time of
 // day (for silences under a day) or of the week elsewhere in the input, or when it starts and ends
 // at the times of day the source's silences usually start and end (whole days skipped: a user's
-// day off). Otherwise it is a gap. What a source covers is its active intervals joined across its
+// day off), or when it starts within the hours the source is usually quiet and ends when its
+// usual silences end (activity ran late one evening). Otherwise it is a gap. What a source covers is its active intervals joined across its
 // usual silences.
 #pragma once
 

@@ -520,7 +520,7 @@ std::string investigation_html(const inv::Findings& f) {
 std::string investigation_summary(const inv::Findings& f) {
   std::string o;
   auto line = [&](const std::string& k, const std::string& v) {
-    o += k;
+    append_terminal_safe(o, k);  // an asset's name comes from the assets file
     append_terminal_safe(o, v);
     o += '\n';
   };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace tansa::investigate {
 namespace {
 
@@ -85,6 +87,29 @@ TEST(Rhythm, WholeDaysOffAreNoGapButAStopInTheNightIs) {
     if (i.start == kMonday + 24 * kD + 8 * kH) i.start = kMonday + 24 * kD + 3 * kH;
   int unusual = 0;
   for (const Silence& s : judge_silences(odd)) unusual += !s.usual;
+  EXPECT_EQ(unusual, 1);
+}
+
+TEST(Rhythm, ALateEveningThenTheUsualNightIsNoGap) {
+  auto active = office(6);
+  // One Wednesday's activity runs to 22:30 (the intruder, say), then the usual night follows.
+  const std::int64_t wednesday = kMonday + 16 * kD;
+  bool changed = false;
+  for (Interval& i : active)
+    if (i.start == wednesday + 8 * kH) {
+      i.end = wednesday + 22 * kH + kH / 2;
+      changed = true;
+    }
+  ASSERT_TRUE(changed);
+  const auto silences = judge_silences(active);
+  for (const Silence& s : silences) EXPECT_TRUE(s.usual) << s.why;
+  // The same late evening followed by silence until Friday noon (an hour the source never
+  // resumes at) is a gap.
+  std::erase_if(active, [&](const Interval& i) { return i.start == wednesday + kD + 8 * kH; });
+  for (Interval& i : active)
+    if (i.start == wednesday + 2 * kD + 8 * kH) i.start = wednesday + 2 * kD + 12 * kH;
+  int unusual = 0;
+  for (const Silence& s : judge_silences(active)) unusual += !s.usual;
   EXPECT_EQ(unusual, 1);
 }
 
