@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_values.h"
 #include "investigate/casedb.h"
 #include "investigate/facts.h"
 #include "tansa/detection.h"
@@ -19,16 +20,8 @@ namespace inv = tansa::investigate;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
-  std::vector<std::string> v;
-  const std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
-  std::size_t pos = 0;
-  while (v.size() < 16) {
-    const std::size_t k = rest.find('\xff', pos);
-    v.emplace_back(rest.substr(pos, k == std::string_view::npos ? rest.npos : k - pos));
-    if (k == std::string_view::npos) break;
-    pos = k + 1;
-  }
-  v.resize(16);
+  const std::vector<std::string> v =
+      fuzz_values(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1), 16);
   std::int64_t number = 0;
   std::memcpy(&number, v[0].data(), std::min<std::size_t>(v[0].size(), 8));
 

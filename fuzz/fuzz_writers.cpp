@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_values.h"
 #include "investigate/analyze.h"
 #include "report/detections.h"
 #include "report/investigation.h"
@@ -28,19 +29,6 @@
 namespace inv = tansa::investigate;
 
 namespace {
-
-std::vector<std::string> values(std::string_view in) {
-  std::vector<std::string> v;
-  std::size_t pos = 0;
-  while (v.size() < 16) {
-    const std::size_t k = in.find('\xff', pos);
-    v.emplace_back(in.substr(pos, k == std::string_view::npos ? in.npos : k - pos));
-    if (k == std::string_view::npos) break;
-    pos = k + 1;
-  }
-  v.resize(16);
-  return v;
-}
 
 inv::Evidence ev(const std::string& what) {
   return inv::Evidence{1700000000000000000LL, tansa::SourceRef{0, tansa::SourceRef::Kind::Line, 3},
@@ -183,7 +171,7 @@ void check_csv(std::string_view s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using tansa::report::OutputFormat;
-  const auto v = values(std::string_view(reinterpret_cast<const char*>(data), size));
+  const auto v = fuzz_values(std::string_view(reinterpret_cast<const char*>(data), size), 16);
   static simdjson::dom::parser parser;
 
   // hunt's writers.

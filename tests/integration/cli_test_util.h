@@ -33,4 +33,20 @@ inline std::filesystem::path tmp(const std::string& suite, const std::string& na
   return dir / name;
 }
 
+// The `tansa investigate` command line for a folder `tansa simulate` wrote: every log in it, its
+// assets.yml, the report at DIR/report.json, and the claim when there is one.
+inline std::string investigate_simulated(const std::string& bin, const std::filesystem::path& dir,
+                                         const std::string& claim) {
+  std::string cmd = bin + " investigate";
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f != "assets.yml" && f != "truth.json" && f != "case.db" && !f.starts_with("report"))
+      cmd += " '" + e.path().string() + "'";
+  }
+  cmd += " --assets '" + (dir / "assets.yml").string() + "' -o '" + (dir / "report.json").string() +
+         "' -q";
+  if (!claim.empty()) cmd += " --claim " + claim;
+  return cmd;
+}
+
 }  // namespace tansa::testing

@@ -199,15 +199,9 @@ void investigate_seed(int seed, const std::set<std::string>& known, Tally& tally
   simdjson::dom::parser tp, rp;
   const std::string truth_text = slurp(dir / "truth.json");
   element truth = tp.parse(truth_text);
-  std::string logs;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string f = e.path().filename().string();
-    if (f != "assets.yml" && f != "truth.json" && f != "case.db" && !f.starts_with("report"))
-      logs += " '" + e.path().string() + "'";
-  }
-  std::string cmd = kBin + " investigate" + logs + " --assets '" + (dir / "assets.yml").string() +
-                    "' -o '" + (dir / "report.json").string() + "' -q > /dev/null";
-  if (!truth["claim"].is_null()) cmd += " --claim " + str(truth["claim"]);
+  const std::string cmd = tansa::testing::investigate_simulated(
+                              kBin, dir, truth["claim"].is_null() ? "" : str(truth["claim"])) +
+                          " > /dev/null";
   ASSERT_EQ(sh(cmd), 0) << "seed " << seed << ": investigate failed; reproduce: " << repro;
   const std::string report_text = slurp(dir / "report.json");
   element r = rp.parse(report_text);
