@@ -36,8 +36,14 @@ std::expected<void, std::string> drain_correlated(
   if (correlator.size() == 0) return sorter.drain(show);
   hunt::DetectionSorter merged(correlator.rules(), memory,
                                std::filesystem::temp_directory_path().string());
+  // A detection that cannot be kept is lost: the first such error fails the whole drain, so no
+  // caller reads a shortened stream as the whole one.
+  std::string lost;
   auto keep = [&](Detection&& d) {
-    if (auto r = merged.add(std::move(d)); !r) problem(r.error());
+    if (auto r = merged.add(std::move(d)); !r) {
+      problem(r.error());
+      if (lost.empty()) lost = r.error();
+    }
   };
   auto drained = sorter.drain([&](const Detection& d) {
     correlator.add(d, keep);
@@ -45,7 +51,10 @@ std::expected<void, std::string> drain_correlated(
   });
   correlator.finish(keep);
   if (!drained) return drained;
-  return merged.drain(show);
+  auto merged_out = merged.drain(show);
+  if (!merged_out) return merged_out;
+  if (!lost.empty()) return std::unexpected("detections were lost: " + lost);
+  return {};
 }
 
 std::size_t DiagnosticPrinter::count() const {

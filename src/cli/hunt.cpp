@@ -269,7 +269,8 @@ int run(const HuntOptions& opt) {
                                           std::fprintf(stderr, "tansa hunt: %s\n", problem.c_str());
                                         });
   if (writer) writer->finish();
-  if (!drained) std::fprintf(stderr, "tansa hunt: %s\n", drained.error().c_str());
+  if (!drained)
+    std::fprintf(stderr, "tansa hunt: %s; the output is incomplete\n", drained.error().c_str());
   if (opt.summary) summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));
   if (out != stdout && std::fclose(out) != 0) {
     std::fprintf(stderr, "tansa hunt: cannot write %s\n", opt.output.c_str());
@@ -291,7 +292,7 @@ int run(const HuntOptions& opt) {
         static_cast<double>(counters.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
         static_cast<double>(counters.events.load()) / std::max(read_s, 1e-9));
   }
-  return counters.files_read.load() > 0 ? 0 : 1;
+  return counters.files_read.load() > 0 && drained ? 0 : 1;
 }
 
 }  // namespace

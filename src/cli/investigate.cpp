@@ -216,7 +216,10 @@ int run_investigate(const InvestigateOptions& opt) {
           ai.detections.push_back(d);
       },
       fail);
-  if (!drained) fail(drained.error());
+  if (!drained) {  // answers resting on a partial detection stream could say "no"
+    fail(drained.error());
+    return 1;
+  }
   ai.streams = coverage.streams();
   cdb.add_streams(ai.streams);
   if (auto r = cdb.finish_loading(); !r) {
