@@ -158,6 +158,7 @@ bool epoch_ns(const Value& v, std::int64_t& ns) {
   }
   if (d <= 0) return false;
   if (d > 1e12) d /= 1000.0;  // milliseconds
+  if (!(d < 9.2e9)) return false;  // nanoseconds past 2262 do not fit 64 bits (and NaN is no time)
   ns = static_cast<std::int64_t>(d * 1e9);
   return true;
 }

@@ -1,5 +1,7 @@
 #include "formats/keyvalue.h"
 
+#include <charconv>
+
 #include <string>
 
 namespace tansa::formats {
@@ -130,16 +132,14 @@ bool parse_keyvalue_line(std::string_view line, const SyslogOptions& opt, Event&
   bool timed = false;
   if (all_digits(eventtime)) {
     std::int64_t t = 0;
-    for (char c : eventtime) t = t * 10 + (c - '0');
-    // seconds, milliseconds, microseconds or nanoseconds, by magnitude
-    if (t < 100000000000LL)
-      t *= 1000000000LL;
-    else if (t < 100000000000000LL)
-      t *= 1000000LL;
-    else if (t < 100000000000000000LL)
-      t *= 1000LL;
-    e.time_ns = t;
-    timed = true;
+    const auto r = std::from_chars(eventtime.data(), eventtime.data() + eventtime.size(), t);
+    // seconds, milliseconds, microseconds or nanoseconds, by magnitude; a value whose nanoseconds
+    // do not fit 64 bits (past 2262) is no time, and the date and time fields are tried instead
+    const std::int64_t scale = t < 100000000000LL        ? 1000000000LL
+                               : t < 100000000000000LL    ? 1000000LL
+                               : t < 100000000000000000LL ? 1000LL
+                                                          : 1;
+    if (r.ec == std::errc() && !__builtin_mul_overflow(t, scale, &e.time_ns)) timed = true;
   }
   if (!timed && !date.empty()) {
     int offset = opt.tz_offset_minutes;

@@ -77,6 +77,8 @@ bool scalar(std::string_view text, Kind kind, Event& e, Value& v) {
       auto r = std::from_chars(text.data(), text.data() + text.size(), d);
       if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return false;
       if (kind == Kind::Time) {
+        // Seconds whose nanoseconds fit 64 bits (1677-2262); anything else is no time.
+        if (!(d > -9.2e9 && d < 9.2e9)) return false;
         v.type = ValueType::Time;
         v.i = static_cast<std::int64_t>(d * 1e9);
       } else {
