@@ -3,14 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
-#include <expected>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "correlate/correlator.h"
-#include "hunt/sorter.h"
 #include "tansa/diagnostic.h"
 
 namespace tansa::cli {
@@ -22,10 +18,6 @@ void add_hunt_command(CLI::App& app, int& status);
 void add_investigate_command(CLI::App& app, int& status);
 void add_simulate_command(CLI::App& app, int& status);
 void add_demo_command(CLI::App& app, int& status);
-
-// The rules shipped with tansa: TANSA_RULES, else the rules/ folder beside the binary's folder
-// (the source tree for a build in build/), else the installed share folder. Empty: none found.
-std::vector<std::string> default_rules();
 
 // Prints problems with the input on standard error, terminal-safe, the first `limit` of them
 // (none when quiet), and counts them all. Thread-safe; the sink refers to this object.
@@ -41,15 +33,6 @@ class DiagnosticPrinter {
   bool quiet_;
   std::size_t limit_;
 };
-
-// Drains `sorter` in the one output order with the correlations' detections merged in: the
-// correlator reads the base detections in final order, and its own join them through a second
-// ordered pass of at most `memory` bytes. Detections hidden by `generate: false` are passed on
-// too (callers decide what to show); problems adding to the second pass go to `problem`.
-std::expected<void, std::string> drain_correlated(
-    hunt::DetectionSorter& sorter, correlate::Correlator& correlator, std::size_t memory,
-    const std::function<void(const Detection&)>& show,
-    const std::function<void(const std::string&)>& problem);
 
 // Runs `tansa investigate` on `inputs` (for `tansa demo`); returns its exit status.
 int investigate_files(const std::vector<std::string>& inputs, const std::string& assets,

@@ -2,7 +2,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,14 +17,12 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "correlate/correlator.h"
-#include "hunt/formats.h"
-#include "hunt/inputs.h"
-#include "hunt/pipeline.h"
-#include "hunt/sorter.h"
+#include "engine/engine.h"
 #include "report/detections.h"
 #include "report/text.h"
 #include "tansa/sigma.h"
+
+#include <fmt/format.h>
 
 namespace tansa::cli {
 
@@ -51,27 +50,6 @@ struct HuntOptions {
   std::size_t memory_mib = 256;
 };
 
-std::optional<std::int64_t> parse_time_arg(std::string_view t) {
-  std::int64_t ns;
-  if (!parse_iso_time(t, ns)) return std::nullopt;
-  return ns;
-}
-
-// "+09:00", "-0500", "UTC", "Z" -> minutes east of UTC.
-std::optional<int> parse_tz(std::string_view z) {
-  if (z.empty() || z == "UTC" || z == "utc" || z == "Z") return 0;
-  if (z[0] != '+' && z[0] != '-') return std::nullopt;
-  std::string digits;
-  for (char c : z.substr(1))
-    if (c != ':') digits += c;
-  if (digits.size() != 4 && digits.size() != 2) return std::nullopt;
-  int h = 0, m = 0;
-  std::from_chars(digits.data(), digits.data() + 2, h);
-  if (digits.size() == 4) std::from_chars(digits.data() + 2, digits.data() + 4, m);
-  if (h > 14 || m > 59) return std::nullopt;
-  return (z[0] == '-' ? -1 : 1) * (h * 60 + m);
-}
-
 bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
   for (const auto& want : tags)
     for (const auto& t : r.tags)
@@ -80,219 +58,165 @@ bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
   return false;
 }
 
-int run(const HuntOptions& opt) {
-  DiagnosticPrinter printer(opt.quiet, 200);
-  const DiagnosticSink diag = printer.sink();
+bool listed(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
 
-  // Rules.
-  sigma::Options so;
-  if (!opt.placeholders.empty()) {
-    auto p = sigma::load_placeholders(opt.placeholders);
-    if (!p) {
-      std::fprintf(stderr, "tansa hunt: %s\n", report::terminal_safe(p.error()).c_str());
-      return 2;
-    }
-    so.placeholders = std::move(*p);
-  }
-  const std::vector<std::string> rule_paths = opt.rules.empty() ? default_rules() : opt.rules;
-  if (rule_paths.empty()) {
-    std::fprintf(stderr,
-                 "tansa hunt: no rules given (-r PATH) and none shipped beside the binary\n");
-    return 2;
-  }
-  so.threads = opt.threads;  // --threads 1 means one thread for everything
-  const auto t_rules = std::chrono::steady_clock::now();
-  auto loaded = sigma::load_rules(rule_paths, so);
-  std::vector<sigma::Rejection> rejected = loaded.rejected;
-  auto set = sigma::RuleSet::compile(loaded.rules, so, rejected);
-  if (!opt.quiet && !rejected.empty())
-    std::fprintf(stderr, "tansa hunt: %zu rules could not be used (see `tansa rules check`)\n",
-                 rejected.size());
-  std::vector<correlate::Rejection> corr_rejected;
-  correlate::Correlator correlator(set->rules(), loaded.correlation_rules, corr_rejected);
-  for (const auto& r : corr_rejected)
-    std::fprintf(stderr, "tansa hunt: %s: %s: %s\n", report::terminal_safe(r.file).c_str(),
-                 report::terminal_safe(r.id).c_str(), report::terminal_safe(r.reason).c_str());
-  const std::vector<RuleInfo>& all_rules = correlator.rules();
-  if (set->size() == 0) {
-    std::fprintf(stderr, "tansa hunt: no usable rules in %s\n",
-                 report::terminal_safe(rule_paths[0]).c_str());
-    return 2;
-  }
-
-  // Rule selection.
-  hunt::Options po;
-  po.threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
-  po.force_format = opt.format;
+// Which rules' detections are shown (--min-level, --level, --rule, --tag, --status and their
+// exclusions; rules marked generate: false never are). Correlations still see every base rule.
+std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& opt,
+                                                           engine::Rules& rules) {
   std::optional<Level> min_level;
-  if (!opt.min_level.empty()) {
-    min_level = parse_level(opt.min_level);
-    if (!min_level) {
-      std::fprintf(stderr, "tansa hunt: unknown level '%s'\n",
-                   report::terminal_safe(opt.min_level).c_str());
-      return 2;
-    }
-  }
+  if (!opt.min_level.empty() && !(min_level = parse_level(opt.min_level)))
+    return std::unexpected("unknown level '" + opt.min_level + "'");
   std::set<Level> levels;
   for (const auto& l : opt.levels) {
     auto p = parse_level(l);
-    if (!p) {
-      std::fprintf(stderr, "tansa hunt: unknown level '%s'\n", report::terminal_safe(l).c_str());
-      return 2;
-    }
+    if (!p) return std::unexpected("unknown level '" + l + "'");
     levels.insert(*p);
   }
-  // Selection applies to what is shown; correlations still see every base rule's detections.
-  std::vector<bool> shown(all_rules.size(), true);
-  std::size_t enabled = 0;
-  for (std::size_t i = 0; i < all_rules.size(); ++i) {
-    const RuleInfo& r = all_rules[i];
-    bool on = true;
-    if (min_level && r.level < *min_level) on = false;
-    if (!levels.empty() && !levels.contains(r.level)) on = false;
-    if (!opt.rule_ids.empty() &&
-        std::find(opt.rule_ids.begin(), opt.rule_ids.end(), r.id) == opt.rule_ids.end())
-      on = false;
-    if (std::find(opt.exclude_rule_ids.begin(), opt.exclude_rule_ids.end(), r.id) !=
-        opt.exclude_rule_ids.end())
-      on = false;
-    if (!opt.tags.empty() && !has_tag(r, opt.tags)) on = false;
-    if (has_tag(r, opt.exclude_tags)) on = false;
-    if (!opt.statuses.empty() &&
-        std::find(opt.statuses.begin(), opt.statuses.end(), r.status) == opt.statuses.end())
-      on = false;
-    if (std::find(opt.exclude_statuses.begin(), opt.exclude_statuses.end(), r.status) !=
-        opt.exclude_statuses.end())
-      on = false;
-    if (correlator.suppressed(static_cast<std::uint32_t>(i))) on = false;  // generate: false
-    shown[i] = on;
-    enabled += on;
+  const std::vector<RuleInfo>& all = rules.infos();
+  std::vector<bool> shown(all.size(), true);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const RuleInfo& r = all[i];
+    shown[i] = !(min_level && r.level < *min_level) && (levels.empty() || levels.contains(r.level)) &&
+               (opt.rule_ids.empty() || listed(opt.rule_ids, r.id)) &&
+               !listed(opt.exclude_rule_ids, r.id) && (opt.tags.empty() || has_tag(r, opt.tags)) &&
+               !has_tag(r, opt.exclude_tags) &&
+               (opt.statuses.empty() || listed(opt.statuses, r.status)) &&
+               !listed(opt.exclude_statuses, r.status) &&
+               !rules.correlator().suppressed(static_cast<std::uint32_t>(i));
   }
-  if (correlator.size() == 0) po.rule_enabled.assign(shown.begin(), shown.end());
+  return shown;
+}
+
+// The run's settings from the options: threads, format, time window, zone, memory.
+std::expected<engine::Settings, std::string> settings_of(const HuntOptions& opt) {
+  engine::Settings s;
+  s.threads = opt.threads;
+  s.format = opt.format;
+  s.reader.year = opt.year;
+  s.sort_memory = opt.memory_mib << 20;
   if (!opt.from.empty()) {
-    auto t = parse_time_arg(opt.from);
-    if (!t) {
-      std::fprintf(stderr, "tansa hunt: --from: cannot read '%s' as a date or time\n",
-                   report::terminal_safe(opt.from).c_str());
-      return 2;
-    }
-    po.from_ns = *t;
+    auto t = engine::parse_time_bound(opt.from, false);
+    if (!t) return std::unexpected("--from: cannot read '" + opt.from + "' as a date or time");
+    s.from_ns = *t;
   }
   if (!opt.to.empty()) {
-    auto t = parse_time_arg(opt.to);
-    if (!t) {
-      std::fprintf(stderr, "tansa hunt: --to: cannot read '%s' as a date or time\n",
-                   report::terminal_safe(opt.to).c_str());
-      return 2;
-    }
-    // A bare date means the whole day.
-    po.to_ns = *t + (opt.to.size() == 10 ? 86400LL * 1000000000 - 1 : 0);
+    auto t = engine::parse_time_bound(opt.to, true);
+    if (!t) return std::unexpected("--to: cannot read '" + opt.to + "' as a date or time");
+    s.to_ns = *t;
   }
-  hunt::ReaderOptions ro;
-  ro.year = opt.year;
   if (!opt.tz.empty()) {
-    auto z = parse_tz(opt.tz);
-    if (!z) {
-      std::fprintf(stderr, "tansa hunt: --tz: expected UTC or an offset such as +09:00\n");
-      return 2;
-    }
-    ro.tz_offset_minutes = *z;
+    auto z = engine::parse_tz(opt.tz);
+    if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
+    s.reader.tz_offset_minutes = *z;
   }
-  auto formats = hunt::builtin_formats(ro);
-  if (!opt.format.empty() &&
-      std::none_of(formats.begin(), formats.end(),
-                   [&](const hunt::Format& f) { return f.name == opt.format; })) {
-    std::string names;
-    for (const auto& f : formats) names += (names.empty() ? "" : ", ") + f.name;
-    std::fprintf(stderr, "tansa hunt: unknown --format '%s' (one of: %s)\n",
-                 report::terminal_safe(opt.format).c_str(), names.c_str());
-    return 2;
-  }
+  return s;
+}
 
-  // Inputs.
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
-  if (inputs.empty()) {
-    std::fprintf(stderr, "tansa hunt: nothing to read\n");
-    return 1;
-  }
-  std::vector<std::string> sources;
-  for (const auto& in : inputs) sources.push_back(in.path);
-
-  // Output.
-  std::FILE* out = stdout;
-  report::OutputFormat of = report::OutputFormat::Table;
+// Where detections go: standard output as the table, or a file whose extension picks the format.
+struct Output {
+  std::FILE* file = stdout;
+  report::OutputFormat format = report::OutputFormat::Table;
+};
+std::expected<Output, std::string> open_output(const HuntOptions& opt) {
+  Output o;
   if (!opt.output.empty() && opt.output != "-") {
-    out = std::fopen(opt.output.c_str(), "wb");
-    if (!out) {
-      std::perror(opt.output.c_str());
-      return 2;
-    }
+    o.file = std::fopen(opt.output.c_str(), "wb");
+    if (!o.file) return std::unexpected(opt.output + ": " + std::strerror(errno));
     const std::string ext = fs::path(opt.output).extension().string();
     if (ext == ".csv")
-      of = report::OutputFormat::Csv;
+      o.format = report::OutputFormat::Csv;
     else if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson")
-      of = report::OutputFormat::Jsonl;
+      o.format = report::OutputFormat::Jsonl;
   }
-  if (opt.timesketch) of = report::OutputFormat::Timesketch;
-  const bool color = !opt.no_color && out == stdout && ::isatty(STDOUT_FILENO) &&
-                     of == report::OutputFormat::Table;
+  if (opt.timesketch) o.format = report::OutputFormat::Timesketch;
+  return o;
+}
 
-  // Run.
-  auto rules = set;
-  hunt::Pipeline pipeline(
-      std::move(formats),
-      [rules] {
-        auto m = std::make_shared<sigma::Matcher>(*rules);
-        return hunt::MatchFn(
-            [m](const Event& e, std::vector<std::uint32_t>& hits) { m->match(e, hits); });
-      },
-      po);
-  hunt::DetectionSorter sorter(set->rules(), opt.memory_mib << 20,
-                               fs::temp_directory_path().string());
-  hunt::Counters counters;
+int complain(const std::string& msg, int status) {
+  std::fprintf(stderr, "tansa hunt: %s\n", report::terminal_safe(msg).c_str());
+  return status;
+}
+
+void print_totals(const engine::Run& run, std::size_t inputs,
+                  std::uint64_t shown, std::size_t enabled, std::size_t rules,
+                  std::size_t problems, double load_s, double read_s) {
+  const hunt::Counters& c = run.counters();
+  std::fprintf(stderr,
+               "tansa hunt: %llu events from %llu of %zu inputs, %llu detections by %zu of %zu "
+               "rules enabled; %zu problems reported\n"
+               "tansa hunt: rules loaded in %.2f s; inputs read and matched in %.2f s (%.1f MB/s, "
+               "%.0f events/s)\n",
+               static_cast<unsigned long long>(c.events.load()),
+               static_cast<unsigned long long>(c.files_read.load()), inputs,
+               static_cast<unsigned long long>(shown), enabled, rules, problems, load_s, read_s,
+               static_cast<double>(c.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
+               static_cast<double>(c.events.load()) / std::max(read_s, 1e-9));
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+int run(const HuntOptions& opt) {
+  DiagnosticPrinter printer(opt.quiet, 200);
+  const DiagnosticSink diag = printer.sink();
+  auto settings = settings_of(opt);
+  if (!settings) return complain(settings.error(), 2);
+  const auto t_rules = std::chrono::steady_clock::now();
+  auto rules = engine::Rules::load({opt.rules, opt.placeholders, opt.threads});
+  if (!rules) return complain(rules.error(), 2);
+  engine::Rules& r = **rules;
+  if (!opt.quiet && !r.rejected().empty())
+    complain(fmt::format("{} rules could not be used (see `tansa rules check`)",
+                         r.rejected().size()), 0);
+  for (const auto& c : r.correlation_rejected()) complain(c.file + ": " + c.id + ": " + c.reason, 0);
+  if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0], 2);
+  auto shown = select_rules(opt, r);
+  if (!shown) return complain(shown.error(), 2);
+  settings->rule_enabled = *shown;
+  engine::Run run(r, std::move(*settings));
+  if (auto ok = run.check(); !ok) return complain(ok.error(), 2);
+
+  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
+  if (inputs.empty()) return complain("nothing to read", 1);
+  auto out = open_output(opt);
+  if (!out) return complain(out.error(), 2);
+  const bool color = !opt.no_color && out->file == stdout && ::isatty(STDOUT_FILENO) &&
+                     out->format == report::OutputFormat::Table;
+
   const auto t_read = std::chrono::steady_clock::now();
   {
-    ProgressBar bar(counters, !opt.quiet);
-    pipeline.run(inputs, sorter, counters, diag);
+    ProgressBar bar(run.counters(), !opt.quiet);
+    run.read(inputs, diag);
   }
-  const auto t_done = std::chrono::steady_clock::now();
-  report::DetectionContext ctx{all_rules, sources};
-  std::unique_ptr<report::DetectionWriter> writer = report::make_writer(of, out, ctx, color);
+  const double read_s = seconds_since(t_read);
+  std::vector<std::string> sources;
+  for (const auto& in : inputs) sources.push_back(in.path);
+  report::DetectionContext ctx{r.infos(), sources};
+  std::unique_ptr<report::DetectionWriter> writer =
+      report::make_writer(out->format, out->file, ctx, color);
   report::Summary summary;
-  auto show = [&](const Detection& d) {
-    if (d.rule < shown.size() && !shown[d.rule]) return;
-    if (writer) writer->write(d);
-    summary.add(d, ctx);
-  };
-  const auto drained = drain_correlated(sorter, correlator, opt.memory_mib << 20, show,
-                                        [](const std::string& problem) {
-                                          std::fprintf(stderr, "tansa hunt: %s\n", problem.c_str());
-                                        });
+  const auto drained = run.drain(
+      [&](const Detection& d) {
+        if (d.rule < shown->size() && !(*shown)[d.rule]) return;
+        if (writer) writer->write(d);
+        summary.add(d, ctx);
+      },
+      [](const std::string& problem) { complain(problem, 0); });
   if (writer) writer->finish();
-  if (!drained)
-    std::fprintf(stderr, "tansa hunt: %s; the output is incomplete\n", drained.error().c_str());
+  if (!drained) complain(drained.error() + "; the output is incomplete", 0);
   if (opt.summary) summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));
-  if (out != stdout && std::fclose(out) != 0) {
-    std::fprintf(stderr, "tansa hunt: cannot write %s\n", opt.output.c_str());
-    return 1;
-  }
-  if (!opt.quiet) {
-    const double load_s = std::chrono::duration<double>(t_read - t_rules).count();
-    const double read_s = std::chrono::duration<double>(t_done - t_read).count();
-    std::fprintf(
-        stderr,
-        "tansa hunt: %llu events from %llu of %zu inputs, %llu detections by %zu of %zu "
-        "rules enabled; %zu problems reported\n"
-        "tansa hunt: rules loaded in %.2f s; inputs read and matched in %.2f s (%.1f MB/s, "
-        "%.0f events/s)\n",
-        static_cast<unsigned long long>(counters.events.load()),
-        static_cast<unsigned long long>(counters.files_read.load()), inputs.size(),
-        static_cast<unsigned long long>(summary.total()), enabled, all_rules.size(),
-        printer.count(), load_s, read_s,
-        static_cast<double>(counters.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
-        static_cast<double>(counters.events.load()) / std::max(read_s, 1e-9));
-  }
-  return counters.files_read.load() > 0 && drained ? 0 : 1;
+  if (out->file != stdout && std::fclose(out->file) != 0)
+    return complain("cannot write " + opt.output, 1);
+  if (!opt.quiet)
+    print_totals(run, inputs.size(), summary.total(),
+                 static_cast<std::size_t>(std::count(shown->begin(), shown->end(), true)),
+                 r.infos().size(), printer.count(),
+                 std::chrono::duration<double>(t_read - t_rules).count(), read_s);
+  return run.counters().files_read.load() > 0 && drained ? 0 : 1;
 }
 
 }  // namespace

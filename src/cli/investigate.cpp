@@ -7,20 +7,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <thread>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "correlate/correlator.h"
-#include "hunt/formats.h"
-#include "hunt/inputs.h"
-#include "hunt/pipeline.h"
-#include "hunt/sorter.h"
-#include "investigate/analyze.h"
-#include "investigate/assets.h"
-#include "investigate/casedb.h"
-#include "investigate/facts.h"
+#include "engine/engine.h"
+#include "investigate/run.h"
 #include "report/investigation.h"
 #include "report/text.h"
 #include "tansa/sigma.h"
@@ -43,21 +37,82 @@ struct InvestigateOptions {
   unsigned threads = 0;
   int year = 0;
   bool quiet = false;
+  std::string tz;
   std::size_t memory_mib = 256;  // for sorting detections, shared by the two sorters
 };
 
-// What one reader thread gathers beside rule matching; flushed to the database in batches.
-struct Collector {
-  explicit Collector(std::int64_t threshold) : coverage(threshold) {}
-  std::vector<inv::Fact> facts;
-  inv::Coverage coverage;
-};
-
-// Strong detections kept in memory for the analysis; beyond this the intrusion is plain anyway.
-constexpr std::size_t kMaxSeeds = 20000;
+enum class ReportFormat { Html, Markdown, Json };
+std::optional<ReportFormat> report_format(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".html" || ext == ".htm") return ReportFormat::Html;
+  if (ext == ".md") return ReportFormat::Markdown;
+  if (ext == ".json") return ReportFormat::Json;
+  return std::nullopt;
+}
 
 void fail(const std::string& msg) {
   std::fprintf(stderr, "tansa investigate: %s\n", report::terminal_safe(msg).c_str());
+}
+
+// The investigation's request from the options: assets, seeds, claim, case database path.
+std::expected<inv::Request, std::string> request_of(const InvestigateOptions& opt) {
+  inv::Request r;
+  if (!opt.assets.empty()) {
+    auto a = inv::load_assets(opt.assets);
+    if (!a) return std::unexpected(a.error());
+    r.assets = std::move(*a);
+  } else {
+    r.assets = *inv::parse_assets("");
+  }
+  for (const auto& s : opt.seeds) {
+    auto seed = inv::parse_seed(s);
+    if (!seed) return std::unexpected(seed.error());
+    r.seeds.push_back(std::move(*seed));
+  }
+  if (!opt.claim.empty()) {
+    auto c = inv::parse_size(opt.claim);
+    if (!c) return std::unexpected("--claim: " + c.error());
+    r.claim_bytes = *c;
+  }
+  if (!opt.output.empty() && !report_format(opt.output))
+    return std::unexpected("-o: the report is .html, .md or .json");
+  r.case_path = opt.case_db;
+  if (r.case_path.empty())
+    r.case_path =
+        opt.output.empty() ? "case.db" : (fs::path(opt.output).parent_path() / "case.db").string();
+  return r;
+}
+
+std::expected<engine::Settings, std::string> settings_of(const InvestigateOptions& opt) {
+  engine::Settings s;
+  s.threads = opt.threads;
+  s.reader.year = opt.year;
+  s.sort_memory = opt.memory_mib << 19;  // half each for the sort and the correlations' pass
+  if (!opt.tz.empty()) {
+    auto z = engine::parse_tz(opt.tz);
+    if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
+    s.reader.tz_offset_minutes = *z;
+  }
+  return s;
+}
+
+// Writes the report (or the terminal summary) and stores the answers in the case database.
+bool write_report(const InvestigateOptions& opt, const inv::Findings& findings,
+                  inv::CaseDb& db) {
+  const std::string json = report::investigation_json(findings);
+  if (auto r = db.add_findings(json); !r) fail(r.error());
+  if (opt.output.empty()) {
+    std::fputs(report::investigation_summary(findings).c_str(), stdout);
+    return true;
+  }
+  std::ofstream out(opt.output, std::ios::binary);
+  switch (*report_format(opt.output)) {
+    case ReportFormat::Json: out << json; break;
+    case ReportFormat::Markdown: out << report::investigation_markdown(findings); break;
+    case ReportFormat::Html: out << report::investigation_html(findings); break;
+  }
+  if (!out) fail("cannot write " + opt.output);
+  return static_cast<bool>(out);
 }
 
 }  // namespace
@@ -65,207 +120,42 @@ void fail(const std::string& msg) {
 int run_investigate(const InvestigateOptions& opt) {
   DiagnosticPrinter printer(opt.quiet, 100);
   const DiagnosticSink diag = printer.sink();
+  auto request = request_of(opt);
+  if (!request) return fail(request.error()), 2;
+  auto settings = settings_of(opt);
+  if (!settings) return fail(settings.error()), 2;
+  auto rules = engine::Rules::load({opt.rules, {}, opt.threads});
+  if (!rules) return fail(rules.error()), 2;
+  const std::size_t unusable =
+      (*rules)->rejected().size() + (*rules)->correlation_rejected().size();
+  if (!opt.quiet && unusable)
+    fail(fmt::format("{} rules could not be used (see `tansa rules check`)", unusable));
 
-  inv::Assets assets;
-  if (!opt.assets.empty()) {
-    auto a = inv::load_assets(opt.assets);
-    if (!a) {
-      fail(a.error());
-      return 2;
-    }
-    assets = std::move(*a);
-  } else {
-    assets = *inv::parse_assets("");
-  }
-  std::vector<inv::Seed> seeds;
-  for (const auto& s : opt.seeds) {
-    const auto colon = s.find(':');
-    const std::string kind = s.substr(0, colon);
-    if (colon == std::string::npos || (kind != "ip" && kind != "user" && kind != "host")) {
-      fail("--seed " + s + ": expected ip:ADDRESS, user:NAME or host:NAME");
-      return 2;
-    }
-    seeds.push_back({kind, s.substr(colon + 1)});
-  }
-  std::optional<std::uint64_t> claim;
-  if (!opt.claim.empty()) {
-    auto c = inv::parse_size(opt.claim);
-    if (!c) {
-      fail("--claim: " + c.error());
-      return 2;
-    }
-    claim = *c;
-  }
-  std::string ext;
-  if (!opt.output.empty()) {
-    ext = fs::path(opt.output).extension().string();
-    if (ext != ".html" && ext != ".htm" && ext != ".md" && ext != ".json") {
-      fail("-o: the report is .html, .md or .json");
-      return 2;
-    }
-  }
-
-  // Rules: the pack unless told otherwise.
-  const std::vector<std::string> rule_paths = opt.rules.empty() ? default_rules() : opt.rules;
-  if (rule_paths.empty()) {
-    fail("no rules given (-r PATH) and none shipped beside the binary");
-    return 2;
-  }
-  sigma::Options so;
-  so.threads = opt.threads;
-  auto loaded = sigma::load_rules(rule_paths, so);
-  std::vector<sigma::Rejection> rejected = loaded.rejected;
-  auto set = sigma::RuleSet::compile(loaded.rules, so, rejected);
-  std::vector<correlate::Rejection> corr_rejected;
-  correlate::Correlator correlator(set->rules(), loaded.correlation_rules, corr_rejected);
-  if (!opt.quiet && (!rejected.empty() || !corr_rejected.empty()))
-    std::fprintf(stderr,
-                 "tansa investigate: %zu rules could not be used (see `tansa rules check`)\n",
-                 rejected.size() + corr_rejected.size());
-
-  std::string case_path = opt.case_db;
-  if (case_path.empty())
-    case_path =
-        opt.output.empty() ? "case.db" : (fs::path(opt.output).parent_path() / "case.db").string();
-  // The case database of an earlier run may sit among the logs; it is never one of them.
   std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
-  std::erase_if(inputs, [&](const hunt::Input& in) {
-    std::error_code ec;
-    return fs::path(in.path).filename() == fs::path(case_path).filename() &&
-           fs::equivalent(in.path, case_path, ec);
-  });
-  if (inputs.empty()) {
-    fail("nothing to read");
-    return 1;
-  }
-  std::vector<std::string> files;
-  for (const auto& in : inputs) files.push_back(in.path);
-  auto db = inv::CaseDb::create(case_path);
-  if (!db) {
-    fail(db.error());
-    return 2;
-  }
-  inv::CaseDb& cdb = **db;
-  cdb.add_files(files);
+  inv::drop_case_db(inputs, request->case_path);
+  if (inputs.empty()) return fail("nothing to read"), 1;
+  const std::string case_path = request->case_path;
+  auto investigation = inv::Investigation::open(std::move(*request), inputs);
+  if (!investigation) return fail(investigation.error()), 2;
 
-  // Reading: rules and fact extraction on the reader threads.
-  std::mutex collectors_mu, db_mu;
-  std::vector<std::shared_ptr<Collector>> collectors;
-  const std::int64_t threshold = assets.gap_threshold_ns;
-  auto flush = [&](Collector& c) {
-    std::lock_guard lock(db_mu);
-    cdb.add_facts(c.facts);
-    c.facts.clear();
-  };
-  hunt::Options po;
-  po.threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
-  auto rules = set;
-  hunt::Pipeline pipeline(
-      hunt::builtin_formats(hunt::ReaderOptions{opt.year, 0}),
-      [&, rules] {
-        auto m = std::make_shared<sigma::Matcher>(*rules);
-        auto c = std::make_shared<Collector>(threshold);
-        {
-          std::lock_guard lock(collectors_mu);
-          collectors.push_back(c);
-        }
-        return hunt::MatchFn([m, c, &flush](const Event& e, std::vector<std::uint32_t>& hits) {
-          m->match(e, hits);
-          inv::extract_facts(e, c->facts);
-          const inv::StreamOf s = inv::stream_of(e);
-          if (!s.source.empty()) {
-            static const FieldId kEventId = field_id("EventID");
-            const Value* id = e.get(kEventId);
-            c->coverage.add(s, e.time_ns,
-                            id && id->type != ValueType::String ? static_cast<int>(id->i) : 0);
-          }
-          if (c->facts.size() >= 4096) flush(*c);
-        });
-      },
-      po);
-  hunt::DetectionSorter sorter(set->rules(), opt.memory_mib << 19,
-                               fs::temp_directory_path().string());
-  hunt::Counters counters;
+  engine::Run run(**rules, std::move(*settings));
   const auto t0 = std::chrono::steady_clock::now();
   {
-    ProgressBar bar(counters, !opt.quiet);
-    pipeline.run(inputs, sorter, counters, diag);
+    ProgressBar bar(run.counters(), !opt.quiet);
+    run.read(inputs, diag, (*investigation)->hooks());
   }
-  if (counters.files_read.load() == 0) {
-    fail("no input could be read");
-    return 1;
-  }
-  inv::Coverage coverage(threshold);
-  for (auto& c : collectors) {
-    flush(*c);
-    coverage.merge(c->coverage);
-  }
-
-  // Detections, in order, through the correlations, into the case database; only high and
-  // critical ones seed the analysis.
-  const std::vector<RuleInfo>& all_rules = correlator.rules();
-  inv::AnalysisInput ai;
-  std::size_t detections = 0;
-  const auto drained = drain_correlated(
-      sorter, correlator, opt.memory_mib << 19,
-      [&](const Detection& d) {
-        if (correlator.suppressed(d.rule)) return;
-        ++detections;
-        cdb.add_detection(d, all_rules[d.rule]);
-        if (all_rules[d.rule].level >= Level::High && ai.detections.size() < kMaxSeeds)
-          ai.detections.push_back(d);
-      },
-      fail);
-  if (!drained) {  // answers resting on a partial detection stream could say "no"
-    fail(drained.error());
-    return 1;
-  }
-  ai.streams = coverage.streams();
-  cdb.add_streams(ai.streams);
-  if (auto r = cdb.finish_loading(); !r) {
-    fail(r.error());
-    return 1;
-  }
-
-  ai.db = &cdb;
-  ai.assets = &assets;
-  ai.seeds = seeds;
-  ai.claim_bytes = claim;
-  ai.rules = &all_rules;
-  ai.files = files;
-  const auto analysed = inv::analyze(ai);
-  if (!analysed) {
-    fail("the analysis stopped: " + analysed.error());
-    return 1;
-  }
-  const inv::Findings& findings = *analysed;
-  const std::string json = report::investigation_json(findings);
-  if (auto r = cdb.add_findings(json); !r) fail(r.error());
-
-  if (!opt.output.empty()) {
-    std::ofstream out(opt.output, std::ios::binary);
-    if (ext == ".json")
-      out << json;
-    else if (ext == ".md")
-      out << report::investigation_markdown(findings);
-    else
-      out << report::investigation_html(findings);
-    if (!out) {
-      fail("cannot write " + opt.output);
-      return 1;
-    }
-  } else {
-    std::fputs(report::investigation_summary(findings).c_str(), stdout);
-  }
+  auto outcome = (*investigation)->conclude(run, fail);
+  if (!outcome) return fail(outcome.error()), 1;
+  if (!write_report(opt, outcome->findings, (*investigation)->db())) return 1;
   if (!opt.quiet) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(
         stderr,
         "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s; report %s, "
         "case database %s\n",
-        static_cast<unsigned long long>(counters.events.load()),
-        static_cast<unsigned long long>(counters.files_read.load()), detections, s,
-        opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
+        static_cast<unsigned long long>(run.counters().events.load()),
+        static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections,
+        s, opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
         report::terminal_safe(case_path).c_str());
   }
   return 0;
@@ -298,6 +188,7 @@ void add_investigate_command(CLI::App& app, int& status) {
   cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)");
   cmd->add_option("--year", opt->year,
                   "Year of RFC 3164 syslog timestamps (default: from the file)");
+  cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress bar or totals on standard error");
   cmd->callback([opt, &status] { status = run_investigate(*opt); });
 }

@@ -38,8 +38,9 @@ bool all_zero(const std::uint8_t* p, std::size_t n) {
 // Per-thread decoding state; everything keeps its capacity between chunks.
 class ChunkWorker {
  public:
-  ChunkWorker(const std::string& name, const ReadOptions& opt, const ReadCallbacks& cb)
-      : name_(name), opt_(opt), cb_(cb) {}
+  ChunkWorker(const std::string& name, const ReadOptions& opt, const ReadCallbacks& cb,
+              unsigned index = 0)
+      : name_(name), opt_(opt), cb_(cb), index_(index) {}
 
   // Decodes one chunk image; appends JSON lines to `json` when JSON is wanted.
   void run(std::span<const std::uint8_t> chunk, std::uint64_t file_offset, std::string& json);
@@ -58,6 +59,7 @@ class ChunkWorker {
   const std::string& name_;
   const ReadOptions& opt_;
   const ReadCallbacks& cb_;
+  unsigned index_;  // which worker of the file's decoding this is
   ChunkCache cache_;
   Decoder decoder_;
   Tree tree_;
@@ -113,7 +115,7 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
 
   cache_.reset(chunk.subspan(0, len));
   const bool want_json = static_cast<bool>(cb_.on_json);
-  const bool want_event = static_cast<bool>(cb_.on_event);
+  const bool want_event = cb_.on_event || cb_.on_worker_event;
   std::uint32_t pos = kChunkHeaderSize;
   while (pos + kRecordHeaderSize <= limit) {
     const std::uint64_t at = file_offset + pos;
@@ -166,7 +168,10 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
     }
     if (want_event) {
       flat_.flatten(tree_, cache_, info, event_);
-      cb_.on_event(event_);
+      if (cb_.on_worker_event)
+        cb_.on_worker_event(event_, index_);
+      else
+        cb_.on_event(event_);
     }
     ++stats.records;
     pos += size;
@@ -247,7 +252,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
 
   std::vector<std::unique_ptr<ChunkWorker>> workers;
   for (unsigned t = 0; t < threads; ++t)
-    workers.push_back(std::make_unique<ChunkWorker>(name, opt, cb));
+    workers.push_back(std::make_unique<ChunkWorker>(name, opt, cb, t));
   auto work = [&](unsigned t) {
     ChunkWorker& w = *workers[t];
     std::string scratch;

@@ -37,6 +37,10 @@ struct ReadCallbacks {
   std::function<void(std::string_view lines)> on_json;
   // One call per record; may run on several threads at once. Leave empty to skip flattening.
   std::function<void(const Event&)> on_event;
+  // The same, with the index (0 .. threads-1) of the decoding worker that produced the record,
+  // for callers that keep state per worker instead of per thread. Used instead of on_event when
+  // set; a worker never calls it concurrently with itself.
+  std::function<void(const Event&, unsigned worker)> on_worker_event;
   // Problems found in the file; may be called from several threads at once.
   DiagnosticSink on_diagnostic;
 };

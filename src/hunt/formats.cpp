@@ -22,8 +22,6 @@ namespace tansa::hunt {
 
 namespace {
 
-using Emit = std::function<void(const Event&)>;
-
 // Inputs that must be held whole in memory (compressed EVTX, whole JSON documents) are refused
 // beyond this size.
 constexpr std::size_t kMaxInMemory = std::size_t{4} << 30;
@@ -75,7 +73,10 @@ bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   o.threads = ctx.threads;
   o.file_index = ctx.file_index;
   evtx::ReadCallbacks cb;
-  cb.on_event = emit;
+  if (ctx.lanes.size() > 1)
+    cb.on_worker_event = [&](const Event& e, unsigned worker) { ctx.lanes[worker](e); };
+  else
+    cb.on_event = emit;
   cb.on_diagnostic = *ctx.diag;
   if (ctx.input->path == "-" || ctx.compressed) {
     std::string all;
@@ -88,7 +89,7 @@ bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   // Small files are read into a reused buffer: mapping and unmapping thousands of them from
   // several threads costs more in page faults and TLB shootdowns than copying them.
   if (ctx.input->size > 0 && ctx.input->size < (16u << 20)) {
-    thread_local std::vector<std::uint8_t> buf;
+    std::vector<std::uint8_t>& buf = *ctx.scratch;
     if (read_small(ctx.input->path, buf)) {
       auto r = evtx::read_bytes(buf, ctx.input->path, o, cb);
       if (!r) report(ctx, r.error());

@@ -13,22 +13,8 @@
 
 namespace tansa::hunt {
 
-namespace {
-
-// Per-thread matcher and hit buffer. A generation number tells a thread that a new run (with a
-// new rule set) started, so a pooled thread never matches with a stale matcher.
-struct ThreadState {
-  std::uint64_t generation = 0;
-  MatchFn match;
-  std::vector<std::uint32_t> hits;
-};
-thread_local ThreadState t_state;
-std::atomic<std::uint64_t> g_generation{0};
-
-}  // namespace
-
-Pipeline::Pipeline(std::vector<Format> formats, MatcherFactory matcher, Options options)
-    : formats_(std::move(formats)), matcher_(std::move(matcher)), options_(std::move(options)) {}
+Pipeline::Pipeline(std::vector<Format> formats, Options options)
+    : formats_(std::move(formats)), options_(std::move(options)) {}
 
 bool Pipeline::compressed(const Input& input) const {
   if (input.path == "-")
@@ -72,8 +58,8 @@ const Format* Pipeline::detect(const Input& input) const {
 }
 
 void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t index,
-                        unsigned threads, DetectionSorter& sorter, Counters& counters,
-                        const DiagnosticSink& diag) {
+                        std::span<const Emit> lanes, std::vector<std::uint8_t>& scratch,
+                        Counters& counters, const DiagnosticSink& diag) {
   if (!format) {
     counters.files_failed.fetch_add(1);
     diag(Diagnostic{input.path, Diagnostic::Where::None, 0,
@@ -82,51 +68,41 @@ void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t 
     counters.bytes_read.fetch_add(input.size);
     return;
   }
-  const std::uint64_t generation = g_generation.load();
-  auto emit = [&](const Event& e) {
-    counters.events.fetch_add(1, std::memory_order_relaxed);
-    if (e.time_ns < options_.from_ns || e.time_ns > options_.to_ns) return;
-    ThreadState& st = t_state;
-    if (st.generation != generation) {
-      st.match = matcher_();
-      st.generation = generation;
-    }
-    st.hits.clear();
-    st.match(e, st.hits);
-    for (std::uint32_t rule : st.hits) {
-      if (!options_.rule_enabled.empty() &&
-          (rule >= options_.rule_enabled.size() || !options_.rule_enabled[rule]))
-        continue;
-      Detection d;
-      d.capture(e, rule);
-      counters.detections.fetch_add(1, std::memory_order_relaxed);
-      if (auto r = sorter.add(std::move(d)); !r)
-        diag(Diagnostic{input.path, Diagnostic::Where::None, 0, r.error()});
-    }
-  };
   ReaderContext ctx{&input,
                     index,
-                    threads,
+                    static_cast<unsigned>(lanes.size()),
                     &diag,
                     &counters.bytes_read,
                     input.path == "-" ? std::string_view(stdin_head_) : std::string_view(),
-                    compressed(input)};
+                    compressed(input),
+                    lanes,
+                    &scratch};
   const std::uint64_t before = counters.bytes_read.load();
-  const bool ok = format->read(ctx, emit);
+  const bool ok = format->read(ctx, lanes[0]);
   // Readers that do not report progress themselves count as fully read when done.
   if (counters.bytes_read.load() == before) counters.bytes_read.fetch_add(input.size);
   (ok ? counters.files_read : counters.files_failed).fetch_add(1);
 }
 
-void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Counters& counters,
-                   const DiagnosticSink& diag) {
-  g_generation.fetch_add(1);
+void Pipeline::run(const std::vector<Input>& inputs, std::span<const Emit> lanes,
+                   Counters& counters, const DiagnosticSink& diag) {
   const std::uint64_t overflowed_before = FieldTable::global().overflowed();
   for (const Input& in : inputs) counters.bytes_total.fetch_add(in.size);
-  const unsigned threads = std::max(1u, options_.threads);
+  const auto threads = static_cast<unsigned>(lanes.size());
+  if (threads == 0) return;
 
-  // Large files whose reader parallelises internally go one after another with every thread; the
-  // rest are spread over a pool, one file per worker at a time.
+  // Each lane counts its events and drops those outside the time window before passing them on.
+  std::vector<Emit> counted;
+  for (unsigned k = 0; k < threads; ++k)
+    counted.emplace_back([&, k](const Event& e) {
+      counters.events.fetch_add(1, std::memory_order_relaxed);
+      if (e.time_ns < options_.from_ns || e.time_ns > options_.to_ns) return;
+      lanes[k](e);
+    });
+  std::vector<std::vector<std::uint8_t>> scratch(threads);
+
+  // Large files whose reader parallelises internally go one after another with every lane; the
+  // rest are spread over a pool, one file per worker at a time, each worker with its own lane.
   std::vector<const Format*> format(inputs.size());
   std::vector<std::uint32_t> serial, pooled;
   // Small files are not worth splitting: a file of a few chunks keeps one thread busy while the
@@ -138,17 +114,20 @@ void Pipeline::run(const std::vector<Input>& inputs, DetectionSorter& sorter, Co
         format[i] && format[i]->parallel_inside && threads > 1 && inputs[i].size >= kSplitBytes;
     (split ? serial : pooled).push_back(i);
   }
-  for (std::uint32_t i : serial) read_one(inputs[i], format[i], i, threads, sorter, counters, diag);
+  const std::span<const Emit> all(counted);
+  for (std::uint32_t i : serial)
+    read_one(inputs[i], format[i], i, all, scratch[0], counters, diag);
 
   std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t k; (k = next.fetch_add(1)) < pooled.size();)
-      read_one(inputs[pooled[k]], format[pooled[k]], pooled[k], 1, sorter, counters, diag);
+  auto worker = [&](unsigned k) {
+    for (std::size_t j; (j = next.fetch_add(1)) < pooled.size();)
+      read_one(inputs[pooled[j]], format[pooled[j]], pooled[j], all.subspan(k, 1), scratch[k],
+               counters, diag);
   };
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < std::min<std::size_t>(threads, pooled.size()); ++t)
-    pool.emplace_back(worker);
-  worker();
+    pool.emplace_back(worker, t);
+  worker(0);
   for (auto& t : pool) t.join();
   if (const std::uint64_t n = FieldTable::global().overflowed() - overflowed_before; n && diag)
     diag(Diagnostic{"", Diagnostic::Where::None, 0,

@@ -1,7 +1,8 @@
-// The hunt pipeline: every input is read by the reader its format calls for, every event goes
-// through the rule matcher on the thread that decoded it, and every hit becomes a Detection fed
-// to the sorter. Matching is abstracted as a per-thread function so this stage does not care how
-// the rule engine is built; the CLI wires the Sigma matcher in.
+// Reading: every input is read by the reader its format calls for, and every event is handed to
+// one of the run's lanes, on the thread that decoded it. A lane is the caller's per-thread state
+// (a matcher, a fact collector): the pipeline never runs one lane on two threads at once, so a
+// lane needs no lock. Matching and what commands add per event live above this stage
+// (src/engine); this one only schedules the readers.
 #pragma once
 
 #include <atomic>
@@ -9,24 +10,23 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hunt/inputs.h"
-#include "hunt/sorter.h"
 #include "tansa/diagnostic.h"
 #include "tansa/event.h"
 
 namespace tansa::hunt {
 
-// Finds the rules that fire on an event, appending their indices (into the run's RuleInfo
-// table) to `hits`. One instance per thread; it may keep scratch state.
-using MatchFn = std::function<void(const Event& e, std::vector<std::uint32_t>& hits)>;
-using MatcherFactory = std::function<MatchFn()>;
+// Receives the events of one lane.
+using Emit = std::function<void(const Event&)>;
 
-// Reads one input, calling `emit` for each event (possibly from several threads when
-// `threads` > 1). Returns false when the input could not be read at all. Registered per format.
+// Reads one input, calling `emit` for each event. A reader that parallelises one file itself
+// (parallel_inside) uses `threads` workers and sends worker k's events to lanes[k] instead.
+// Returns false when the input could not be read at all. Registered per format.
 struct ReaderContext {
   const Input* input;
   std::uint32_t file_index;
@@ -36,9 +36,10 @@ struct ReaderContext {
   // For standard input: the bytes already consumed to detect its format, which come first.
   std::string_view stdin_head;
   bool compressed = false;  // gzip or zstd: readers must go through io::ByteSource
+  std::span<const Emit> lanes;          // `threads` of them; lanes[0] is `emit`
+  std::vector<std::uint8_t>* scratch;   // the calling lane's reusable buffer
 };
-using ReaderFn =
-    std::function<bool(const ReaderContext&, const std::function<void(const Event&)>& emit)>;
+using ReaderFn = std::function<bool(const ReaderContext&, const Emit& emit)>;
 
 struct Format {
   std::string name;
@@ -49,11 +50,9 @@ struct Format {
 };
 
 struct Options {
-  unsigned threads = 1;
   std::string force_format;  // empty: detect per file
   std::int64_t from_ns = std::numeric_limits<std::int64_t>::min();
   std::int64_t to_ns = std::numeric_limits<std::int64_t>::max();
-  std::vector<bool> rule_enabled;  // by rule index; empty: all
 };
 
 struct Counters {
@@ -68,11 +67,13 @@ struct Counters {
 
 class Pipeline {
  public:
-  Pipeline(std::vector<Format> formats, MatcherFactory matcher, Options options);
+  Pipeline(std::vector<Format> formats, Options options);
 
-  // Reads every input; detections go to `sorter`. Problems go to `diag` (counted in counters).
-  void run(const std::vector<Input>& inputs, DetectionSorter& sorter, Counters& counters,
+  // Reads every input with one thread per lane (the calling thread is one of them). Events outside [from_ns, to_ns] are counted and dropped. Problems go to `diag`.
+  void run(const std::vector<Input>& inputs, std::span<const Emit> lanes, Counters& counters,
            const DiagnosticSink& diag);
+
+  [[nodiscard]] const std::vector<Format>& formats() const { return formats_; }
 
   // The format for `input` (forced, or sniffed from its first bytes), or nullptr.
   [[nodiscard]] const Format* detect(const Input& input) const;
@@ -80,11 +81,11 @@ class Pipeline {
   [[nodiscard]] bool compressed(const Input& input) const;
 
  private:
-  void read_one(const Input& input, const Format* format, std::uint32_t index, unsigned threads,
-                DetectionSorter& sorter, Counters& counters, const DiagnosticSink& diag);
+  void read_one(const Input& input, const Format* format, std::uint32_t index,
+                std::span<const Emit> lanes, std::vector<std::uint8_t>& scratch,
+                Counters& counters, const DiagnosticSink& diag);
 
   std::vector<Format> formats_;
-  MatcherFactory matcher_;
   Options options_;
   mutable std::string stdin_head_;  // standard input's first bytes, read once to sniff it
   mutable bool stdin_sniffed_ = false;

@@ -169,6 +169,44 @@ TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
   EXPECT_EQ(slurp(dir / "q.txt"), "280\n");
 }
 
+TEST(Investigate, ZonelessSyslogIsPlacedByTzAsHuntPlacesIt) {
+  // An auth.log written in Japanese time (RFC 3164 lines carry no zone).
+  const fs::path dir = tmp("tz");
+  fs::create_directories(dir / "logs");
+  std::ofstream(dir / "logs" / "auth.log")
+      << "Jan 15 09:00:00 web01 sshd[411]: Accepted password for alice from 203.0.113.5 port "
+         "50122 ssh2\n"
+         "Jan 15 10:30:00 web01 sshd[412]: Accepted password for alice from 203.0.113.5 port "
+         "50123 ssh2\n";
+  std::ofstream(dir / "rule.yml")
+      << "title: SSH password logon\nid: 7a6f0000-0000-4000-8000-0000000000aa\nstatus: test\n"
+         "level: low\nlogsource:\n  product: linux\n  service: sshd\ndetection:\n  keywords:\n"
+         "    - 'Accepted password'\n  condition: keywords\n";
+  const std::string logs = "'" + (dir / "logs").string() + "'";
+  ASSERT_EQ(sh(kBin + " hunt -q --year 2024 --tz +09:00 -r '" + (dir / "rule.yml").string() +
+               "' " + logs + " -o '" + (dir / "hunt.csv").string() + "'"),
+            0);
+  const std::string csv = slurp(dir / "hunt.csv");
+  EXPECT_NE(csv.find("2024-01-15T00:00:00.000000Z"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("2024-01-15T01:30:00.000000Z"), std::string::npos) << csv;
+  ASSERT_EQ(sh(kBin + " investigate -q --year 2024 --tz +09:00 " + logs + " -o '" +
+               (dir / "report.json").string() + "'"),
+            0);
+  simdjson::dom::parser parser;
+  const std::string json = slurp(dir / "report.json");
+  element report = parser.parse(json);
+  EXPECT_EQ(str(report["input"]["first"]), "2024-01-15T00:00:00.000000Z") << json;
+  EXPECT_EQ(str(report["input"]["last"]), "2024-01-15T01:30:00.000000Z") << json;
+  // Without --tz the same lines are read as UTC, nine hours later.
+  ASSERT_EQ(sh(kBin + " investigate -q --year 2024 " + logs + " -o '" +
+               (dir / "utc.json").string() + "'"),
+            0);
+  const std::string utc = slurp(dir / "utc.json");
+  element report_utc = parser.parse(utc);
+  EXPECT_EQ(str(report_utc["input"]["first"]), "2024-01-15T09:00:00.000000Z") << utc;
+  EXPECT_EQ(sh(kBin + " investigate -q --tz Tokyo " + logs + " 2>/dev/null"), 2);
+}
+
 TEST(Investigate, UsageErrors) {
   EXPECT_EQ(sh(kBin + " investigate /nonexistent -q 2>/dev/null"), 1);
   EXPECT_EQ(sh(kBin + " investigate . --claim lots -q 2>/dev/null"), 2);

@@ -1,0 +1,163 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+namespace tansa::engine {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> default_rule_paths() {
+  if (const char* env = std::getenv("TANSA_RULES")) return {env};
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& p :
+         {exe.parent_path() / "rules", exe.parent_path().parent_path() / "rules",
+          exe.parent_path().parent_path() / "share" / "tansa" / "rules"})
+      if (fs::is_directory(p, ec)) return {p.string()};
+  }
+  return {};
+}
+
+std::optional<int> parse_tz(std::string_view z) {
+  if (z.empty() || z == "UTC" || z == "utc" || z == "Z") return 0;
+  if (z[0] != '+' && z[0] != '-') return std::nullopt;
+  std::string digits;
+  for (char c : z.substr(1)) {
+    if (c == ':') continue;
+    if (c < '0' || c > '9') return std::nullopt;
+    digits += c;
+  }
+  if (digits.size() != 4 && digits.size() != 2) return std::nullopt;
+  int h = 0, m = 0;
+  std::from_chars(digits.data(), digits.data() + 2, h);
+  if (digits.size() == 4) std::from_chars(digits.data() + 2, digits.data() + 4, m);
+  if (h > 14 || m > 59) return std::nullopt;
+  return (z[0] == '-' ? -1 : 1) * (h * 60 + m);
+}
+
+std::optional<std::int64_t> parse_time_bound(std::string_view text, bool end_of_day) {
+  std::int64_t ns;
+  if (!parse_iso_time(text, ns)) return std::nullopt;
+  if (end_of_day && text.size() == 10) ns += 86400LL * 1000000000 - 1;
+  return ns;
+}
+
+std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions& options) {
+  auto r = std::make_unique<Rules>();
+  sigma::Options so;
+  so.threads = options.threads;
+  if (!options.placeholders.empty()) {
+    auto p = sigma::load_placeholders(options.placeholders);
+    if (!p) return std::unexpected(p.error());
+    so.placeholders = std::move(*p);
+  }
+  r->paths_ = options.paths.empty() ? default_rule_paths() : options.paths;
+  if (r->paths_.empty())
+    return std::unexpected("no rules given (-r PATH) and none shipped beside the binary");
+  auto loaded = sigma::load_rules(r->paths_, so);
+  r->rejected_ = std::move(loaded.rejected);
+  r->set_ = sigma::RuleSet::compile(loaded.rules, so, r->rejected_);
+  r->correlator_ = std::make_unique<correlate::Correlator>(
+      r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
+  return r;
+}
+
+// One thread's state: its matcher, the hit buffer it reuses, and the command's hook.
+struct Run::Lane {
+  explicit Lane(const sigma::RuleSet& set) : matcher(set) {}
+  sigma::Matcher matcher;
+  std::vector<std::uint32_t> hits;
+  EventHook* hook = nullptr;
+};
+
+Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format>> formats)
+    : rules_(rules),
+      settings_(std::move(settings)),
+      threads_(settings_.threads ? settings_.threads
+                                 : std::max(1u, std::thread::hardware_concurrency())),
+      pipeline_(formats ? std::move(*formats) : hunt::builtin_formats(settings_.reader),
+                hunt::Options{settings_.format, settings_.from_ns, settings_.to_ns}),
+      sorter_(rules.set().rules(), settings_.sort_memory,
+              settings_.temp_dir.empty() ? fs::temp_directory_path().string()
+                                         : settings_.temp_dir) {
+  // With correlations every base detection must reach them; selection is the caller's then.
+  if (rules_.correlator().size() != 0) settings_.rule_enabled.clear();
+}
+
+Run::~Run() = default;
+
+std::expected<void, std::string> Run::check() const {
+  const auto& formats = pipeline_.formats();
+  if (settings_.format.empty() ||
+      std::any_of(formats.begin(), formats.end(),
+                  [&](const hunt::Format& f) { return f.name == settings_.format; }))
+    return {};
+  std::string names;
+  for (const auto& f : formats) names += (names.empty() ? "" : ", ") + f.name;
+  return std::unexpected("unknown --format '" + settings_.format + "' (one of: " + names + ")");
+}
+
+void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
+               const HookFactory& hooks) {
+  lanes_.clear();
+  hooks_.clear();
+  std::vector<hunt::Emit> emit;
+  for (unsigned k = 0; k < threads_; ++k) {
+    lanes_.push_back(std::make_unique<Lane>(rules_.set()));
+    if (hooks) hooks_.push_back(hooks(k));
+    Lane& lane = *lanes_.back();
+    lane.hook = hooks ? hooks_.back().get() : nullptr;
+    emit.emplace_back([this, &lane, &diag, &inputs](const Event& e) {
+      lane.hits.clear();
+      lane.matcher.match(e, lane.hits);
+      const std::vector<bool>& enabled = settings_.rule_enabled;
+      for (std::uint32_t rule : lane.hits) {
+        if (!enabled.empty() && (rule >= enabled.size() || !enabled[rule])) continue;
+        Detection d;
+        d.capture(e, rule);
+        counters_.detections.fetch_add(1, std::memory_order_relaxed);
+        if (auto r = sorter_.add(std::move(d)); !r)
+          diag(Diagnostic{e.source.file < inputs.size() ? inputs[e.source.file].path : "",
+                          Diagnostic::Where::None, 0, r.error()});
+      }
+      if (lane.hook) lane.hook->on_event(e);
+    });
+  }
+  pipeline_.run(inputs, emit, counters_, diag);
+}
+
+std::expected<void, std::string> Run::drain(
+    const std::function<void(const Detection&)>& show,
+    const std::function<void(const std::string&)>& problem) {
+  correlate::Correlator& correlator = rules_.correlator();
+  if (correlator.size() == 0) return sorter_.drain(show);
+  hunt::DetectionSorter merged(
+      correlator.rules(), settings_.sort_memory,
+      settings_.temp_dir.empty() ? fs::temp_directory_path().string() : settings_.temp_dir);
+  // A detection that cannot be kept is lost: the first such error fails the whole drain, so no
+  // caller reads a shortened stream as the whole one.
+  std::string lost;
+  auto keep = [&](Detection&& d) {
+    if (auto r = merged.add(std::move(d)); !r) {
+      problem(r.error());
+      if (lost.empty()) lost = r.error();
+    }
+  };
+  auto drained = sorter_.drain([&](const Detection& d) {
+    correlator.add(d, keep);
+    keep(Detection(d));
+  });
+  correlator.finish(keep);
+  if (!drained) return drained;
+  auto merged_out = merged.drain(show);
+  if (!merged_out) return merged_out;
+  if (!lost.empty()) return std::unexpected("detections were lost: " + lost);
+  return {};
+}
+
+}  // namespace tansa::engine

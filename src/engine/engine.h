@@ -1,0 +1,155 @@
+// The engine: one run of tansa over a set of inputs, below every command that reads logs.
+//
+//   auto rules = engine::Rules::load({paths, placeholders, threads});     // once, immutable
+//   engine::Run run(*rules, settings);                                      // one run
+//   run.read(inputs, diag, hooks);         // every event: matched on its lane, then the hook
+//   run.drain(show, problem);              // detections in their one order, correlations merged
+//
+// What a run promises:
+// - Rules are loaded and compiled once and shared read-only by every thread; the correlation
+//   engine is the run's, used only while draining.
+// - Per-thread state is explicit: the run owns one lane per thread (a matcher, its hit buffer,
+//   and the command's hook), and the reading stage (src/hunt/pipeline.h) never runs a lane on two
+//   threads at once. Nothing is kept in process-wide or thread_local state, so two runs in one
+//   process (a batch run beside a live one, or tests) cannot see each other's rules.
+// - The detection stream has one order (time, file, record, rule), whatever the thread count;
+//   a detection that cannot be kept fails the drain rather than shortening the stream.
+// - A live run is the same engine: it differs only in its inputs and in when it drains.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "correlate/correlator.h"
+#include "hunt/formats.h"
+#include "hunt/inputs.h"
+#include "hunt/pipeline.h"
+#include "hunt/sorter.h"
+#include "tansa/diagnostic.h"
+#include "tansa/event.h"
+#include "tansa/sigma.h"
+
+namespace tansa::engine {
+
+// The rules shipped with tansa: TANSA_RULES, else the rules/ folder beside the binary's folder
+// (the source tree for a build in build/), else the installed share folder. Empty: none found.
+[[nodiscard]] std::vector<std::string> default_rule_paths();
+
+// "+09:00", "-0500", "+09", "UTC", "Z" -> minutes east of UTC; nullopt when unreadable.
+[[nodiscard]] std::optional<int> parse_tz(std::string_view zone);
+
+// A --from/--to bound: an ISO date or time. With `end_of_day`, a bare date means its last
+// nanosecond (so --to 2024-01-05 includes the whole day).
+[[nodiscard]] std::optional<std::int64_t> parse_time_bound(std::string_view text,
+                                                           bool end_of_day);
+
+struct RuleOptions {
+  std::vector<std::string> paths;  // rule files or folders; empty: default_rule_paths()
+  std::string placeholders;        // YAML file of %placeholder% values; empty: none
+  unsigned threads = 0;            // for compiling; 0: all cores
+};
+
+// A loaded and compiled rule set with its correlations. Immutable after load except for the
+// correlation engine's state, which belongs to one run's drain.
+class Rules {
+ public:
+  // Fails when no rule path is given or found, or the placeholders file cannot be read. Rules
+  // that cannot be used are kept in rejected()/correlation_rejected(), not an error.
+  [[nodiscard]] static std::expected<std::unique_ptr<Rules>, std::string> load(
+      const RuleOptions& options);
+
+  [[nodiscard]] const sigma::RuleSet& set() const { return *set_; }
+  [[nodiscard]] correlate::Correlator& correlator() { return *correlator_; }
+  // Every rule a detection may name: the compiled rules, then the correlations.
+  [[nodiscard]] const std::vector<RuleInfo>& infos() const { return correlator_->rules(); }
+  [[nodiscard]] const std::vector<sigma::Rejection>& rejected() const { return rejected_; }
+  [[nodiscard]] const std::vector<correlate::Rejection>& correlation_rejected() const {
+    return correlation_rejected_;
+  }
+  [[nodiscard]] const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  std::vector<std::string> paths_;
+  std::shared_ptr<const sigma::RuleSet> set_;
+  std::unique_ptr<correlate::Correlator> correlator_;
+  std::vector<sigma::Rejection> rejected_;
+  std::vector<correlate::Rejection> correlation_rejected_;
+};
+
+// What a command adds per event beside matching (fact extraction for investigate, logon rows
+// for logons). One hook per lane, called after the lane's matcher has seen the event; a hook is
+// never called from two threads at once.
+class EventHook {
+ public:
+  virtual ~EventHook() = default;
+  virtual void on_event(const Event& e) = 0;
+};
+using HookFactory = std::function<std::unique_ptr<EventHook>(unsigned lane)>;
+
+struct Settings {
+  unsigned threads = 0;    // lanes; 0: all cores
+  std::string format;      // read every input as this format; empty: detect per file
+  hunt::ReaderOptions reader;
+  std::int64_t from_ns = std::numeric_limits<std::int64_t>::min();
+  std::int64_t to_ns = std::numeric_limits<std::int64_t>::max();
+  // Rules whose detections are kept, by index into Rules::infos(); empty: all. Ignored when the
+  // rule set has correlations, which must see every base detection (the caller filters on show).
+  std::vector<bool> rule_enabled;
+  std::size_t sort_memory = std::size_t{256} << 20;  // detections held before the sort spills
+  std::string temp_dir;                              // spill files; empty: the system's
+};
+
+class Run {
+ public:
+  // `formats` defaults to every built-in reader (configured by settings.reader); tests pass
+  // their own.
+  Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format>> formats = {});
+  ~Run();
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  // An error when settings.format names no reader (listing the names there are).
+  [[nodiscard]] std::expected<void, std::string> check() const;
+
+  // Reads every input: each event goes through the rules on the lane that decoded it, then to
+  // that lane's hook (when `hooks` is set). Problems go to `diag`. May be called once.
+  void read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
+            const HookFactory& hooks = {});
+
+  // The lanes' hooks after read(), in lane order, for the command to merge.
+  [[nodiscard]] const std::vector<std::unique_ptr<EventHook>>& hooks() const { return hooks_; }
+
+  // Progress and totals; safe to read from another thread while read() runs.
+  [[nodiscard]] const hunt::Counters& counters() const { return counters_; }
+
+  // Passes every detection to `show` in the one output order, with the correlations' detections
+  // merged in (also those of rules marked generate: false; callers decide what to show).
+  // Problems keeping a detection go to `problem`, and any lost detection makes this an error.
+  [[nodiscard]] std::expected<void, std::string> drain(
+      const std::function<void(const Detection&)>& show,
+      const std::function<void(const std::string&)>& problem);
+
+  [[nodiscard]] unsigned threads() const { return threads_; }
+  [[nodiscard]] Rules& rules() { return rules_; }
+
+ private:
+  struct Lane;
+  Rules& rules_;
+  Settings settings_;
+  unsigned threads_;
+  hunt::Pipeline pipeline_;
+  hunt::DetectionSorter sorter_;
+  hunt::Counters counters_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::vector<std::unique_ptr<EventHook>> hooks_;
+};
+
+}  // namespace tansa::engine

@@ -1,0 +1,325 @@
+// The engine on in-memory inputs: a fake reader stands in for the formats, so these tests pin
+// down what the engine itself promises (lanes, hooks, order, selection, independent runs).
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
+namespace tansa::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A rule file in a fresh folder; the folder goes when the test ends.
+class RuleDir {
+ public:
+  explicit RuleDir(const std::map<std::string, std::string>& files) {
+    dir_ = fs::temp_directory_path() /
+           ("tansa-engine-test-" + std::to_string(::getpid()) + "-" + std::to_string(next_++));
+    fs::create_directories(dir_);
+    for (const auto& [name, text] : files) std::ofstream(dir_ / name) << text;
+  }
+  ~RuleDir() { fs::remove_all(dir_); }
+  [[nodiscard]] std::string path() const { return dir_.string(); }
+
+ private:
+  static inline int next_ = 0;
+  fs::path dir_;
+};
+
+std::string failed_logon_rule(const std::string& id, int event_id) {
+  return "title: Event " + std::to_string(event_id) + "\nid: " + id +
+         "\nstatus: test\nlevel: high\nlogsource:\n  product: windows\n  service: security\n"
+         "detection:\n  selection:\n    EventID: " +
+         std::to_string(event_id) + "\n  condition: selection\n";
+}
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kBase = 1'700'000'000 * kSecond;
+
+// Events of a fake file "fake:N": event i has EventID ids[i % ids.size()] at kBase + N + 10*i s.
+struct FakeFile {
+  std::vector<int> ids;
+  int count = 0;
+};
+
+void fill(Event& e, std::uint32_t file, int i, int id) {
+  static const FieldId kChannel = field_id("Channel");
+  static const FieldId kEventId = field_id("EventID");
+  static const FieldId kComputer = field_id("Computer");
+  e.clear();
+  e.add_string(kChannel, "Security");
+  e.add_int(kEventId, id);
+  e.add_string(kComputer, "HOST" + std::to_string(file));
+  e.time_ns = kBase + (static_cast<std::int64_t>(file) + 10LL * i) * kSecond;
+  e.source.file = file;
+  e.source.kind = SourceRef::Kind::Record;
+  e.source.position = static_cast<std::uint64_t>(i + 1);
+}
+
+// The fake format: "fake:*" paths, each read serially, or split over every lane when `split`.
+hunt::Format fake_format(std::map<std::string, FakeFile> files, bool split) {
+  hunt::Format f;
+  f.name = "fake";
+  f.sniff = [](std::string_view, const std::string& path) { return path.starts_with("fake:"); };
+  f.parallel_inside = split;
+  f.read = [files](const hunt::ReaderContext& ctx, const hunt::Emit& emit) {
+    const auto it = files.find(ctx.input->path);
+    if (it == files.end()) return false;
+    const FakeFile& ff = it->second;
+    if (ctx.lanes.size() <= 1) {
+      Event e;
+      for (int i = 0; i < ff.count; ++i) {
+        fill(e, ctx.file_index, i, ff.ids[i % ff.ids.size()]);
+        emit(e);
+      }
+      return true;
+    }
+    // Lane k reads events k, k + lanes, ... on its own thread.
+    std::vector<std::thread> threads;
+    for (std::size_t k = 0; k < ctx.lanes.size(); ++k)
+      threads.emplace_back([&, k] {
+        Event e;
+        for (int i = static_cast<int>(k); i < ff.count; i += static_cast<int>(ctx.lanes.size())) {
+          fill(e, ctx.file_index, i, ff.ids[i % ff.ids.size()]);
+          ctx.lanes[k](e);
+        }
+      });
+    for (auto& t : threads) t.join();
+    return true;
+  };
+  return f;
+}
+
+// Counts events and the threads it was called from.
+class CountingHook final : public EventHook {
+ public:
+  void on_event(const Event& e) override {
+    ++events;
+    threads.insert(std::this_thread::get_id());
+    if (busy.exchange(true)) concurrent = true;
+    last_time = e.time_ns;
+    busy = false;
+  }
+  std::uint64_t events = 0;
+  std::set<std::thread::id> threads;
+  std::atomic<bool> busy{false};
+  bool concurrent = false;
+  std::int64_t last_time = 0;
+};
+
+std::vector<hunt::Input> inputs_of(std::initializer_list<std::string> paths) {
+  std::vector<hunt::Input> in;
+  for (const auto& p : paths) in.push_back({p, p == "fake:big" ? (64u << 20) : 100u, 0});
+  return in;
+}
+
+struct Drained {
+  std::vector<Detection> detections;
+  std::vector<std::string> problems;
+  bool ok = false;
+};
+
+Drained drain(engine::Run& run) {
+  Drained d;
+  auto r = run.drain([&](const Detection& x) { d.detections.push_back(x); },
+                     [&](const std::string& p) { d.problems.push_back(p); });
+  d.ok = r.has_value();
+  return d;
+}
+
+std::unique_ptr<Rules> load(const RuleDir& dir) {
+  auto r = Rules::load({{dir.path()}, {}, 1});
+  EXPECT_TRUE(r.has_value()) << (r ? "" : r.error());
+  return r ? std::move(*r) : nullptr;
+}
+
+TEST(Engine, EveryEventIsMatchedOnceAndDetectionsComeOutInTimeOrder) {
+  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  Settings s;
+  s.threads = 2;
+  engine::Run run(*rules, s,
+          std::vector{fake_format({{"fake:0", {{4624, 4625}, 100}},
+                                   {"fake:1", {{4625}, 50}},
+                                   {"fake:2", {{4624}, 30}}},
+                                  false)});
+  std::vector<std::string> diags;
+  std::mutex mu;
+  run.read(inputs_of({"fake:0", "fake:1", "fake:2"}),
+           [&](const Diagnostic& d) {
+             std::lock_guard lock(mu);
+             diags.push_back(to_string(d));
+           },
+           [](unsigned) { return std::make_unique<CountingHook>(); });
+  EXPECT_TRUE(diags.empty());
+  EXPECT_EQ(run.counters().events.load(), 180u);
+  EXPECT_EQ(run.counters().files_read.load(), 3u);
+  ASSERT_EQ(run.hooks().size(), 2u);
+  std::uint64_t hooked = 0;
+  for (const auto& h : run.hooks()) {
+    const auto& c = static_cast<const CountingHook&>(*h);
+    hooked += c.events;
+    EXPECT_FALSE(c.concurrent);
+  }
+  EXPECT_EQ(hooked, 180u);
+  const Drained d = drain(run);
+  ASSERT_TRUE(d.ok);
+  ASSERT_EQ(d.detections.size(), 100u);  // 50 of fake:0, 50 of fake:1, none of fake:2
+  for (std::size_t i = 1; i < d.detections.size(); ++i)
+    EXPECT_LE(d.detections[i - 1].time_ns, d.detections[i].time_ns);
+  std::map<std::uint32_t, int> per_file;
+  for (const auto& x : d.detections) ++per_file[x.source.file];
+  EXPECT_EQ(per_file[0], 50);
+  EXPECT_EQ(per_file[1], 50);
+  EXPECT_EQ(per_file.count(2), 0u);
+}
+
+TEST(Engine, AFileSplitOverLanesGivesEachLaneItsOwnMatcherAndHook) {
+  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  Settings s;
+  s.threads = 2;
+  engine::Run run(*rules, s, std::vector{fake_format({{"fake:big", {{4625}, 1000}}}, true)});
+  run.read(inputs_of({"fake:big"}), [](const Diagnostic&) {},
+           [](unsigned) { return std::make_unique<CountingHook>(); });
+  ASSERT_EQ(run.hooks().size(), 2u);
+  for (const auto& h : run.hooks()) {
+    const auto& c = static_cast<const CountingHook&>(*h);
+    EXPECT_EQ(c.events, 500u);
+    EXPECT_EQ(c.threads.size(), 1u);
+    EXPECT_FALSE(c.concurrent);
+  }
+  const Drained d = drain(run);
+  ASSERT_TRUE(d.ok);
+  EXPECT_EQ(d.detections.size(), 1000u);
+  for (std::size_t i = 1; i < d.detections.size(); ++i)
+    EXPECT_LT(d.detections[i - 1].time_ns, d.detections[i].time_ns);
+}
+
+TEST(Engine, TheTimeWindowDropsEventsButCountsThem) {
+  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  Settings s;
+  s.threads = 1;
+  s.from_ns = kBase + 100 * kSecond;  // events 10..
+  s.to_ns = kBase + 190 * kSecond;    // ..19
+  engine::Run run(*rules, s, std::vector{fake_format({{"fake:0", {{4625}, 40}}}, false)});
+  run.read(inputs_of({"fake:0"}), [](const Diagnostic&) {},
+           [](unsigned) { return std::make_unique<CountingHook>(); });
+  EXPECT_EQ(run.counters().events.load(), 40u);
+  EXPECT_EQ(static_cast<const CountingHook&>(*run.hooks()[0]).events, 10u);
+  EXPECT_EQ(drain(run).detections.size(), 10u);
+}
+
+TEST(Engine, DisabledRulesLeaveNoDetections) {
+  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)},
+               {"b.yml", failed_logon_rule("22222222-2222-2222-2222-222222222222", 4624)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  ASSERT_EQ(rules->infos().size(), 2u);
+  Settings s;
+  s.threads = 1;
+  s.rule_enabled.assign(2, false);
+  for (std::size_t i = 0; i < 2; ++i)
+    if (rules->infos()[i].id == "22222222-2222-2222-2222-222222222222") s.rule_enabled[i] = true;
+  engine::Run run(*rules, s, std::vector{fake_format({{"fake:0", {{4624, 4625}, 10}}}, false)});
+  run.read(inputs_of({"fake:0"}), [](const Diagnostic&) {});
+  const Drained d = drain(run);
+  ASSERT_EQ(d.detections.size(), 5u);
+  for (const auto& x : d.detections)
+    EXPECT_EQ(rules->infos()[x.rule].id, "22222222-2222-2222-2222-222222222222");
+}
+
+TEST(Engine, TwoRunsInOneProcessNeverShareMatchers) {
+  // The old pipeline kept a matcher per thread in process-wide state; a second run on the same
+  // thread must match with its own rules only.
+  RuleDir a({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  RuleDir b({{"b.yml", failed_logon_rule("22222222-2222-2222-2222-222222222222", 4624)}});
+  auto ra = load(a), rb = load(b);
+  ASSERT_TRUE(ra && rb);
+  Settings s;
+  s.threads = 1;
+  auto format = fake_format({{"fake:0", {{4624, 4625}, 10}}}, false);
+  engine::Run run_a(*ra, s, std::vector{format});
+  engine::Run run_b(*rb, s, std::vector{format});
+  run_a.read(inputs_of({"fake:0"}), [](const Diagnostic&) {});
+  run_b.read(inputs_of({"fake:0"}), [](const Diagnostic&) {});
+  const Drained da = drain(run_a), db = drain(run_b);
+  ASSERT_EQ(da.detections.size(), 5u);
+  ASSERT_EQ(db.detections.size(), 5u);
+  for (const auto& x : da.detections) EXPECT_EQ(x.time_ns % (20 * kSecond), 10 * kSecond);
+  for (const auto& x : db.detections) EXPECT_EQ(x.time_ns % (20 * kSecond), 0);
+}
+
+TEST(Engine, AnUnreadableInputIsCountedAndReported) {
+  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  Settings s;
+  s.threads = 2;
+  engine::Run run(*rules, s, std::vector{fake_format({{"fake:0", {{4625}, 3}}}, false)});
+  std::vector<std::string> diags;
+  std::mutex mu;
+  run.read(inputs_of({"fake:0", "fake:missing", "other"}), [&](const Diagnostic& d) {
+    std::lock_guard lock(mu);
+    diags.push_back(to_string(d));
+  });
+  EXPECT_EQ(run.counters().files_read.load(), 1u);
+  EXPECT_EQ(run.counters().files_failed.load(), 2u);
+  ASSERT_EQ(diags.size(), 1u);  // "other": no format; fake:missing: its reader said no
+  EXPECT_NE(diags[0].find("format not recognised"), std::string::npos) << diags[0];
+  EXPECT_EQ(drain(run).detections.size(), 3u);
+}
+
+TEST(Engine, AnUnknownFormatIsAnErrorNamingTheKnownOnes) {
+  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  Settings s;
+  s.format = "nope";
+  engine::Run run(*rules, s);
+  const auto r = run.check();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().find("evtx"), std::string::npos) << r.error();
+  s.format = "syslog";
+  engine::Run ok(*rules, s);
+  EXPECT_TRUE(ok.check().has_value());
+}
+
+TEST(Engine, RulesNeedAPathAndReadablePlaceholders) {
+  EXPECT_FALSE(Rules::load({{}, "/nonexistent/placeholders.yml", 1}).has_value());
+}
+
+TEST(EngineOptions, ZonesAndTimeBounds) {
+  EXPECT_EQ(parse_tz("+09:00"), 540);
+  EXPECT_EQ(parse_tz("-0500"), -300);
+  EXPECT_EQ(parse_tz("+09"), 540);
+  EXPECT_EQ(parse_tz("UTC"), 0);
+  EXPECT_EQ(parse_tz("Z"), 0);
+  EXPECT_FALSE(parse_tz("+9:0x").has_value());
+  EXPECT_FALSE(parse_tz("+15:00").has_value());
+  EXPECT_FALSE(parse_tz("09:00").has_value());
+  const auto day = parse_time_bound("2024-01-05", false);
+  const auto end = parse_time_bound("2024-01-05", true);
+  ASSERT_TRUE(day && end);
+  EXPECT_EQ(*end - *day, 86400LL * kSecond - 1);
+  EXPECT_EQ(parse_time_bound("2024-01-05T03:00:00Z", true),
+            parse_time_bound("2024-01-05T03:00:00Z", false));
+  EXPECT_FALSE(parse_time_bound("yesterday", false).has_value());
+}
+
+}  // namespace
+}  // namespace tansa::engine
