@@ -213,10 +213,8 @@ void finish_event(Event& e, const JsonLogsOptions& opt) {
                    : c == "RiskyUsers" || c == "UserRiskEvents"             ? "riskdetection"
                                                                             : "activitylogs"};
   } else if (get(e, "ts") && (get(e, "uid") || get(e, "id.orig_h"))) {
-    static thread_local std::string path;
     const Value* p = get(e, "_path");
-    path = p ? std::string(p->text) : opt.zeek_path_hint;
-    e.logsource = {"zeek", {}, e.store(path)};
+    e.logsource = {"zeek", {}, e.store(p ? p->text : std::string_view(opt.zeek_path_hint))};
     set_host("id.orig_h");
   }
   for (const char* k :
@@ -240,11 +238,9 @@ bool one_object(dom::element doc, const JsonLogsOptions& opt, Event& e, std::str
   return true;
 }
 
-}  // namespace
-
-bool parse_json_object(std::string_view text, const JsonLogsOptions& options, Event& out,
-                       std::string& error) {
-  thread_local dom::parser parser;
+// With the caller's parser, which keeps its buffers from one object to the next.
+bool parse_one(dom::parser& parser, std::string_view text, const JsonLogsOptions& options,
+               Event& out, std::string& error) {
   const simdjson::padded_string padded(text);
   dom::element doc;
   if (auto err = parser.parse(padded).get(doc); err) {
@@ -254,12 +250,21 @@ bool parse_json_object(std::string_view text, const JsonLogsOptions& options, Ev
   return one_object(doc, options, out, error);
 }
 
+}  // namespace
+
+bool parse_json_object(std::string_view text, const JsonLogsOptions& options, Event& out,
+                       std::string& error) {
+  dom::parser parser;
+  return parse_one(parser, text, options, out, error);
+}
+
 TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::uint32_t file_index,
                              const JsonLogsOptions& opt,
                              const std::function<void(const Event&)>& emit,
                              const DiagnosticSink& diag) {
   TextReadStats stats;
   Event e;
+  dom::parser parser;  // this file's; its buffers are reused for every object
   std::string error;
   std::string buf;
   std::vector<char> block(1 << 16);
@@ -294,7 +299,7 @@ TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::
     if (nl != std::string::npos) {
       std::string_view l(buf.data() + first, nl - first);
       while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) l.remove_suffix(1);
-      lines = !l.empty() && l.back() == '}' && parse_json_object(l, opt, e, error);
+      lines = !l.empty() && l.back() == '}' && parse_one(parser, l, opt, e, error);
     }
   }
   if (lines) {
@@ -334,7 +339,7 @@ TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::
       while (!l.empty() && (l.back() == '\r' || l.back() == ' ' || l.back() == '\t'))
         l.remove_suffix(1);
       if (l.empty()) continue;
-      if (!parse_json_object(l, opt, e, error)) {
+      if (!parse_one(parser, l, opt, e, error)) {
         ++stats.skipped;
         if (diag && ++reported <= 100)
           diag(Diagnostic{name, Diagnostic::Where::Line, line_no, error + "; skipped"});
@@ -361,7 +366,6 @@ TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::
   const simdjson::padded_string padded(std::string_view(buf).substr(first));
   buf.clear();
   buf.shrink_to_fit();
-  dom::parser parser;
   std::uint64_t index = 0;
   auto deliver = [&](dom::element x) {
     ++index;
