@@ -37,7 +37,7 @@ inv::Evidence ev(const std::string& what) {
 
 inv::Findings findings(const std::vector<std::string>& v) {
   inv::Findings f;
-  f.unauthorized_access = "yes";
+  f.unauthorized_access = tansa::Access::Yes;
   f.reason = v[0];
   f.detections.push_back({v[1], v[2], "high", v[3], 1700000000000000000LL, {}});
   f.first_malicious = 1700000000000000000LL;
@@ -48,17 +48,27 @@ inv::Findings findings(const std::vector<std::string>& v) {
   f.hosts.push_back({v[3], 1700000000000000000LL, 1700086400000000000LL, v[10], "", {ev(v[11])}});
   f.hosts.push_back({v[12], 1700000000000000000LL, 1700086400000000000LL, "", "", {}});
   f.lateral_movement.push_back({v[3], v[12], v[7], v[13], 1700000000000000000LL, {ev(v[14])}});
-  f.assets.push_back({v[15], v[0], "accessed", v[1],
+  f.assets.push_back({v[15],
+                      v[0],
+                      tansa::AssetVerdict::Accessed,
+                      v[1],
                       {{v[3], v[2], 1700000000000000000LL, 1700086400000000000LL}},
                       {ev(v[6])}});
   f.egress.total_bytes = 42;
   f.egress.destinations.push_back({v[4], 42, 1700000000000000000LL, 1700086400000000000LL, {ev(v[9])}});
   f.egress.flow_logs = true;
   f.egress.note = v[5];
-  f.claim = inv::ClaimFinding{100, 42, "inconsistent", v[8]};
-  f.tampering.push_back({"log_cleared", v[3], v[2], v[7], "intruder", 1700000000000000000LL,
-                         1700000000000000000LL, {ev(v[11])}});
-  f.gaps.push_back({"silence", v[12], v[2], v[10], 1700000000000000000LL, 1700086400000000000LL});
+  f.claim = inv::ClaimFinding{100, 42, tansa::ClaimVerdict::Inconsistent, v[8]};
+  f.tampering.push_back({"log_cleared",
+                         v[3],
+                         v[2],
+                         v[7],
+                         tansa::Attribution::Intruder,
+                         1700000000000000000LL,
+                         1700000000000000000LL,
+                         {ev(v[11])}});
+  f.gaps.push_back(
+      {tansa::GapKind::Silence, v[12], v[2], v[10], 1700000000000000000LL, 1700086400000000000LL});
   f.coverage.push_back({v[3], v[2], 1700000000000000000LL, 1700086400000000000LL, 7});
   f.files = {v[13], v[14]};
   f.input_first = 1700000000000000000LL;

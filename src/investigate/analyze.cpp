@@ -806,7 +806,7 @@ class Analysis {
       t.start = t.end = f.time_ns;
       t.evidence.push_back(evidence_of(f));
       if (held(f.host, f.workstation) || own_.contains(account_key(f.user))) {
-        t.attribution = "intruder";
+        t.attribution = Attribution::Intruder;
         mark(f.time_ns);
         note(host(f.host), f);
       } else {
@@ -827,7 +827,8 @@ class Analysis {
                       const std::string w = client_of(l);
                       if (a_.is_admin_host(w)) from = w;
                     });
-        t.attribution = !from.empty() && a_.is_admin_host(from) ? "admin" : "unexplained";
+        t.attribution =
+            !from.empty() && a_.is_admin_host(from) ? Attribution::Admin : Attribution::Unexplained;
         if (!from.empty()) t.user += " from " + from;
       }
       tampering_.push_back(std::move(t));
@@ -842,20 +843,20 @@ class Analysis {
     }
     const bool unexplained =
         std::any_of(tampering_.begin(), tampering_.end(), [](const TamperFinding& t) {
-          return t.attribution == "unexplained" && t.kind == "log_cleared";
+          return t.attribution == Attribution::Unexplained && t.kind == "log_cleared";
         });
     if (access_) {
-      out.unauthorized_access = "yes";
+      out.unauthorized_access = Access::Yes;
       out.reason = "the intruder logged on; see sources, accounts and hosts";
     } else if (!strong_.empty() || !sources_.empty()) {
-      out.unauthorized_access = "no";
+      out.unauthorized_access = Access::No;
       out.reason = "attempts from attacker addresses, but no successful logon or session from them";
     } else if (unexplained) {
-      out.unauthorized_access = "undetermined";
+      out.unauthorized_access = Access::Undetermined;
       out.reason =
           "a log was cleared by an account not working from an admin host; what it held is unknown";
     } else {
-      out.unauthorized_access = "no";
+      out.unauthorized_access = Access::No;
       out.reason =
           "no detection points to an intruder, and no log was cleared outside administration";
     }
@@ -872,9 +873,9 @@ class Analysis {
       effective_[{s.host, s.source}] = effective_coverage(s.active, silences);
       for (const Silence& x : silences)
         if (!x.usual)
-          out.gaps.push_back(GapFinding{"silence", s.host, s.source, x.why, x.start, x.end});
+          out.gaps.push_back(GapFinding{GapKind::Silence, s.host, s.source, x.why, x.start, x.end});
       for (std::size_t i = 1; i < s.records.size(); ++i)
-        out.gaps.push_back(GapFinding{"records_missing", s.host, s.source,
+        out.gaps.push_back(GapFinding{GapKind::RecordsMissing, s.host, s.source,
                                       "records " + std::to_string(s.records[i - 1].last + 1) +
                                           " to " + std::to_string(s.records[i].first - 1) +
                                           " are missing",
@@ -962,7 +963,7 @@ class Analysis {
           af.evidence.push_back(evidence_of(f, describe(f) + " (" + why + ")"));
       }
       if (!af.evidence.empty()) {
-        af.verdict = "accessed";
+        af.verdict = AssetVerdict::Accessed;
         af.reason = "events show the intruder touching it";
         out.assets.push_back(std::move(af));
         continue;
@@ -1016,10 +1017,10 @@ class Analysis {
         if (!m) why = "the Microsoft 365 audit log is missing or does not cover the whole window";
       }
       if (why.empty()) {
-        af.verdict = "not_accessed";
+        af.verdict = AssetVerdict::NotAccessed;
         af.reason = "the logs that would show an access cover the whole window, and none does";
       } else {
-        af.verdict = "undetermined";
+        af.verdict = AssetVerdict::Undetermined;
         af.reason = why;
         af.coverage.clear();
       }
@@ -1101,13 +1102,13 @@ class Analysis {
       c.claimed_bytes = *in_.claim_bytes;
       c.observed_bytes = e.total_bytes;
       if (!e.flow_logs) {
-        c.verdict = "undetermined";
+        c.verdict = ClaimVerdict::Undetermined;
         c.reason = "no flow source covers the intrusion window";
       } else if (c.observed_bytes * 2 >= c.claimed_bytes) {
-        c.verdict = "consistent";
+        c.verdict = ClaimVerdict::Consistent;
         c.reason = "observed egress is at least half the claim";
       } else {
-        c.verdict = "inconsistent";
+        c.verdict = ClaimVerdict::Inconsistent;
         c.reason = "observed egress is less than half the claim, and flow logs cover the window";
       }
       out.claim = c;

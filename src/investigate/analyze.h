@@ -15,6 +15,7 @@
 #include "investigate/casedb.h"
 #include "investigate/facts.h"
 #include "tansa/detection.h"
+#include "tansa/verdicts.h"
 
 namespace tansa::investigate {
 
@@ -50,7 +51,9 @@ struct CoverageRef {
 };
 
 struct AssetFinding {
-  std::string name, label, verdict, reason;  // verdict: accessed, not_accessed, undetermined
+  std::string name, label;
+  AssetVerdict verdict = AssetVerdict::Undetermined;
+  std::string reason;
   std::vector<CoverageRef> coverage;
   std::vector<Evidence> evidence;
 };
@@ -72,18 +75,20 @@ struct EgressFinding {
 
 struct ClaimFinding {
   std::uint64_t claimed_bytes = 0, observed_bytes = 0;
-  std::string verdict;  // consistent, inconsistent, undetermined
+  ClaimVerdict verdict = ClaimVerdict::Undetermined;
   std::string reason;
 };
 
 struct TamperFinding {
-  std::string kind, host, channel, user, attribution;  // attribution: intruder, admin, unexplained
+  std::string kind, host, channel, user;  // kind: log_cleared, audit_policy_changed
+  Attribution attribution = Attribution::Unexplained;
   std::int64_t start = 0, end = 0;
   std::vector<Evidence> evidence;
 };
 
 struct GapFinding {
-  std::string kind, host, channel, detail;  // kind: silence, records_missing
+  GapKind kind = GapKind::Silence;
+  std::string host, channel, detail;
   std::int64_t start = 0, end = 0;
 };
 
@@ -94,7 +99,7 @@ struct CoverageFinding {
 };
 
 struct Findings {
-  std::string unauthorized_access = "undetermined";
+  Access unauthorized_access = Access::Undetermined;
   std::string reason;
   std::vector<DetectionRef> detections;  // those that justify the answer
   std::optional<std::int64_t> first_malicious, last_malicious;

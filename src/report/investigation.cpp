@@ -126,7 +126,7 @@ std::string human_bytes(std::uint64_t n) {
 std::string investigation_json(const inv::Findings& f) {
   Json j;
   j.open('{');
-  j.kv("unauthorized_access", f.unauthorized_access).kv("reason", f.reason);
+  j.kv("unauthorized_access", to_string(f.unauthorized_access)).kv("reason", f.reason);
   j.key("detections").open('[');
   for (const auto& d : f.detections) {
     j.open('{').kv("rule_id", d.rule_id).kv("title", d.title).kv("level", d.level);
@@ -152,7 +152,7 @@ std::string investigation_json(const inv::Findings& f) {
     j.open('{')
         .kv("name", a.name)
         .kv("label", a.label)
-        .kv("verdict", a.verdict)
+        .kv("verdict", to_string(a.verdict))
         .kv("reason", a.reason);
     j.key("coverage").open('[');
     for (const auto& c : a.coverage)
@@ -184,13 +184,13 @@ std::string investigation_json(const inv::Findings& f) {
   j.close(']').close('}');
   if (f.claim) {
     j.key("claim").open('{').key("claimed_bytes").num(f.claim->claimed_bytes);
-    j.key("observed_bytes").num(f.claim->observed_bytes).kv("verdict", f.claim->verdict);
+    j.key("observed_bytes").num(f.claim->observed_bytes).kv("verdict", to_string(f.claim->verdict));
     j.kv("reason", f.claim->reason).close('}');
   }
   j.key("tampering").open('[');
   for (const auto& t : f.tampering) {
     j.open('{').kv("kind", t.kind).kv("host", t.host).kv("channel", t.channel).kt("start", t.start);
-    j.kt("end", t.end).kv("user", t.user).kv("attribution", t.attribution);
+    j.kt("end", t.end).kv("user", t.user).kv("attribution", to_string(t.attribution));
     evidence(j, f, t.evidence);
     j.close('}');
   }
@@ -198,7 +198,7 @@ std::string investigation_json(const inv::Findings& f) {
   j.key("gaps").open('[');
   for (const auto& g : f.gaps)
     j.open('{')
-        .kv("kind", g.kind)
+        .kv("kind", to_string(g.kind))
         .kv("host", g.host)
         .kv("channel", g.channel)
         .kt("start", g.start)
@@ -243,8 +243,8 @@ std::string md(std::string_view s) {
 }
 
 std::string verdict_words(const inv::Findings& f) {
-  if (f.unauthorized_access == "yes") return "Yes: there was unauthorized access.";
-  if (f.unauthorized_access == "no") return "No unauthorized access is shown by the logs.";
+  if (f.unauthorized_access == Access::Yes) return "Yes: there was unauthorized access.";
+  if (f.unauthorized_access == Access::No) return "No unauthorized access is shown by the logs.";
   return "Undetermined: the logs cannot tell.";
 }
 
@@ -267,13 +267,14 @@ std::string investigation_markdown(const inv::Findings& f) {
   o += "- **Accounts:** " + (accts.empty() ? "none" : accts) + "\n";
   o += "- **Hosts:** " + (hosts.empty() ? "none" : hosts) + "\n";
   for (const auto& a : f.assets)
-    o += "- **" + md(a.name) + ":** " + md(a.verdict) + " (" + md(a.reason) + ")\n";
+    o += "- **" + md(a.name) + ":** " + md(to_string(a.verdict)) + " (" + md(a.reason) + ")\n";
   o += "- **Egress:** " + human_bytes(f.egress.total_bytes) + " to " +
        std::to_string(f.egress.destinations.size()) + " external destinations" +
        (f.egress.note.empty() ? "" : "; " + md(f.egress.note)) + "\n";
   if (f.claim)
     o += "- **Claim:** " + human_bytes(f.claim->claimed_bytes) + " claimed, " +
-         human_bytes(f.claim->observed_bytes) + " observed: " + md(f.claim->verdict) + "\n";
+         human_bytes(f.claim->observed_bytes) + " observed: " + md(to_string(f.claim->verdict)) +
+         "\n";
   o += "\n## Lateral movement\n\n| from | to | account | logon type | first "
        "|\n|---|---|---|---|---|\n";
   for (const auto& e : f.lateral_movement)
@@ -285,16 +286,17 @@ std::string investigation_markdown(const inv::Findings& f) {
     for (const auto& c : a.coverage)
       cov += md(c.source) + " on " + md(c.host) + " " + format_time(c.from) + " to " +
              format_time(c.to) + "; ";
-    o += "| " + md(a.name) + " | " + md(a.verdict) + " | " + cov + " | " + md(a.reason) + " |\n";
+    o += "| " + md(a.name) + " | " + md(to_string(a.verdict)) + " | " + cov + " | " + md(a.reason) +
+         " |\n";
   }
   o += "\n## Tampering and gaps\n\n| kind | host | channel | start | end | detail "
        "|\n|---|---|---|---|---|---|\n";
   for (const auto& t : f.tampering)
     o += "| " + md(t.kind) + " | " + md(t.host) + " | " + md(t.channel) + " | " +
          format_time(t.start) + " | " + format_time(t.end) + " | " + md(t.user) + " (" +
-         md(t.attribution) + ") |\n";
+         md(to_string(t.attribution)) + ") |\n";
   for (const auto& g : f.gaps)
-    o += "| " + md(g.kind) + " | " + md(g.host) + " | " + md(g.channel) + " | " +
+    o += "| " + md(to_string(g.kind)) + " | " + md(g.host) + " | " + md(g.channel) + " | " +
          format_time(g.start) + " | " + format_time(g.end) + " | " + md(g.detail) + " |\n";
   o += "\n## Coverage\n\n| host | source | first | last | events |\n|---|---|---|---|---|\n";
   for (const auto& c : f.coverage)
@@ -422,8 +424,8 @@ std::string investigation_html(const inv::Findings& f) {
       "svg text{font-size:12px}.answers li{margin:.3em 0}"
       "</style></head><body><h1>tansa investigation</h1>";
   o += "<h2>Answers</h2><ul class=answers>";
-  o += "<li>Was there unauthorized access? <span class='" + h(f.unauthorized_access) + "'>" +
-       h(verdict_words(f)) + "</span> " + h(f.reason) + "</li>";
+  o += "<li>Was there unauthorized access? <span class='" + h(to_string(f.unauthorized_access)) +
+       "'>" + h(verdict_words(f)) + "</span> " + h(f.reason) + "</li>";
   if (f.first_malicious)
     o += "<li>Since when? From <b>" + h(format_time(*f.first_malicious)) + "</b> to <b>" +
          h(format_time(*f.last_malicious)) + "</b>: " + h(dwell(f.dwell_days)) + " days.</li>";
@@ -439,13 +441,14 @@ std::string investigation_html(const inv::Findings& f) {
   o += "</li>";
   for (const auto& a : f.assets)
     o += "<li>Was <b>" + h(a.name) + "</b> (" + h(a.label) + ") accessed? <span class='" +
-         h(a.verdict) + "'>" + h(a.verdict) + "</span>: " + h(a.reason) + "</li>";
+         h(to_string(a.verdict)) + "'>" + h(to_string(a.verdict)) + "</span>: " + h(a.reason) +
+         "</li>";
   o += "<li>Did data leave? " + h(human_bytes(f.egress.total_bytes)) + " to " +
        std::to_string(f.egress.destinations.size()) + " external destinations. " +
        h(f.egress.note) + "</li>";
   if (f.claim)
     o += "<li>The claim of " + h(human_bytes(f.claim->claimed_bytes)) + " is <span class='" +
-         h(f.claim->verdict) + "'>" + h(f.claim->verdict) + "</span> with " +
+         h(to_string(f.claim->verdict)) + "'>" + h(to_string(f.claim->verdict)) + "</span> with " +
          h(human_bytes(f.claim->observed_bytes)) + " observed: " + h(f.claim->reason) + "</li>";
   o += "</ul><h2>Timeline</h2>" + timeline_svg(f);
   o += "<h2>Lateral movement</h2>" + graph_svg(f);
@@ -458,8 +461,8 @@ std::string investigation_html(const inv::Findings& f) {
   o += "</table><h2>Sensitive assets</h2>";
   for (const auto& a : f.assets) {
     o += "<h3>" + h(a.name) + " <small>" + h(a.label) +
-         "</small></h3><table><tr><th>verdict</th><td class='" + h(a.verdict) + "'>" +
-         h(a.verdict) + "</td></tr><tr><th>why</th><td>" + h(a.reason) +
+         "</small></h3><table><tr><th>verdict</th><td class='" + h(to_string(a.verdict)) + "'>" +
+         h(to_string(a.verdict)) + "</td></tr><tr><th>why</th><td>" + h(a.reason) +
          "</td></tr><tr><th>coverage</th><td>";
     for (const auto& c : a.coverage)
       o += h(c.source) + " on " + h(c.host) + ": " + h(format_time(c.from)) + " to " +
@@ -494,9 +497,10 @@ std::string investigation_html(const inv::Findings& f) {
   for (const auto& t : f.tampering)
     o += "<tr><td>" + h(t.kind) + "</td><td>" + h(t.host) + "</td><td>" + h(t.channel) +
          "</td><td>" + h(format_time(t.start)) + "</td><td>" + h(format_time(t.end)) + "</td><td>" +
-         h(t.user) + " (" + h(t.attribution) + ")" + evidence_list(f, t.evidence) + "</td></tr>";
+         h(t.user) + " (" + h(to_string(t.attribution)) + ")" + evidence_list(f, t.evidence) +
+         "</td></tr>";
   for (const auto& g : f.gaps)
-    o += "<tr><td>" + h(g.kind) + "</td><td>" + h(g.host) + "</td><td>" + h(g.channel) +
+    o += "<tr><td>" + h(to_string(g.kind)) + "</td><td>" + h(g.host) + "</td><td>" + h(g.channel) +
          "</td><td>" + h(format_time(g.start)) + "</td><td>" + h(format_time(g.end)) + "</td><td>" +
          h(g.detail) + "</td></tr>";
   o += "</table><h2>Coverage</h2><table><tr><th>host</th><th>source</th><th>first</th><th>last</"
@@ -524,7 +528,8 @@ std::string investigation_summary(const inv::Findings& f) {
     append_terminal_safe(o, v);
     o += '\n';
   };
-  line("unauthorized access: ", f.unauthorized_access + " (" + f.reason + ")");
+  line("unauthorized access: ",
+       std::string(to_string(f.unauthorized_access)) + " (" + f.reason + ")");
   if (f.first_malicious)
     line("intrusion:           ", format_time(*f.first_malicious) + " to " +
                                       format_time(*f.last_malicious) + " (" + dwell(f.dwell_days) +
@@ -539,13 +544,14 @@ std::string investigation_summary(const inv::Findings& f) {
   s.clear();
   for (const auto& x : f.hosts) s += (s.empty() ? "" : ", ") + x.name;
   line("hosts:               ", s.empty() ? "none" : s);
-  for (const auto& a : f.assets) line("asset " + a.name + ": ", a.verdict + " (" + a.reason + ")");
+  for (const auto& a : f.assets)
+    line("asset " + a.name + ": ", std::string(to_string(a.verdict)) + " (" + a.reason + ")");
   line("egress:              ", human_bytes(f.egress.total_bytes) +
                                     (f.egress.flow_logs ? "" : " (no flow logs cover the window)"));
   if (f.claim)
-    line("claim:               ", f.claim->verdict + ": " + human_bytes(f.claim->claimed_bytes) +
-                                      " claimed, " + human_bytes(f.claim->observed_bytes) +
-                                      " observed");
+    line("claim:               ", std::string(to_string(f.claim->verdict)) + ": " +
+                                      human_bytes(f.claim->claimed_bytes) + " claimed, " +
+                                      human_bytes(f.claim->observed_bytes) + " observed");
   line("tampering, gaps:     ",
        std::to_string(f.tampering.size()) + ", " + std::to_string(f.gaps.size()));
   return o;

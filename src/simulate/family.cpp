@@ -614,9 +614,9 @@ void judge_assets(World& w, const Company& c, const Intruder& x,
                        [&](const auto& i) { return spans(times, i.first, i.second, split); });
   };
   auto verdict = [&](const std::string& asset, bool log_covers) {
-    tr.assets[asset] = x.accessed.contains(asset) ? "accessed"
-                       : log_covers               ? "not_accessed"
-                                                  : "undetermined";
+    tr.assets[asset] = x.accessed.contains(asset) ? AssetVerdict::Accessed
+                       : log_covers               ? AssetVerdict::NotAccessed
+                                                  : AssetVerdict::Undetermined;
   };
   const bool fs_covers = audited && covered(fs_times, true);
   verdict(c.share_asset(), fs_covers);
@@ -657,7 +657,8 @@ void claim(World& w) {
   const std::uint64_t gb =
       chance(w, 50) ? total * 3 / 2 / 1000000000ULL + 1 : total * 20 / 1000000000ULL + 1;
   tr.claim = std::to_string(gb) + "GB";
-  tr.claim_verdict = total * 2 >= gb * 1000000000ULL ? "consistent" : "inconsistent";
+  tr.claim_verdict =
+      total * 2 >= gb * 1000000000ULL ? ClaimVerdict::Consistent : ClaimVerdict::Inconsistent;
 }
 
 }  // namespace

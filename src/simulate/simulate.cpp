@@ -321,7 +321,7 @@ std::string truth_json(const std::string& name, const Truth& t) {
   std::string o =
       "{\n  \"scenario\": " + js(name) + ",\n  \"description\": " + js(t.description) + ",\n";
   o += "  \"claim\": " + (t.claim.empty() ? std::string("null") : js(t.claim)) + ",\n";
-  o += "  \"unauthorized_access\": " + js(t.access ? "yes" : "no") + ",\n";
+  o += "  \"unauthorized_access\": " + js(to_string(t.access ? Access::Yes : Access::No)) + ",\n";
   const bool any = t.first != INT64_MAX;
   o += "  \"first_malicious\": " + (any ? js(format_time(t.first)) : "null") + ",\n";
   o += "  \"last_malicious\": " + (any ? js(format_time(t.last)) : "null") + ",\n";
@@ -358,7 +358,7 @@ std::string truth_json(const std::string& name, const Truth& t) {
   o += "],\n  \"assets\": {";
   bool first = true;
   for (const auto& [k, v] : t.assets) {
-    o += (first ? "" : ", ") + js(k) + ": " + js(v);
+    o += (first ? "" : ", ") + js(k) + ": " + js(to_string(v));
     first = false;
   }
   std::uint64_t total = 0;
@@ -370,7 +370,7 @@ std::string truth_json(const std::string& name, const Truth& t) {
     first = false;
   }
   o += "}},\n  \"claim_verdict\": " +
-       (t.claim_verdict.empty() ? std::string("null") : js(t.claim_verdict)) + ",\n";
+       (t.claim_verdict ? js(to_string(*t.claim_verdict)) : std::string("null")) + ",\n";
   o += "  \"tampering\": [";
   for (std::size_t i = 0; i < t.tampering.size(); ++i)
     o += std::string(i ? ", " : "") + "{\"kind\": " + js(t.tampering[i].first) +
@@ -442,32 +442,33 @@ std::expected<void, std::string> write_scenario(const std::string& name, const s
     EdgeIntrusion x;
     x.exfil_bytes = name == "vpn-intrusion" ? 6000000000ULL : 2800000000ULL;
     edge_intrusion(w, x);
-    tr.assets = {{"satellite-design", "accessed"},
-                 {"hr-records", "not_accessed"},
-                 {"rocket-sharepoint", "not_accessed"}};
+    tr.assets = {{"satellite-design", AssetVerdict::Accessed},
+                 {"hr-records", AssetVerdict::NotAccessed},
+                 {"rocket-sharepoint", AssetVerdict::NotAccessed}};
     tr.claim = name == "vpn-intrusion" ? "30GB" : "2.1TB";
-    tr.claim_verdict = name == "vpn-intrusion" ? "consistent" : "inconsistent";
+    tr.claim_verdict =
+        name == "vpn-intrusion" ? ClaimVerdict::Consistent : ClaimVerdict::Inconsistent;
   } else if (name == "not-accessed") {
     EdgeIntrusion x;
     x.reads_share = false;
     x.sessions = 4;
     edge_intrusion(w, x);
-    tr.assets = {{"satellite-design", "not_accessed"},
-                 {"hr-records", "not_accessed"},
-                 {"rocket-sharepoint", "not_accessed"}};
+    tr.assets = {{"satellite-design", AssetVerdict::NotAccessed},
+                 {"hr-records", AssetVerdict::NotAccessed},
+                 {"rocket-sharepoint", AssetVerdict::NotAccessed}};
   } else if (name == "cleared-logs") {
     EdgeIntrusion x;
     x.tamper = true;
     x.exfil_bytes = 3000000000ULL;
     edge_intrusion(w, x);
-    tr.assets = {{"satellite-design", "undetermined"},
-                 {"hr-records", "undetermined"},
-                 {"rocket-sharepoint", "not_accessed"}};
+    tr.assets = {{"satellite-design", AssetVerdict::Undetermined},
+                 {"hr-records", AssetVerdict::Undetermined},
+                 {"rocket-sharepoint", AssetVerdict::NotAccessed}};
   } else if (name == "linux-pivot") {
     linux_pivot(w);
     // build01 audits no file reads, but the intruder's own sudo command names the folder:
     // "tar czf /tmp/fw.tgz /srv/firmware" reads /srv/firmware/**.
-    tr.assets = {{"firmware", "accessed"}};
+    tr.assets = {{"firmware", AssetVerdict::Accessed}};
   } else if (name == "benign") {
     const std::int64_t t = kStart + 106 * kDay + 8 * kHour;  // 2023-08-15
     // A mistyped password, then the tunnel: one failed logon is not an attack.
@@ -480,9 +481,9 @@ std::expected<void, std::string> write_scenario(const std::string& name, const s
         w.logon(kDC, a + 20 * kMin, "it_admin", 10, kJumpIp, "JUMP1", "Negotiate");
     w.clear_log(kDC, a + 30 * kMin, "it_admin", l);
     tr.tampering = {{"log_cleared", "DC1"}};
-    tr.assets = {{"satellite-design", "not_accessed"},
-                 {"hr-records", "not_accessed"},
-                 {"rocket-sharepoint", "not_accessed"}};
+    tr.assets = {{"satellite-design", AssetVerdict::NotAccessed},
+                 {"hr-records", AssetVerdict::NotAccessed},
+                 {"rocket-sharepoint", AssetVerdict::NotAccessed}};
   }
   if (auto r = w.write(dir, !linux, !linux, linux); !r) return r;
   std::ofstream(fs::path(dir) / "assets.yml") << (linux ? kAssetsLinux : kAssetsWindows);

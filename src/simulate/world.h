@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "evtx/writer.h"
 #include "tansa/event.h"
+#include "tansa/verdicts.h"
 
 namespace tansa::simulate::detail {
 
@@ -69,9 +71,9 @@ struct Truth {
   // (host, source) -> first and last event, in the investigation's names for log sources.
   std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> coverage;
   std::vector<Edge> edges;
-  std::map<std::string, std::string> assets;
+  std::map<std::string, AssetVerdict> assets;
   std::map<std::string, std::uint64_t> egress;
-  std::string claim_verdict;
+  std::optional<ClaimVerdict> claim_verdict;                   // when there is a claim
   std::vector<std::pair<std::string, std::string>> tampering;  // kind, host
 
   void mark(std::int64_t t) {

@@ -12,9 +12,9 @@
 #include <simdjson.h>
 
 #include <cmath>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "report_test_util.h"
 
 namespace {
 
@@ -31,16 +32,12 @@ namespace fs = std::filesystem;
 using simdjson::dom::element;
 using tansa::testing::sh;
 using tansa::testing::slurp;
+using tansa::testing::str;
+using tansa::testing::word_text;
 
 const std::string kBin = TANSA_BINARY;
 const fs::path kMisses = fs::path(TANSA_SOURCE_DIR) / "tests/integration/family_known_misses.txt";
 constexpr int kSeeds = 50;
-
-std::string str(element e) {
-  std::string_view v;
-  if (e.get(v) == simdjson::SUCCESS) return std::string(v);
-  return e.is_null() ? "null" : simdjson::to_string(e);
-}
 
 // A set of values, printed sorted, one string to compare.
 std::string joined(const std::multiset<std::string>& s) {
@@ -91,10 +88,12 @@ void countries(element truth, element report, Answers& out) {
 
 void assets(element truth, element report, Answers& out) {
   std::map<std::string, std::string> got;
-  for (element a : report["assets"].get_array()) got[str(a["name"])] = str(a["verdict"]);
+  for (element a : report["assets"].get_array())
+    got[str(a["name"])] = word_text<tansa::AssetVerdict>(a["verdict"]);
   for (auto [k, v] : truth["assets"].get_object()) {
     const std::string name(k);
-    out["assets." + name] = {str(v), got.contains(name) ? got[name] : "(missing)"};
+    out["assets." + name] = {word_text<tansa::AssetVerdict>(v),
+                             got.contains(name) ? got[name] : "(missing)"};
     got.erase(name);
   }
   for (const auto& [name, v] : got) out["assets." + name] = {"(none)", v};
@@ -113,8 +112,9 @@ void egress(element truth, element report, Answers& out) {
 
 Answers compare(element truth, element r) {
   Answers a;
-  for (const char* k : {"unauthorized_access", "first_malicious", "last_malicious"})
-    a[k] = {str(truth[k]), str(r[k])};
+  a["unauthorized_access"] = {word_text<tansa::Access>(truth["unauthorized_access"]),
+                              word_text<tansa::Access>(r["unauthorized_access"])};
+  for (const char* k : {"first_malicious", "last_malicious"}) a[k] = {str(truth[k]), str(r[k])};
   // Days to two decimals, rounded either way: within 0.011 is the same answer (as in the
   // scenario test).
   const double want = double(truth["dwell_days"]), got = double(r["dwell_days"]);
@@ -130,8 +130,11 @@ Answers compare(element truth, element r) {
   assets(truth, r, a);
   egress(truth, r, a);
   element verdict;
-  a["claim"] = {str(truth["claim_verdict"]),
-                r["claim"]["verdict"].get(verdict) == simdjson::SUCCESS ? str(verdict) : "null"};
+  auto claim = [](element v) {
+    return v.is_null() ? std::string("null") : word_text<tansa::ClaimVerdict>(v);
+  };
+  a["claim"] = {claim(truth["claim_verdict"]),
+                r["claim"]["verdict"].get(verdict) == simdjson::SUCCESS ? claim(verdict) : "null"};
   a["tampering"] = {kinds(truth["tampering"]), kinds(r["tampering"])};
   a["gaps"] = {kinds(truth["gaps"]), kinds(r["gaps"])};
   a["coverage"] = {spans(truth["coverage"]), spans(r["coverage"])};
@@ -155,7 +158,8 @@ std::vector<std::string> unsupported_not_accessed(element truth, element r) {
   const std::string to = none ? str(r["input"]["last"]) : str(r["last_malicious"]);
   std::vector<std::string> bad;
   for (element a : r["assets"].get_array()) {
-    if (str(a["verdict"]) != "not_accessed") continue;
+    if (tansa::testing::word<tansa::AssetVerdict>(a["verdict"]) != tansa::AssetVerdict::NotAccessed)
+      continue;
     element cov;
     bool ok = a["coverage"].get(cov) == simdjson::SUCCESS && cov.get_array().size() > 0;
     if (ok)

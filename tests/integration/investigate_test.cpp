@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "report_test_util.h"
 
 namespace {
 
@@ -28,16 +29,13 @@ const std::string kBin = TANSA_BINARY;
 
 using tansa::testing::sh;
 using tansa::testing::slurp;
+using tansa::testing::str;
+using tansa::testing::word;
 
 fs::path tmp(const std::string& name) {
   return tansa::testing::tmp("investigate", name);
 }
 
-std::string str(element e) {
-  std::string_view v;
-  if (e.get(v) == simdjson::SUCCESS) return std::string(v);
-  return e.is_null() ? "null" : simdjson::to_string(e);
-}
 
 std::multiset<std::string> names(element list, const char* key) {
   std::multiset<std::string> out;
@@ -68,7 +66,8 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   const std::string report_text = slurp(dir / "report.json");
   element r = rp.parse(report_text);
 
-  EXPECT_EQ(str(r["unauthorized_access"]), str(truth["unauthorized_access"]));
+  EXPECT_EQ(word<tansa::Access>(r["unauthorized_access"]),
+            word<tansa::Access>(truth["unauthorized_access"]));
   EXPECT_EQ(str(r["first_malicious"]), str(truth["first_malicious"]));
   EXPECT_EQ(str(r["last_malicious"]), str(truth["last_malicious"]));
   EXPECT_NEAR(double(r["dwell_days"]), double(truth["dwell_days"]), 0.011);
@@ -89,9 +88,11 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
     return out;
   };
   EXPECT_EQ(edges(r["lateral_movement"]), edges(truth["lateral_movement"]));
-  std::map<std::string, std::string> verdicts, want;
-  for (element a : r["assets"].get_array()) verdicts[str(a["name"])] = str(a["verdict"]);
-  for (auto [k, v] : truth["assets"].get_object()) want[std::string(k)] = str(v);
+  std::map<std::string, std::optional<tansa::AssetVerdict>> verdicts, want;
+  for (element a : r["assets"].get_array())
+    verdicts[str(a["name"])] = word<tansa::AssetVerdict>(a["verdict"]);
+  for (auto [k, v] : truth["assets"].get_object())
+    want[std::string(k)] = word<tansa::AssetVerdict>(v);
   EXPECT_EQ(verdicts, want);
   EXPECT_EQ(std::uint64_t(r["egress"]["total_bytes"]),
             std::uint64_t(truth["egress"]["total_bytes"]));
@@ -104,7 +105,8 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   if (truth["claim_verdict"].is_null())
     EXPECT_TRUE(r["claim"].error() == simdjson::NO_SUCH_FIELD);
   else
-    EXPECT_EQ(str(r["claim"]["verdict"]), str(truth["claim_verdict"]));
+    EXPECT_EQ(word<tansa::ClaimVerdict>(r["claim"]["verdict"]),
+              word<tansa::ClaimVerdict>(truth["claim_verdict"]));
   auto kinds = [](element list) {
     std::multiset<std::string> out;
     for (element e : list.get_array()) out.insert(str(e["kind"]) + " on " + str(e["host"]));
@@ -131,7 +133,7 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   const std::string to =
       truth["last_malicious"].is_null() ? str(r["input"]["last"]) : str(r["last_malicious"]);
   for (element a : r["assets"].get_array()) {
-    if (str(a["verdict"]) != "not_accessed") continue;
+    if (word<tansa::AssetVerdict>(a["verdict"]) != tansa::AssetVerdict::NotAccessed) continue;
     ASSERT_GT(a["coverage"].get_array().size(), 0u) << str(a["name"]);
     for (element c : a["coverage"].get_array()) {
       EXPECT_LE(str(c["from"]), from) << str(a["name"]);  // ISO-8601 UTC compares as text
