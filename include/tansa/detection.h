@@ -45,6 +45,9 @@ struct Detection {
   // Fills time, source, host and fields from `e`. `host_field` names the host field
   // (Computer for Windows, host for the rest); arrays render as their elements joined by ", ".
   void capture(const Event& e, std::uint32_t rule_index);
+  // The same, keeping only the fields whose ids are in `only` (sorted), for detections that
+  // feed correlations and are never shown; the host is found as always.
+  void capture(const Event& e, std::uint32_t rule_index, std::span<const FieldId> only);
 
   // Serialized size is bounded by the contents; used to spill runs of detections to disk.
   void serialize(std::string& out) const;

@@ -405,6 +405,19 @@ bool Correlator::suppressed(std::uint32_t rule) const {
 std::size_t Correlator::size() const {
   return impl_->corr.size();
 }
+std::vector<std::string> Correlator::fields_read(std::uint32_t rule) const {
+  std::vector<std::string> out;
+  if (rule >= impl_->users.size()) return out;
+  for (const auto& [ci, ref] : impl_->users[rule]) {
+    const Compiled& c = impl_->corr[ci];
+    for (const auto& f : c.group_field[ref]) out.push_back(f);
+    if (!c.value_field[ref].empty()) out.push_back(c.value_field[ref]);
+    for (const auto& f : c.seen_fields[ref]) out.push_back(f);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 std::size_t Correlator::live_states() const {
   return impl_->states.size() + impl_->baselines.size();
 }

@@ -46,6 +46,10 @@ class Correlator {
   // feed them. Correlations' own detections are never hidden.
   [[nodiscard]] bool suppressed(std::uint32_t rule) const;
   [[nodiscard]] std::size_t size() const;  // correlations in use
+  // The fields of a rule's detections that correlations read (group-by, the counted field,
+  // first_seen's watched fields), sorted. For a suppressed rule these are all a detection needs
+  // to carry: its time, source and host aside, nothing else of it is ever shown.
+  [[nodiscard]] std::vector<std::string> fields_read(std::uint32_t rule) const;
 
   // Feeds one detection (in time order); correlation detections go to `emit`.
   void add(const Detection& d, const std::function<void(Detection&&)>& emit);

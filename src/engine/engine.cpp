@@ -86,7 +86,17 @@ Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format
               settings_.temp_dir.empty() ? fs::temp_directory_path().string()
                                          : settings_.temp_dir) {
   // With correlations every base detection must reach them; selection is the caller's then.
-  if (rules_.correlator().size() != 0) settings_.rule_enabled.clear();
+  const correlate::Correlator& correlator = rules_.correlator();
+  if (correlator.size() != 0) settings_.rule_enabled.clear();
+  // A rule whose detections only feed correlations keeps just the fields they read.
+  slim_.resize(rules_.set().size());
+  for (std::uint32_t r = 0; r < slim_.size(); ++r) {
+    if (!correlator.suppressed(r)) continue;
+    std::vector<FieldId> ids;
+    for (const auto& name : correlator.fields_read(r)) ids.push_back(field_id(name));
+    std::sort(ids.begin(), ids.end());
+    slim_[r] = std::move(ids);
+  }
 }
 
 Run::~Run() = default;
@@ -119,7 +129,10 @@ void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& dia
       for (std::uint32_t rule : lane.hits) {
         if (!enabled.empty() && (rule >= enabled.size() || !enabled[rule])) continue;
         Detection d;
-        d.capture(e, rule);
+        if (rule < slim_.size() && slim_[rule])
+          d.capture(e, rule, *slim_[rule]);
+        else
+          d.capture(e, rule);
         counters_.detections.fetch_add(1, std::memory_order_relaxed);
         if (auto r = sorter_.add(std::move(d)); !r)
           diag(Diagnostic{e.source.file < inputs.size() ? inputs[e.source.file].path : "",
@@ -148,9 +161,10 @@ std::expected<void, std::string> Run::drain(
       if (lost.empty()) lost = r.error();
     }
   };
+  // Detections of rules that only feed correlations stop here: they are never shown.
   auto drained = sorter_.drain([&](const Detection& d) {
     correlator.add(d, keep);
-    keep(Detection(d));
+    if (!correlator.suppressed(d.rule)) keep(Detection(d));
   });
   correlator.finish(keep);
   if (!drained) return drained;

@@ -131,7 +131,8 @@ class Run {
   [[nodiscard]] const hunt::Counters& counters() const { return counters_; }
 
   // Passes every detection to `show` in the one output order, with the correlations' detections
-  // merged in (also those of rules marked generate: false; callers decide what to show).
+  // merged in. Detections of rules that only feed correlations (no correlation using them says
+  // `generate: true`) are not passed on: they carry only the fields the correlations read.
   // Problems keeping a detection go to `problem`, and any lost detection makes this an error.
   [[nodiscard]] std::expected<void, std::string> drain(
       const std::function<void(const Detection&)>& show,
@@ -150,6 +151,8 @@ class Run {
   hunt::Counters counters_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<std::unique_ptr<EventHook>> hooks_;
+  // Per base rule: the fields to keep when its detections only feed correlations.
+  std::vector<std::optional<std::vector<FieldId>>> slim_;
 };
 
 }  // namespace tansa::engine

@@ -1,5 +1,6 @@
 #include "tansa/detection.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <tuple>
@@ -69,23 +70,38 @@ std::optional<Level> parse_level(std::string_view s) {
 
 std::string_view to_string(Level l) { return kLevelNames[static_cast<std::size_t>(l)]; }
 
-void Detection::capture(const Event& e, std::uint32_t rule_index) {
+namespace {
+// Fills `d` from `e`; with `filter`, keeps only the fields in `only` (sorted).
+void capture_into(Detection& d, const Event& e, std::uint32_t rule_index,
+                  std::span<const FieldId> only, bool filter) {
   static const FieldId computer = field_id("Computer");
   static const FieldId host_id = field_id("host");
-  time_ns = e.time_ns;
-  source = e.source;
-  rule = rule_index;
-  host.clear();
-  fields.clear();
-  related.clear();
-  fields.reserve(e.fields().size());
+  d.time_ns = e.time_ns;
+  d.source = e.source;
+  d.rule = rule_index;
+  d.host.clear();
+  d.fields.clear();
+  d.related.clear();
+  d.fields.reserve(filter ? only.size() : e.fields().size());
   const FieldTable& table = FieldTable::global();
   for (const Field& f : e.fields()) {
+    const bool is_host = d.host.empty() && (f.id == computer || f.id == host_id);
+    const bool keep = !filter || std::binary_search(only.begin(), only.end(), f.id);
+    if (!is_host && !keep) continue;
     std::string text;
     render(e, f.value, text);
-    if (host.empty() && (f.id == computer || f.id == host_id)) host = text;
-    fields.emplace_back(std::string(table.name(f.id)), std::move(text));
+    if (is_host) d.host = text;
+    if (keep) d.fields.emplace_back(std::string(table.name(f.id)), std::move(text));
   }
+}
+}  // namespace
+
+void Detection::capture(const Event& e, std::uint32_t rule_index) {
+  capture_into(*this, e, rule_index, {}, false);
+}
+
+void Detection::capture(const Event& e, std::uint32_t rule_index, std::span<const FieldId> only) {
+  capture_into(*this, e, rule_index, only, true);
 }
 
 void Detection::serialize(std::string& out) const {
