@@ -232,11 +232,44 @@ std::string format_time(std::int64_t ns) {
     frac += 1'000'000'000;
     --secs;
   }
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
+  // Civil date from days since the epoch (H. Hinnant's algorithm): no locale, no allocation but
+  // the result, and the same text gmtime_r and fmt gave for every representable time.
+  std::int64_t days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t doe = days - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2);
+  if (year < 0 || year > 9999)
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", year, month, day, rem / 3600,
+                       rem / 60 % 60, rem % 60, frac / 1000);
+  char out[27];
+  auto put = [&](int at, std::int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, year, 4);
+  out[4] = '-';
+  put(5, month, 2);
+  out[7] = '-';
+  put(8, day, 2);
+  out[10] = 'T';
+  put(11, rem / 3600, 2);
+  out[13] = ':';
+  put(14, rem / 60 % 60, 2);
+  out[16] = ':';
+  put(17, rem % 60, 2);
+  out[19] = '.';
+  put(20, frac / 1000, 6);
+  out[26] = 'Z';
+  return std::string(out, sizeof out);
 }
 
 }  // namespace tansa

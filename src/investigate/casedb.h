@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "investigate/facts.h"
@@ -57,6 +58,9 @@ class CaseDb {
   std::unique_ptr<Impl> impl_;
   std::string error_;
 };
+
+// The indexes finish_loading builds: (name, "table(columns)"), the ones the analysis searches by.
+[[nodiscard]] const std::vector<std::pair<const char*, const char*>>& analysis_indexes();
 
 // The table a kind of fact lives in.
 [[nodiscard]] const char* table_name(FactKind k);
