@@ -144,6 +144,8 @@ int run_investigate(const InvestigateOptions& opt) {
     ProgressBar bar(run.counters(), !opt.quiet);
     run.read(inputs, diag, (*investigation)->hooks());
   }
+  const double read_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto outcome = (*investigation)->conclude(run, fail);
   if (!outcome) return fail(outcome.error()), 1;
   if (!write_report(opt, outcome->findings, (*investigation)->db())) return 1;
@@ -151,11 +153,11 @@ int run_investigate(const InvestigateOptions& opt) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(
         stderr,
-        "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s; report %s, "
-        "case database %s\n",
+        "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s (reading %.1f, "
+        "detections %.1f, indexes %.1f, analysis %.1f); report %s, case database %s\n",
         static_cast<unsigned long long>(run.counters().events.load()),
         static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections,
-        s, opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
+        s, read_s, outcome->drain_s, outcome->index_s, outcome->analysis_s, opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
         report::terminal_safe(case_path).c_str());
   }
   return 0;

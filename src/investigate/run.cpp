@@ -1,6 +1,12 @@
 #include "investigate/run.h"
 
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <mutex>
+#include <thread>
+#include <variant>
 
 #include "investigate/facts.h"
 
@@ -26,7 +32,71 @@ void drop_case_db(std::vector<hunt::Input>& inputs, const std::string& case_path
   });
 }
 
-// One lane's facts (flushed in batches) and coverage of each log source.
+// The one thread that writes to the case database while reading and draining go on. Batches
+// queue up to a bound, so a slow disk slows the readers instead of growing memory.
+class Investigation::Writer {
+ public:
+  using Detections = std::vector<std::pair<Detection, const RuleInfo*>>;
+  explicit Writer(CaseDb& db) : db_(db), thread_([this] { loop(); }) {}
+  ~Writer() { finish(); }
+
+  void push(std::vector<Fact>&& facts) { enqueue(Job(std::move(facts))); }
+  void push(Detections&& detections) { enqueue(Job(std::move(detections))); }
+  // Writes what is queued and stops; the database is the caller's again.
+  void finish() {
+    {
+      std::lock_guard lock(mu_);
+      if (done_) return;
+      done_ = true;
+    }
+    ready_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  using Job = std::variant<std::vector<Fact>, Detections>;
+  static constexpr std::size_t kMaxQueued = 16;
+
+  void enqueue(Job&& job) {
+    std::unique_lock lock(mu_);
+    if (done_) {  // after finish(): written here, never queued where nobody reads
+      lock.unlock();
+      write(job);
+      return;
+    }
+    room_.wait(lock, [&] { return queue_.size() < kMaxQueued; });
+    queue_.push_back(std::move(job));
+    lock.unlock();
+    ready_.notify_one();
+  }
+  void loop() {
+    for (;;) {
+      std::unique_lock lock(mu_);
+      ready_.wait(lock, [&] { return !queue_.empty() || done_; });
+      if (queue_.empty()) return;
+      Job job = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      room_.notify_one();
+      write(job);
+    }
+  }
+  void write(const Job& job) {
+    if (const auto* facts = std::get_if<std::vector<Fact>>(&job))
+      db_.add_facts(*facts);
+    else
+      for (const auto& [d, rule] : std::get<Detections>(job)) db_.add_detection(d, *rule);
+  }
+
+  CaseDb& db_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<Job> queue_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// One lane's facts (handed to the writer in batches) and coverage of each log source.
 class Investigation::Collector final : public engine::EventHook {
  public:
   Collector(Investigation& inv, std::int64_t threshold) : inv_(inv), coverage(threshold) {}
@@ -39,13 +109,19 @@ class Investigation::Collector final : public engine::EventHook {
       coverage.add(s, e.time_ns,
                    id && id->type != ValueType::String ? static_cast<int>(id->i) : 0);
     }
-    if (facts.size() >= 4096) inv_.flush(facts);
+    if (facts.size() >= kBatch) {
+      inv_.writer_->push(std::move(facts));
+      facts = {};
+      facts.reserve(kBatch);
+    }
   }
+  static constexpr std::size_t kBatch = 4096;
   Investigation& inv_;
   std::vector<Fact> facts;
   Coverage coverage;
 };
 
+Investigation::Investigation() = default;
 Investigation::~Investigation() = default;
 
 std::expected<std::unique_ptr<Investigation>, std::string> Investigation::open(
@@ -57,13 +133,8 @@ std::expected<std::unique_ptr<Investigation>, std::string> Investigation::open(
   if (!db) return std::unexpected(db.error());
   inv->db_ = std::move(*db);
   inv->db_->add_files(inv->files_);
+  inv->writer_ = std::make_unique<Writer>(*inv->db_);
   return inv;
-}
-
-void Investigation::flush(std::vector<Fact>& facts) {
-  std::lock_guard lock(db_mu_);
-  db_->add_facts(facts);
-  facts.clear();
 }
 
 engine::HookFactory Investigation::hooks() {
@@ -75,11 +146,19 @@ engine::HookFactory Investigation::hooks() {
 
 std::expected<Outcome, std::string> Investigation::conclude(
     engine::Run& run, const std::function<void(const std::string&)>& problem) {
-  if (run.counters().files_read.load() == 0) return std::unexpected("no input could be read");
+  if (run.counters().files_read.load() == 0) {
+    writer_->finish();
+    return std::unexpected("no input could be read");
+  }
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  const auto t_drain = Clock::now();
   Coverage coverage(request_.assets.gap_threshold_ns);
   for (const auto& hook : run.hooks()) {
     auto& c = static_cast<Collector&>(*hook);
-    flush(c.facts);
+    writer_->push(std::move(c.facts));
     coverage.merge(c.coverage);
   }
 
@@ -89,19 +168,30 @@ std::expected<Outcome, std::string> Investigation::conclude(
   AnalysisInput ai;
   const std::vector<RuleInfo>& rules = run.rules().infos();
   const correlate::Correlator& correlator = run.rules().correlator();
+  Writer::Detections batch;
   const auto drained = run.drain(
       [&](const Detection& d) {
         if (correlator.suppressed(d.rule)) return;
         ++out.detections;
-        db_->add_detection(d, rules[d.rule]);
+        batch.emplace_back(d, &rules[d.rule]);
+        if (batch.size() >= 1024) {
+          writer_->push(std::move(batch));
+          batch = {};
+        }
         if (seeds_analysis(rules[d.rule]) && ai.detections.size() < kMaxSeeds)
           ai.detections.push_back(d);
       },
       problem);
+  writer_->push(std::move(batch));
+  writer_->finish();
   if (!drained) return std::unexpected(drained.error());
   ai.streams = coverage.streams();
   db_->add_streams(ai.streams);
+  out.drain_s = since(t_drain);
+  const auto t_index = Clock::now();
   if (auto r = db_->finish_loading(); !r) return std::unexpected(r.error());
+  out.index_s = since(t_index);
+  const auto t_analysis = Clock::now();
 
   ai.db = db_.get();
   ai.assets = &request_.assets;
@@ -112,6 +202,7 @@ std::expected<Outcome, std::string> Investigation::conclude(
   auto analysed = analyze(ai);
   if (!analysed) return std::unexpected("the analysis stopped: " + analysed.error());
   out.findings = std::move(*analysed);
+  out.analysis_s = since(t_analysis);
   return out;
 }
 
