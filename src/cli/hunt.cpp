@@ -1,12 +1,13 @@
 // `tansa hunt`: every input through the Sigma rules into one ordered timeline of detections.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -21,8 +22,6 @@
 #include "report/detections.h"
 #include "report/text.h"
 #include "tansa/sigma.h"
-
-#include <fmt/format.h>
 
 namespace tansa::cli {
 
@@ -79,13 +78,13 @@ std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& op
   std::vector<bool> shown(all.size(), true);
   for (std::size_t i = 0; i < all.size(); ++i) {
     const RuleInfo& r = all[i];
-    shown[i] = !(min_level && r.level < *min_level) && (levels.empty() || levels.contains(r.level)) &&
-               (opt.rule_ids.empty() || listed(opt.rule_ids, r.id)) &&
-               !listed(opt.exclude_rule_ids, r.id) && (opt.tags.empty() || has_tag(r, opt.tags)) &&
-               !has_tag(r, opt.exclude_tags) &&
-               (opt.statuses.empty() || listed(opt.statuses, r.status)) &&
-               !listed(opt.exclude_statuses, r.status) &&
-               !rules.correlator().suppressed(static_cast<std::uint32_t>(i));
+    shown[i] =
+        !(min_level && r.level < *min_level) && (levels.empty() || levels.contains(r.level)) &&
+        (opt.rule_ids.empty() || listed(opt.rule_ids, r.id)) &&
+        !listed(opt.exclude_rule_ids, r.id) && (opt.tags.empty() || has_tag(r, opt.tags)) &&
+        !has_tag(r, opt.exclude_tags) && (opt.statuses.empty() || listed(opt.statuses, r.status)) &&
+        !listed(opt.exclude_statuses, r.status) &&
+        !rules.correlator().suppressed(static_cast<std::uint32_t>(i));
   }
   return shown;
 }
@@ -140,9 +139,9 @@ int complain(const std::string& msg, int status) {
   return status;
 }
 
-void print_totals(const engine::Run& run, std::size_t inputs,
-                  std::uint64_t shown, std::size_t enabled, std::size_t rules,
-                  std::size_t problems, double load_s, double read_s) {
+void print_totals(const engine::Run& run, std::size_t inputs, std::uint64_t shown,
+                  std::size_t enabled, std::size_t rules, std::size_t problems, double load_s,
+                  double read_s) {
   const hunt::Counters& c = run.counters();
   std::fprintf(stderr,
                "tansa hunt: %llu events from %llu of %zu inputs, %llu detections by %zu of %zu "
@@ -170,9 +169,11 @@ int run(const HuntOptions& opt) {
   if (!rules) return complain(rules.error(), 2);
   engine::Rules& r = **rules;
   if (!opt.quiet && !r.rejected().empty())
-    complain(fmt::format("{} rules could not be used (see `tansa rules check`)",
-                         r.rejected().size()), 0);
-  for (const auto& c : r.correlation_rejected()) complain(c.file + ": " + c.id + ": " + c.reason, 0);
+    complain(
+        fmt::format("{} rules could not be used (see `tansa rules check`)", r.rejected().size()),
+        0);
+  for (const auto& c : r.correlation_rejected())
+    complain(c.file + ": " + c.id + ": " + c.reason, 0);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0], 2);
   auto shown = select_rules(opt, r);
   if (!shown) return complain(shown.error(), 2);

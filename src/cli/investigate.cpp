@@ -1,5 +1,6 @@
 // `tansa investigate`: reads every input like hunt, runs the rules, extracts facts into the case
 // database beside the report, and answers the incident questions (src/investigate/analyze.h).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -97,8 +96,7 @@ std::expected<engine::Settings, std::string> settings_of(const InvestigateOption
 }
 
 // Writes the report (or the terminal summary) and stores the answers in the case database.
-bool write_report(const InvestigateOptions& opt, const inv::Findings& findings,
-                  inv::CaseDb& db) {
+bool write_report(const InvestigateOptions& opt, const inv::Findings& findings, inv::CaseDb& db) {
   const std::string json = report::investigation_json(findings);
   if (auto r = db.add_findings(json); !r) fail(r.error());
   if (opt.output.empty()) {
@@ -107,9 +105,15 @@ bool write_report(const InvestigateOptions& opt, const inv::Findings& findings,
   }
   std::ofstream out(opt.output, std::ios::binary);
   switch (*report_format(opt.output)) {
-    case ReportFormat::Json: out << json; break;
-    case ReportFormat::Markdown: out << report::investigation_markdown(findings); break;
-    case ReportFormat::Html: out << report::investigation_html(findings); break;
+    case ReportFormat::Json:
+      out << json;
+      break;
+    case ReportFormat::Markdown:
+      out << report::investigation_markdown(findings);
+      break;
+    case ReportFormat::Html:
+      out << report::investigation_html(findings);
+      break;
   }
   if (!out) fail("cannot write " + opt.output);
   return static_cast<bool>(out);
@@ -156,8 +160,9 @@ int run_investigate(const InvestigateOptions& opt) {
         "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s (reading %.1f, "
         "detections %.1f, indexes %.1f, analysis %.1f); report %s, case database %s\n",
         static_cast<unsigned long long>(run.counters().events.load()),
-        static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections,
-        s, read_s, outcome->drain_s, outcome->index_s, outcome->analysis_s, opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
+        static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections, s,
+        read_s, outcome->drain_s, outcome->index_s, outcome->analysis_s,
+        opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
         report::terminal_safe(case_path).c_str());
   }
   return 0;

@@ -82,9 +82,9 @@ Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format
                                  : std::max(1u, std::thread::hardware_concurrency())),
       pipeline_(formats ? std::move(*formats) : hunt::builtin_formats(settings_.reader),
                 hunt::Options{settings_.format, settings_.from_ns, settings_.to_ns}),
-      sorter_(rules.set().rules(), settings_.sort_memory,
-              settings_.temp_dir.empty() ? fs::temp_directory_path().string()
-                                         : settings_.temp_dir) {
+      sorter_(
+          rules.set().rules(), settings_.sort_memory,
+          settings_.temp_dir.empty() ? fs::temp_directory_path().string() : settings_.temp_dir) {
   // With correlations every base detection must reach them; selection is the caller's then.
   const correlate::Correlator& correlator = rules_.correlator();
   if (correlator.size() != 0) settings_.rule_enabled.clear();

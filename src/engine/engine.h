@@ -48,8 +48,7 @@ namespace tansa::engine {
 
 // A --from/--to bound: an ISO date or time. With `end_of_day`, a bare date means its last
 // nanosecond (so --to 2024-01-05 includes the whole day).
-[[nodiscard]] std::optional<std::int64_t> parse_time_bound(std::string_view text,
-                                                           bool end_of_day);
+[[nodiscard]] std::optional<std::int64_t> parse_time_bound(std::string_view text, bool end_of_day);
 
 struct RuleOptions {
   std::vector<std::string> paths;  // rule files or folders; empty: default_rule_paths()
@@ -95,8 +94,8 @@ class EventHook {
 using HookFactory = std::function<std::unique_ptr<EventHook>(unsigned lane)>;
 
 struct Settings {
-  unsigned threads = 0;    // lanes; 0: all cores
-  std::string format;      // read every input as this format; empty: detect per file
+  unsigned threads = 0;  // lanes; 0: all cores
+  std::string format;    // read every input as this format; empty: detect per file
   hunt::ReaderOptions reader;
   std::int64_t from_ns = std::numeric_limits<std::int64_t>::min();
   std::int64_t to_ns = std::numeric_limits<std::int64_t>::max();

@@ -14,7 +14,9 @@ namespace tansa::investigate {
 
 namespace fs = std::filesystem;
 
-bool seeds_analysis(const RuleInfo& rule) { return rule.level >= Level::High; }
+bool seeds_analysis(const RuleInfo& rule) {
+  return rule.level >= Level::High;
+}
 
 std::expected<Seed, std::string> parse_seed(const std::string& text) {
   const auto colon = text.find(':');
@@ -106,8 +108,7 @@ class Investigation::Collector final : public engine::EventHook {
     if (!s.source.empty()) {
       static const FieldId kEventId = field_id("EventID");
       const Value* id = e.get(kEventId);
-      coverage.add(s, e.time_ns,
-                   id && id->type != ValueType::String ? static_cast<int>(id->i) : 0);
+      coverage.add(s, e.time_ns, id && id->type != ValueType::String ? static_cast<int>(id->i) : 0);
     }
     if (facts.size() >= kBatch) {
       inv_.writer_->push(std::move(facts));

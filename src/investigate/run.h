@@ -1,6 +1,7 @@
 // investigate's use of the engine: what it adds per event (facts and coverage, written to the
 // case database as they are read, by one writer thread so the reading lanes never wait on
-// SQLite), which detections seed the analysis, and the analysis itself once reading is done. The command line only parses options and writes the report:
+// SQLite), which detections seed the analysis, and the analysis itself once reading is done. The
+// command line only parses options and writes the report:
 //
 //   auto inv = investigate::Investigation::open(request);          // creates the case database
 //   engine::Run run(rules, settings);

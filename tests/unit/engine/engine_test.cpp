@@ -3,6 +3,7 @@
 #include "engine/engine.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -11,8 +12,6 @@
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <unistd.h>
 
 namespace tansa::engine {
 namespace {
@@ -149,19 +148,20 @@ TEST(Engine, EveryEventIsMatchedOnceAndDetectionsComeOutInTimeOrder) {
   ASSERT_TRUE(rules);
   Settings s;
   s.threads = 2;
-  engine::Run run(*rules, s,
-          std::vector{fake_format({{"fake:0", {{4624, 4625}, 100}},
-                                   {"fake:1", {{4625}, 50}},
-                                   {"fake:2", {{4624}, 30}}},
-                                  false)});
+  engine::Run run(
+      *rules, s,
+      std::vector{fake_format(
+          {{"fake:0", {{4624, 4625}, 100}}, {"fake:1", {{4625}, 50}}, {"fake:2", {{4624}, 30}}},
+          false)});
   std::vector<std::string> diags;
   std::mutex mu;
-  run.read(inputs_of({"fake:0", "fake:1", "fake:2"}),
-           [&](const Diagnostic& d) {
-             std::lock_guard lock(mu);
-             diags.push_back(to_string(d));
-           },
-           [](unsigned) { return std::make_unique<CountingHook>(); });
+  run.read(
+      inputs_of({"fake:0", "fake:1", "fake:2"}),
+      [&](const Diagnostic& d) {
+        std::lock_guard lock(mu);
+        diags.push_back(to_string(d));
+      },
+      [](unsigned) { return std::make_unique<CountingHook>(); });
   EXPECT_TRUE(diags.empty());
   EXPECT_EQ(run.counters().events.load(), 180u);
   EXPECT_EQ(run.counters().files_read.load(), 3u);
@@ -192,8 +192,9 @@ TEST(Engine, AFileSplitOverLanesGivesEachLaneItsOwnMatcherAndHook) {
   Settings s;
   s.threads = 2;
   engine::Run run(*rules, s, std::vector{fake_format({{"fake:big", {{4625}, 1000}}}, true)});
-  run.read(inputs_of({"fake:big"}), [](const Diagnostic&) {},
-           [](unsigned) { return std::make_unique<CountingHook>(); });
+  run.read(
+      inputs_of({"fake:big"}), [](const Diagnostic&) {},
+      [](unsigned) { return std::make_unique<CountingHook>(); });
   ASSERT_EQ(run.hooks().size(), 2u);
   for (const auto& h : run.hooks()) {
     const auto& c = static_cast<const CountingHook&>(*h);
@@ -217,8 +218,9 @@ TEST(Engine, TheTimeWindowDropsEventsButCountsThem) {
   s.from_ns = kBase + 100 * kSecond;  // events 10..
   s.to_ns = kBase + 190 * kSecond;    // ..19
   engine::Run run(*rules, s, std::vector{fake_format({{"fake:0", {{4625}, 40}}}, false)});
-  run.read(inputs_of({"fake:0"}), [](const Diagnostic&) {},
-           [](unsigned) { return std::make_unique<CountingHook>(); });
+  run.read(
+      inputs_of({"fake:0"}), [](const Diagnostic&) {},
+      [](unsigned) { return std::make_unique<CountingHook>(); });
   EXPECT_EQ(run.counters().events.load(), 40u);
   EXPECT_EQ(static_cast<const CountingHook&>(*run.hooks()[0]).events, 10u);
   EXPECT_EQ(drain(run).detections.size(), 10u);
@@ -262,6 +264,45 @@ TEST(Engine, TwoRunsInOneProcessNeverShareMatchers) {
   ASSERT_EQ(db.detections.size(), 5u);
   for (const auto& x : da.detections) EXPECT_EQ(x.time_ns % (20 * kSecond), 10 * kSecond);
   for (const auto& x : db.detections) EXPECT_EQ(x.time_ns % (20 * kSecond), 0);
+}
+
+TEST(Engine, DetectionsThatOnlyFeedCorrelationsCarryWhatTheyReadAndAreNotShown) {
+  // Five failed logons a host; the base rule is not generated, so only the correlation shows,
+  // carrying its group-by value; the base detections kept only that field on the way.
+  RuleDir dir(std::map<std::string, std::string>{
+      {"c.yml",
+       std::string("title: Failed logon\nid: 33333333-3333-3333-3333-333333333333\nname: failed\n"
+                   "level: low\nlogsource:\n  product: windows\n  service: security\n"
+                   "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n---\n"
+                   "title: Many failed logons on one host\n"
+                   "id: 44444444-4444-4444-4444-444444444444\nlevel: high\ncorrelation:\n"
+                   "  type: event_count\n  rules: [failed]\n  group-by: [Computer]\n"
+                   "  timespan: 1h\n  condition: {gte: 5}\n")}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  ASSERT_EQ(rules->correlator().size(), 1u);
+  std::uint32_t base = 0;
+  for (std::uint32_t i = 0; i < rules->infos().size(); ++i)
+    if (rules->infos()[i].id == "33333333-3333-3333-3333-333333333333") base = i;
+  EXPECT_TRUE(rules->correlator().suppressed(base));
+  EXPECT_EQ(rules->correlator().fields_read(base), std::vector<std::string>{"Computer"});
+  Settings s;
+  s.threads = 2;
+  engine::Run run(
+      *rules, s,
+      std::vector{fake_format({{"fake:0", {{4625}, 5}}, {"fake:1", {{4625}, 4}}}, false)});
+  run.read(inputs_of({"fake:0", "fake:1"}), [](const Diagnostic&) {});
+  EXPECT_EQ(run.counters().detections.load(), 9u);
+  const Drained d = drain(run);
+  ASSERT_TRUE(d.ok);
+  ASSERT_EQ(d.detections.size(), 1u);  // HOST0 reached 5, HOST1 only 4; no base detection shown
+  EXPECT_EQ(rules->infos()[d.detections[0].rule].id, "44444444-4444-4444-4444-444444444444");
+  EXPECT_EQ(d.detections[0].host, "HOST0");
+  bool grouped = false;
+  for (const auto& [k, v] : d.detections[0].fields)
+    grouped = grouped || (k == "Computer" && v == "HOST0");
+  EXPECT_TRUE(grouped);
+  EXPECT_EQ(d.detections[0].related.size(), 5u);
 }
 
 TEST(Engine, AnUnreadableInputIsCountedAndReported) {
