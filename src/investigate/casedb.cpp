@@ -107,6 +107,31 @@ const Table& table_of(FactKind k) {
   return tables()[static_cast<std::size_t>(k)];
 }
 
+// The statements of the case database's own, besides those the table above generates.
+constexpr const char* kInsertFiles = "INSERT INTO files VALUES(?,?)";
+constexpr const char* kInsertDetection = "INSERT INTO detections VALUES(?,?,?,?,?,?,?,?,?,?)";
+constexpr const char* kInsertCoverage = "INSERT INTO coverage VALUES(?,?,?,?,?,?,?)";
+constexpr const char* kInsertActivity = "INSERT INTO activity VALUES(?,?,?,?,?,?)";
+constexpr const char* kInsertRecordRuns = "INSERT INTO record_runs VALUES(?,?,?,?,?,?)";
+constexpr const char* kInsertEventCounts = "INSERT INTO event_counts VALUES(?,?,?,?)";
+constexpr const char* kInsertFindings = "INSERT INTO findings VALUES(?)";
+
+// The insert of one fact table: the common columns, then the table's.
+std::string insert_sql(const Table& t) {
+  std::string sql = std::string("INSERT INTO ") + t.name + " VALUES(?,?,?,?,?,?,?,?";
+  for (std::size_t i = 0; i < t.columns.size(); ++i) sql += ",?";
+  return sql + ")";
+}
+
+// The SELECT behind CaseDb::query: the common columns, then the table's, in time order.
+std::string select_sql(const Table& t, const std::string& where) {
+  std::string sql = "SELECT ts, host, channel, event_id, file, position, position_kind";
+  for (const Column& c : t.columns) sql += std::string(", ") + c.name;
+  sql += std::string(" FROM ") + t.name;
+  if (!where.empty()) sql += " WHERE " + where;
+  return sql + " ORDER BY ts, file, position";
+}
+
 // Columns every fact table starts with.
 constexpr const char* kCommon =
     "ts INTEGER NOT NULL, time TEXT NOT NULL, host TEXT, channel TEXT, event_id INTEGER, "
@@ -243,15 +268,12 @@ std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::st
       "BEGIN;";
   if (!m.exec(schema, err)) return std::unexpected(path + ": " + err);
   for (const Table& t : tables()) {
-    std::string sql = std::string("INSERT INTO ") + t.name + " VALUES(?,?,?,?,?,?,?,?";
-    for (std::size_t i = 0; i < t.columns.size(); ++i) sql += ",?";
-    sql += ")";
+    const std::string sql = insert_sql(t);
     if (sqlite3_prepare_v2(m.db, sql.c_str(), -1, &m.insert[static_cast<std::size_t>(t.kind)],
                            nullptr) != SQLITE_OK)
       return std::unexpected(sqlite3_errmsg(m.db));
   }
-  if (sqlite3_prepare_v2(m.db, "INSERT INTO detections VALUES(?,?,?,?,?,?,?,?,?,?)", -1,
-                         &m.detection, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(m.db, kInsertDetection, -1, &m.detection, nullptr) != SQLITE_OK)
     return std::unexpected(sqlite3_errmsg(m.db));
   return c;
 }
@@ -260,7 +282,7 @@ CaseDb::~CaseDb() = default;
 
 void CaseDb::add_files(const std::vector<std::string>& paths) {
   Stmt st;
-  if (auto r = impl_->prepare("INSERT INTO files VALUES(?,?)", st); !r) {
+  if (auto r = impl_->prepare(kInsertFiles, st); !r) {
     if (error_.empty()) error_ = r.error();
     return;
   }
@@ -318,10 +340,8 @@ void CaseDb::add_detection(const Detection& d, const RuleInfo& rule) {
 
 void CaseDb::add_streams(const std::vector<Stream>& streams) {
   Stmt cov, act, rec, ids;
-  for (auto [st, sql] : {std::pair{&cov, "INSERT INTO coverage VALUES(?,?,?,?,?,?,?)"},
-                         std::pair{&act, "INSERT INTO activity VALUES(?,?,?,?,?,?)"},
-                         std::pair{&rec, "INSERT INTO record_runs VALUES(?,?,?,?,?,?)"},
-                         std::pair{&ids, "INSERT INTO event_counts VALUES(?,?,?,?)"}})
+  for (auto [st, sql] : {std::pair{&cov, kInsertCoverage}, std::pair{&act, kInsertActivity},
+                         std::pair{&rec, kInsertRecordRuns}, std::pair{&ids, kInsertEventCounts}})
     if (auto r = impl_->prepare(sql, *st); !r) {
       if (error_.empty()) error_ = r.error();
       return;
@@ -406,7 +426,7 @@ std::expected<void, std::string> CaseDb::finish_loading() {
 
 std::expected<void, std::string> CaseDb::add_findings(const std::string& json) {
   Stmt st;
-  if (auto r = impl_->prepare("INSERT INTO findings VALUES(?)", st); !r) return r;
+  if (auto r = impl_->prepare(kInsertFindings, st); !r) return r;
   bind_text(st.s, 1, json);
   step_insert(st.s, "findings");
   std::string err;
@@ -419,11 +439,7 @@ std::expected<void, std::string> CaseDb::query(
     FactKind kind, const std::string& where, const std::vector<std::string>& params,
     const std::function<void(const Fact&)>& each) const {
   const Table& t = table_of(kind);
-  std::string sql = "SELECT ts, host, channel, event_id, file, position, position_kind";
-  for (const Column& c : t.columns) sql += std::string(", ") + c.name;
-  sql += std::string(" FROM ") + t.name;
-  if (!where.empty()) sql += " WHERE " + where;
-  sql += " ORDER BY ts, file, position";
+  const std::string sql = select_sql(t, where);
   Stmt st;
   if (auto r = impl_->prepare(sql, st); !r) return r;
   sqlite3_stmt* s = st.s;
@@ -452,6 +468,28 @@ std::expected<void, std::string> CaseDb::query(
     return std::unexpected(std::string("case database: ") + sqlite3_errmsg(impl_->db) +
                            " in: " + sql);
   return {};
+}
+
+std::expected<void, std::string> CaseDb::prepare(FactKind kind, const std::string& where) const {
+  return prepare(select_sql(table_of(kind), where));
+}
+
+std::expected<void, std::string> CaseDb::prepare(const std::string& sql) const {
+  Stmt st;
+  return impl_->prepare(sql, st);
+}
+
+std::vector<std::pair<std::string, std::string>> CaseDb::statements() {
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"insert_files", kInsertFiles},
+      {"insert_detection", kInsertDetection},
+      {"insert_coverage", kInsertCoverage},
+      {"insert_activity", kInsertActivity},
+      {"insert_record_runs", kInsertRecordRuns},
+      {"insert_event_counts", kInsertEventCounts},
+      {"insert_findings", kInsertFindings}};
+  for (const Table& t : tables()) out.emplace_back(std::string("insert_") + t.name, insert_sql(t));
+  return out;
 }
 
 std::expected<std::int64_t, std::string> CaseDb::scalar(

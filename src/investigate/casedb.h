@@ -48,6 +48,14 @@ class CaseDb {
   // One integer from an SQL query (counts), with text parameters.
   [[nodiscard]] std::expected<std::int64_t, std::string> scalar(
       const std::string& sql, const std::vector<std::string>& params) const;
+  // Prepares what query() (a condition on `kind`'s table) or scalar() (a whole statement) would
+  // run, and discards it: whether the schema can answer it. A test prepares every query the
+  // analysis issues (queries.h) and every statement of the database's own (statements()).
+  [[nodiscard]] std::expected<void, std::string> prepare(FactKind kind,
+                                                         const std::string& where) const;
+  [[nodiscard]] std::expected<void, std::string> prepare(const std::string& sql) const;
+  // The statements the case database issues itself, by name: the inserts of loading.
+  [[nodiscard]] static std::vector<std::pair<std::string, std::string>> statements();
   // The first write that failed (add_* keep going; finish_loading and add_findings report it).
   [[nodiscard]] const std::string& error() const { return error_; }
 

@@ -285,6 +285,101 @@ void extract_facts(const Event& e, std::vector<Fact>& out) {
     other(e, out);
 }
 
+VpnEvent vpn_event(const Fact& f) {
+  if (f.kind != FactKind::Vpn) return VpnEvent::Other;
+  if (f.outcome == "ssl-login-fail") return VpnEvent::LoginFailed;
+  if (f.outcome == "tunnel-up") return VpnEvent::SessionStart;
+  if (f.outcome == "tunnel-down") return VpnEvent::SessionEnd;
+  return VpnEvent::Other;
+}
+
+std::string vpn_event_word(VpnEvent e) {
+  switch (e) {
+    case VpnEvent::LoginFailed:
+      return "ssl-login-fail";
+    case VpnEvent::SessionStart:
+      return "tunnel-up";
+    case VpnEvent::SessionEnd:
+      return "tunnel-down";
+    case VpnEvent::Other:
+      break;
+  }
+  return {};
+}
+
+bool failed_logon(const Fact& f) {
+  return f.outcome == "failure" || f.outcome == "ssl-login-fail";
+}
+
+bool failed_cloud_sign_in(const Fact& f) {
+  return f.kind == FactKind::Cloud && f.outcome == "UserLoginFailed";
+}
+
+std::string describe(const Fact& f) {
+  switch (f.kind) {
+    case FactKind::Logon:
+      if (f.channel == "sshd")
+        return "SSH " + std::string(f.outcome == "success" ? "login" : "failed login") + " by " +
+               f.user + " from " + f.src_ip + " on " + f.host +
+               (f.detail.empty() ? "" : " (key " + f.detail + ")");
+      return std::to_string(f.event_id) + " logon type " + std::to_string(f.logon_type) + " by " +
+             f.user + (f.src_ip.empty() ? "" : " from " + f.src_ip) +
+             (f.workstation.empty() ? "" : " (" + f.workstation + ")") + " on " + f.host;
+    case FactKind::Process:
+      if (f.channel == "sudo") return "sudo by " + f.user + " on " + f.host + ": " + f.detail;
+      return "process " + f.object + " by " + f.user + " on " + f.host +
+             (f.detail.empty() ? "" : ": " + f.detail);
+    case FactKind::FileAccess:
+      return std::to_string(f.event_id) + " " + f.object + "\\" + f.detail + " by " + f.user +
+             (f.src_ip.empty() ? "" : " from " + f.src_ip) + " on " + f.host;
+    case FactKind::Flow:
+      return "flow " + f.src_ip + " -> " + f.dst_ip + ":" + std::to_string(f.port) + ", " +
+             std::to_string(f.bytes_out) + " bytes out";
+    case FactKind::Vpn:
+      return "VPN " + f.outcome + " for " + f.user + " from " + f.src_ip +
+             (f.extra.empty() ? "" : " (" + f.extra + ")") +
+             (f.dst_ip.empty() ? "" : ", tunnel address " + f.dst_ip);
+    case FactKind::AccountChange:
+      if (f.outcome == "group_add")
+        return std::to_string(f.event_id) + " " + f.target + " added to " + f.object + " by " +
+               f.user + " on " + f.host;
+      return std::to_string(f.event_id) + " account " + f.target + " " + f.outcome + " by " +
+             f.user + " on " + f.host;
+    case FactKind::Tamper:
+      return std::to_string(f.event_id) + " " + f.outcome + " by " + f.user + " on " + f.host;
+    case FactKind::Cloud:
+      return f.extra + " " + f.outcome + " by " + f.user + " from " + f.src_ip +
+             (f.object.empty() ? "" : ": " + f.object);
+    case FactKind::Address:
+      return f.object + " had " + f.src_ip + " (" + f.outcome + ")";
+  }
+  return {};
+}
+
+DetectionAddresses detection_addresses(
+    const std::vector<std::pair<std::string, std::string>>& fields) {
+  DetectionAddresses out;
+  for (const auto& [k, v] : fields) {
+    if (k == "EventID" && (v == "1102" || v == "104" || v == "4719")) out.tampering = true;
+    if (k == "remip" || k == "src_ip" || k == "IpAddress" || k == "ClientIP" || k == "srcip")
+      out.sources.push_back(canonical_ip(v));
+    if (k == "id.resp_h" || k == "dstip") out.destinations.push_back(canonical_ip(v));
+  }
+  return out;
+}
+
+bool flow_source(std::string_view source) {
+  return source == "zeek:conn" || source == "fortigate:traffic";
+}
+
+bool cloud_audit_source(std::string_view source) {
+  return source.starts_with("m365");
+}
+
+bool machine_stream(const Stream& s) {
+  return s.host != "zeek" && s.host != "m365";
+}
+
 StreamOf stream_of(const Event& e) {
   StreamOf s;
   if (e.logsource.product.empty()) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,31 @@ struct Fact {
 // The facts in one event (usually zero or one).
 void extract_facts(const Event& e, std::vector<Fact>& out);
 
+// What the analysis needs to know of vendors' words, said here so that it never names them: a VPN
+// fact's `outcome` keeps the appliance's own word for the event (the report shows it), and these
+// say what it means.
+enum class VpnEvent : std::uint8_t { LoginFailed, SessionStart, SessionEnd, Other };
+[[nodiscard]] VpnEvent vpn_event(const Fact& f);
+// The logged word for a VPN event, to query the vpn table's `action` column with.
+[[nodiscard]] std::string vpn_event_word(VpnEvent e);
+// A failed logon: Windows, SSH, or a VPN login.
+[[nodiscard]] bool failed_logon(const Fact& f);
+// A failed cloud sign-in (an operation that is a refused login).
+[[nodiscard]] bool failed_cloud_sign_in(const Fact& f);
+// The one line the report shows for a fact: "4624 logon type 3 by tanaka from 10.8.0.200 on DC1".
+[[nodiscard]] std::string describe(const Fact& f);
+
+// What a detection's matched fields say about addresses: where the event came from, whether a
+// destination it names is one the assets file allows, and whether it is a log being cleared or
+// the audit policy changed.
+struct DetectionAddresses {
+  std::vector<std::string> sources;       // canonical
+  std::vector<std::string> destinations;  // canonical
+  bool tampering = false;
+};
+[[nodiscard]] DetectionAddresses detection_addresses(
+    const std::vector<std::pair<std::string, std::string>>& fields);
+
 // Which host and log source an event counts towards for coverage, and its record id (0: none).
 struct StreamOf {
   std::string host, source;
@@ -82,6 +108,13 @@ struct Stream {
   // Per event id counts (Windows), so a coverage check can ask whether 5145 was ever logged.
   std::map<int, std::uint64_t> event_ids;
 };
+
+// What kind of log a stream is, by the source names stream_of gives: flow logs (connections with
+// bytes sent), the cloud audit log, and streams whose host is a sensor or a service rather than
+// one of the environment's machines.
+[[nodiscard]] bool flow_source(std::string_view source);
+[[nodiscard]] bool cloud_audit_source(std::string_view source);
+[[nodiscard]] bool machine_stream(const Stream& s);
 
 // Collects coverage; one per reader thread, merged at the end. Memory follows the number of
 // silences and record holes, not the number of events.

@@ -1,0 +1,81 @@
+// Judging the intrusion (docs/investigate.md): each judgment reads what tracing found (trace.h),
+// the logs' coverage and the assets file, and answers one question with its evidence. None
+// changes the intrusion; each can be tested on an Intrusion built by hand.
+//
+// The safe side, always: an asset is `not_accessed` only when the log that would show an access
+// covers the whole window, with file auditing on and no tampering or missing records in it;
+// egress counts only external destinations the assets file does not allow; a claim is judged only
+// where flow logs cover the window. A judgment that queries the case database returns an error
+// when a query fails, never what it found before the failure.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "investigate/analyze.h"
+#include "investigate/assets.h"
+#include "investigate/casedb.h"
+#include "investigate/facts.h"
+#include "investigate/trace.h"
+#include "tansa/verdicts.h"
+
+namespace tansa::investigate {
+
+// What each log covers, and where it has holes. Silences are gaps only when unusual for their
+// source (rhythm.h); what a source covers (`effective`) is its activity joined across its usual
+// silences (nights, weekends, a quiet audit log's pauses).
+struct LogCoverage {
+  std::vector<CoverageFinding> coverage;
+  std::vector<GapFinding> gaps;
+  std::map<std::pair<std::string, std::string>, std::vector<Interval>> effective;  // (host, source)
+
+  // `s`'s effective coverage (its active intervals when it is not one of the judged streams).
+  [[nodiscard]] const std::vector<Interval>& effective_of(const Stream& s) const;
+};
+[[nodiscard]] LogCoverage judge_coverage(const std::vector<Stream>& streams);
+
+// Who cleared each log or changed the audit policy: the intruder (its session or its own
+// account), an administrator (working from an admin host), or unexplained.
+[[nodiscard]] std::expected<std::vector<TamperFinding>, std::string> judge_tampering(
+    const Intrusion& x, const CaseDb& db, const Assets& assets);
+
+// Was there unauthorized access: yes when the intruder logged on; no when there were only
+// attempts, or nothing at all; undetermined when a log was cleared and nobody explains it.
+struct AccessAnswer {
+  Access answer = Access::Undetermined;
+  std::string reason;
+};
+[[nodiscard]] AccessAnswer answer_access(const Intrusion& x,
+                                         const std::vector<TamperFinding>& tampering);
+
+// Each sensitive asset: accessed (events show the intruder touching it), not_accessed (the logs
+// that would show an access cover the whole window and none does) or undetermined (why not).
+[[nodiscard]] std::vector<AssetFinding> judge_assets(const Intrusion& x,
+                                                     const std::vector<Stream>& streams,
+                                                     const LogCoverage& logs,
+                                                     const std::vector<TamperFinding>& tampering,
+                                                     const Assets& assets);
+
+// Whether a command names one of the asset's files or a folder holding them, and what it names
+// ("names \\FS1\Designs"); empty when it does not. A local path counts on `hosts` (the asset's
+// host keys; anywhere when empty), a UNC path when its share is the asset's or its host holds it.
+[[nodiscard]] std::string command_touches(const SensitiveAsset& asset,
+                                          const std::set<std::string>& hosts, const Fact& f);
+
+// What left: bytes to external destinations (not the allowed ones) from the intruder's VPN
+// sessions, the hosts it held, any internal host to destinations its commands named, its own
+// addresses, and its VPN sessions' byte counts.
+[[nodiscard]] std::expected<EgressFinding, std::string> judge_egress(
+    const Intrusion& x, const CaseDb& db, const Assets& assets, const std::vector<Stream>& streams,
+    const LogCoverage& logs);
+
+// The attacker's claim against the egress observed: nullopt without a claim.
+[[nodiscard]] std::optional<ClaimFinding> judge_claim(const EgressFinding& egress,
+                                                      std::optional<std::uint64_t> claimed_bytes);
+
+}  // namespace tansa::investigate
