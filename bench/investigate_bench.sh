@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `tansa investigate` at scale: peak memory and speed on at least EVENTS (default 10,000,000)
-# events across formats (EVTX from two Windows servers, FortiGate VPN, Zeek conn, Microsoft 365
-# JSON), built with `tansa simulate --scale` and hard links to its files, against `tansa hunt`
-# with the same rules on the same input in the same run as the baseline.
+# `tansa investigate` at two sizes, each against `tansa hunt` with the same rules on the same input
+# in the same run as the baseline:
+#   1. one incident of about 200,000 events (`tansa simulate --scale 16`), on one core
+#      (taskset -c 0, --threads 1): the time a responder waits for the answers;
+#   2. at least EVENTS (default 10,000,000) events across formats (EVTX from two Windows servers,
+#      FortiGate VPN, Zeek conn, Microsoft 365 JSON), built with `tansa simulate --scale` and hard
+#      links to its files, on every core: throughput and peak memory.
 #
 #   bench/investigate_bench.sh [EVENTS]
 set -euo pipefail
@@ -15,6 +18,33 @@ scale=${SCALE:-40}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# 1. About 200,000 events on one core.
+"$tansa" simulate --scenario vpn-intrusion --scale 16 -o "$work/small" >/dev/null
+small=("$work"/small/*.evtx "$work"/small/*.log "$work"/small/*.jsonl)
+cat -- "${small[@]}" >/dev/null
+one_core() {  # name, command...: best of three wall-clock seconds on core 0
+  local name=$1 best=
+  shift
+  for _ in 1 2 3; do
+    local t0 t1
+    t0=$(date +%s.%N)
+    taskset -c 0 "$@" >/dev/null 2>"$work/small.err"
+    t1=$(date +%s.%N)
+    local s
+    s=$(echo "$t1 - $t0" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$s < $best" | bc -l) )); then best=$s; fi
+  done
+  printf "%s" "$best"
+}
+small_events=$("$tansa" investigate "${small[@]}" --assets "$work/small/assets.yml" \
+  --case "$work/small.db" --threads 1 2>&1 >/dev/null | sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p')
+h1=$(one_core hunt "$tansa" hunt "${small[@]}" --threads 1 -q -o "$work/small.jsonl")
+i1=$(one_core investigate "$tansa" investigate "${small[@]}" --assets "$work/small/assets.yml" \
+  --case "$work/small.db" --threads 1 -q -o "$work/small.json")
+printf "one core, %d events (--scale 16), best of 3:\n" "$small_events"
+printf "  %-12s %6.2f s\n  %-12s %6.2f s  (%.2fx hunt)\n" hunt "$h1" investigate "$i1" \
+  "$(echo "$i1 / $h1" | bc -l)"
 "$tansa" simulate --scenario vpn-intrusion --scale "$scale" -o "$work/base" >/dev/null
 logs=("$work"/base/*.evtx "$work"/base/*.log "$work"/base/*.jsonl)
 per_copy=$("$tansa" investigate "${logs[@]}" --assets "$work/base/assets.yml" --case "$work/base.db" 2>&1 >/dev/null |

@@ -158,7 +158,7 @@ int run_investigate(const InvestigateOptions& opt) {
     std::fprintf(
         stderr,
         "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s (reading %.1f, "
-        "detections %.1f, indexes %.1f, analysis %.1f); report %s, case database %s\n",
+        "detections %.1f with indexes %.1f beside, analysis %.1f); report %s, case database %s\n",
         static_cast<unsigned long long>(run.counters().events.load()),
         static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections, s,
         read_s, outcome->drain_s, outcome->index_s, outcome->analysis_s,

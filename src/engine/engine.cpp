@@ -144,21 +144,27 @@ void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& dia
   pipeline_.run(inputs, emit, counters_, diag);
 }
 
-std::expected<void, std::string> Run::drain(
-    const std::function<void(const Detection&)>& show,
+std::expected<void, std::string> Run::correlate(
+    const std::function<void(const std::string&)>& problem) {
+  if (!correlated_) correlated_ = pass_through_correlations(problem);
+  if (!*correlated_) return *correlated_;
+  if (!lost_.empty()) return std::unexpected("detections were lost: " + lost_);
+  return {};
+}
+
+std::expected<void, std::string> Run::pass_through_correlations(
     const std::function<void(const std::string&)>& problem) {
   correlate::Correlator& correlator = rules_.correlator();
-  if (correlator.size() == 0) return sorter_.drain(show);
-  hunt::DetectionSorter merged(
+  if (correlator.size() == 0) return {};
+  merged_ = std::make_unique<hunt::DetectionSorter>(
       correlator.rules(), settings_.sort_memory,
       settings_.temp_dir.empty() ? fs::temp_directory_path().string() : settings_.temp_dir);
   // A detection that cannot be kept is lost: the first such error fails the whole drain, so no
   // caller reads a shortened stream as the whole one.
-  std::string lost;
   auto keep = [&](Detection&& d) {
-    if (auto r = merged.add(std::move(d)); !r) {
+    if (auto r = merged_->add(std::move(d)); !r) {
       problem(r.error());
-      if (lost.empty()) lost = r.error();
+      if (lost_.empty()) lost_ = r.error();
     }
   };
   // Detections of rules that only feed correlations stop here: they are never shown.
@@ -167,10 +173,18 @@ std::expected<void, std::string> Run::drain(
     if (!correlator.suppressed(d.rule)) keep(Detection(d));
   });
   correlator.finish(keep);
-  if (!drained) return drained;
-  auto merged_out = merged.drain(show);
-  if (!merged_out) return merged_out;
-  if (!lost.empty()) return std::unexpected("detections were lost: " + lost);
+  return drained;
+}
+
+std::expected<void, std::string> Run::drain(
+    const std::function<void(const Detection&)>& show,
+    const std::function<void(const std::string&)>& problem) {
+  (void)correlate(problem);  // its outcome is read below
+  if (!*correlated_) return *correlated_;  // the stream broke: nothing after it is whole
+  // A detection the correlations' pass lost lets the rest through, then fails the drain.
+  auto shown = merged_ ? merged_->drain(show) : sorter_.drain(show);
+  if (!shown) return shown;
+  if (!lost_.empty()) return std::unexpected("detections were lost: " + lost_);
   return {};
 }
 

@@ -137,11 +137,19 @@ class Run {
       const std::function<void(const Detection&)>& show,
       const std::function<void(const std::string&)>& problem);
 
+  // The first half of drain(), which it runs itself when not called: every detection through
+  // the correlations into the final order. A caller with other work to overlap (investigate
+  // builds its database's indexes meanwhile) calls it first; drain() then only passes them on.
+  [[nodiscard]] std::expected<void, std::string> correlate(
+      const std::function<void(const std::string&)>& problem);
+
   [[nodiscard]] unsigned threads() const { return threads_; }
   [[nodiscard]] Rules& rules() { return rules_; }
 
  private:
   struct Lane;
+  std::expected<void, std::string> pass_through_correlations(
+      const std::function<void(const std::string&)>& problem);
   Rules& rules_;
   Settings settings_;
   unsigned threads_;
@@ -150,6 +158,11 @@ class Run {
   hunt::Counters counters_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<std::unique_ptr<EventHook>> hooks_;
+  // After correlate(): every shown detection in order, correlations' included; the error that
+  // broke the stream, if any.
+  std::unique_ptr<hunt::DetectionSorter> merged_;
+  std::optional<std::expected<void, std::string>> correlated_;
+  std::string lost_;  // the first detection the correlations' pass could not keep
   // Per base rule: the fields to keep when its detections only feed correlations.
   std::vector<std::optional<std::vector<FieldId>>> slim_;
 };

@@ -44,6 +44,11 @@ class Investigation::Writer {
 
   void push(std::vector<Fact>&& facts) { enqueue(Job(std::move(facts))); }
   void push(Detections&& detections) { enqueue(Job(std::move(detections))); }
+  // Ends the facts: once those queued are written, the indexes the analysis searches by are
+  // built (CaseDb::finish_loading) while the caller goes on; read the outcome after finish().
+  void build_indexes() { enqueue(Job(Indexes{})); }
+  [[nodiscard]] const std::expected<void, std::string>& indexes() const { return indexes_; }
+  [[nodiscard]] double index_seconds() const { return index_s_; }
   // Writes what is queued and stops; the database is the caller's again.
   void finish() {
     {
@@ -56,7 +61,8 @@ class Investigation::Writer {
   }
 
  private:
-  using Job = std::variant<std::vector<Fact>, Detections>;
+  struct Indexes {};
+  using Job = std::variant<std::vector<Fact>, Detections, Indexes>;
   static constexpr std::size_t kMaxQueued = 16;
 
   void enqueue(Job&& job) {
@@ -84,10 +90,15 @@ class Investigation::Writer {
     }
   }
   void write(const Job& job) {
-    if (const auto* facts = std::get_if<std::vector<Fact>>(&job))
+    if (const auto* facts = std::get_if<std::vector<Fact>>(&job)) {
       db_.add_facts(*facts);
-    else
-      for (const auto& [d, rule] : std::get<Detections>(job)) db_.add_detection(d, *rule);
+    } else if (const auto* detections = std::get_if<Detections>(&job)) {
+      for (const auto& [d, rule] : *detections) db_.add_detection(d, *rule);
+    } else {
+      const auto t0 = std::chrono::steady_clock::now();
+      indexes_ = db_.finish_loading();
+      index_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
   }
 
   CaseDb& db_;
@@ -95,6 +106,8 @@ class Investigation::Writer {
   std::condition_variable ready_, room_;
   std::deque<Job> queue_;
   bool done_ = false;
+  std::expected<void, std::string> indexes_ = std::unexpected("the indexes were never built");
+  double index_s_ = 0;
   std::thread thread_;
 };
 
@@ -162,9 +175,12 @@ std::expected<Outcome, std::string> Investigation::conclude(
     writer_->push(std::move(c.facts));
     coverage.merge(c.coverage);
   }
+  // The facts are all written: the writer builds the indexes while the detections go through
+  // the correlations here, and writes the detections after.
+  writer_->build_indexes();
+  (void)run.correlate(problem);  // drain() below reports what went wrong
 
-  // Detections, in order, through the correlations, into the case database; only the strong
-  // ones seed the analysis.
+  // Detections, in order, into the case database; only the strong ones seed the analysis.
   Outcome out;
   AnalysisInput ai;
   const std::vector<RuleInfo>& rules = run.rules().infos();
@@ -186,12 +202,13 @@ std::expected<Outcome, std::string> Investigation::conclude(
   writer_->push(std::move(batch));
   writer_->finish();
   if (!drained) return std::unexpected(drained.error());
+  if (!writer_->indexes()) return std::unexpected(writer_->indexes().error());
   ai.streams = coverage.streams();
   db_->add_streams(ai.streams);
+  // Writes after the indexes (detections, coverage) fail here, never quietly.
+  if (!db_->error().empty()) return std::unexpected(db_->error());
   out.drain_s = since(t_drain);
-  const auto t_index = Clock::now();
-  if (auto r = db_->finish_loading(); !r) return std::unexpected(r.error());
-  out.index_s = since(t_index);
+  out.index_s = writer_->index_seconds();
   const auto t_analysis = Clock::now();
 
   ai.db = db_.get();

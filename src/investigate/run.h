@@ -41,8 +41,8 @@ struct Request {
 struct Outcome {
   Findings findings;
   std::size_t detections = 0;  // written to the case database (generate: false ones left out)
-  // Seconds spent after reading: ordering the detections through the correlations (and the
-  // writer catching up), building the case database's indexes, and the analysis.
+  // Seconds spent after reading: the detections through the correlations into the database
+  // (the indexes are built meanwhile, index_s of it), and the analysis.
   double drain_s = 0, index_s = 0, analysis_s = 0;
 };
 
