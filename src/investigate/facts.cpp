@@ -1,6 +1,7 @@
 #include "investigate/facts.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "tansa/net.h"
@@ -285,30 +286,34 @@ void extract_facts(const Event& e, std::vector<Fact>& out) {
     other(e, out);
 }
 
+namespace {
+
+// FortiGate's words for the VPN events the analysis reasons about.
+constexpr std::array<std::pair<VpnEvent, std::string_view>, 3> kVpnWords = {{
+    {VpnEvent::LoginFailed, "ssl-login-fail"},
+    {VpnEvent::SessionStart, "tunnel-up"},
+    {VpnEvent::SessionEnd, "tunnel-down"},
+}};
+
+}  // namespace
+
 VpnEvent vpn_event(const Fact& f) {
-  if (f.kind != FactKind::Vpn) return VpnEvent::Other;
-  if (f.outcome == "ssl-login-fail") return VpnEvent::LoginFailed;
-  if (f.outcome == "tunnel-up") return VpnEvent::SessionStart;
-  if (f.outcome == "tunnel-down") return VpnEvent::SessionEnd;
+  if (f.kind == FactKind::Vpn)
+    for (const auto& [e, word] : kVpnWords)
+      if (f.outcome == word) return e;
   return VpnEvent::Other;
 }
 
 std::string vpn_event_word(VpnEvent e) {
-  switch (e) {
-    case VpnEvent::LoginFailed:
-      return "ssl-login-fail";
-    case VpnEvent::SessionStart:
-      return "tunnel-up";
-    case VpnEvent::SessionEnd:
-      return "tunnel-down";
-    case VpnEvent::Other:
-      break;
-  }
+  for (const auto& [v, word] : kVpnWords)
+    if (v == e) return std::string(word);
   return {};
 }
 
+// Any fact whose outcome is a failure or the VPN's failed login (whatever its kind, as the seeds
+// have always read it).
 bool failed_logon(const Fact& f) {
-  return f.outcome == "failure" || f.outcome == "ssl-login-fail";
+  return f.outcome == "failure" || f.outcome == vpn_event_word(VpnEvent::LoginFailed);
 }
 
 bool failed_cloud_sign_in(const Fact& f) {
