@@ -352,7 +352,7 @@ class Tracer {
       const std::string local = ak.substr(0, ak.find('@'));
       // The account's three spellings, then what each query adds.
       auto with = [&](std::vector<std::string> extra) {
-        std::vector<std::string> p = {ak, local, like_escape(local) + "@%"};
+        std::vector<std::string> p = {ak, local, local + "@", local + "["};
         p.insert(p.end(), extra.begin(), extra.end());
         return p;
       };

@@ -68,14 +68,38 @@ TEST_F(Queries_, AQueryThatFailsIsAnErrorWithItsNameNeverNoFacts) {
   EXPECT_EQ(q.failure().substr(0, 8), "broken: ");
   // Later queries are skipped, and counts read 0 only beside the failure the caller reports.
   q.each(queries::kAddresses, {}, [&](const Fact&) { ++rows; });
-  EXPECT_EQ(q.count(queries::kActiveBefore, {"a", "a", "a@%", "0"}), 0);
+  EXPECT_EQ(q.count(queries::kActiveBefore, {"a", "a", "a@", "a[", "0"}), 0);
   EXPECT_EQ(rows, 0);
   EXPECT_EQ(q.failure().substr(0, 8), "broken: ");
 }
 
 TEST_F(Queries_, CountsAnAccountAcrossItsThreeTables) {
   Queries q(*db_);
-  EXPECT_EQ(q.count(queries::kSeenBefore, {"tanaka", "tanaka", "tanaka@%", "100"}), 0);
+  EXPECT_EQ(q.count(queries::kSeenBefore, {"tanaka", "tanaka", "tanaka@", "tanaka[", "100"}), 0);
+  EXPECT_FALSE(q.failed()) << q.failure();
+}
+
+TEST_F(Queries_, AnAccountIsItsNameItsLocalPartOrItsNameAtAnyDomainInAnyCase) {
+  std::vector<Fact> facts;
+  for (const char* user : {"tanaka", "TANAKA", "tanaka@corp.example", "Tanaka@Other.Example",
+                           "tanaka@", "tanaka_b", "tanakab@corp.example", "tanaka[x",
+                           "tanaka\\@x", "sato@corp.example", "tanak@corp.example",
+                           "tanaka%@x", "xtanaka@corp.example"}) {
+    Fact f;
+    f.kind = FactKind::Vpn;
+    f.time_ns = 50;
+    f.user = user;
+    facts.push_back(f);
+  }
+  db_->add_facts(facts);
+  Queries q(*db_);
+  // The key "tanaka@corp.example", its local part "tanaka" in any case, and tanaka@ anything.
+  EXPECT_EQ(q.count(queries::kSeenBefore.vpn,
+                    {"tanaka@corp.example", "tanaka", "tanaka@", "tanaka[", "100"}),
+            5);
+  // A local part with LIKE's wildcards in it is taken literally.
+  EXPECT_EQ(q.count(queries::kSeenBefore.vpn, {"tanaka%", "tanaka%", "tanaka%@", "tanaka%[", "100"}),
+            1);
   EXPECT_FALSE(q.failed()) << q.failure();
 }
 
