@@ -76,7 +76,7 @@ std::expected<EgressFinding, std::string> judge_egress(const Intrusion& x, const
     e.destinations.push_back(std::move(d));
   }
   std::sort(e.destinations.begin(), e.destinations.end(),
-            [](const Destination& x, const Destination& y) { return x.bytes > y.bytes; });
+            [](const Destination& a, const Destination& b) { return a.bytes > b.bytes; });
   if (!e.flow_logs)
     e.note =
         "no flow log (Zeek conn, FortiGate traffic) covers the intrusion window: egress "
