@@ -31,7 +31,18 @@ void Flattener::flatten(const Tree& tree, ChunkCache& cache, const RecordInfo& i
         section(c);
     }
   }
-  ev.time_ns = have_time_ ? time_ns_ : filetime_ns(info.written);
+  auto plausible = [](std::int64_t t) { return t >= kFirstPlausibleNs && t < kEndPlausibleNs; };
+  const std::int64_t written = filetime_ns(info.written);
+  if (have_time_ && plausible(time_ns_)) {
+    ev.time_ns = time_ns_;
+    time_source_ = TimeSource::Created;
+  } else if (plausible(written)) {
+    ev.time_ns = written;
+    time_source_ = TimeSource::Header;
+  } else {
+    ev.time_ns = 0;
+    time_source_ = TimeSource::None;
+  }
   ev.source = SourceRef{info.file_index, SourceRef::Kind::Record,
                         have_record_id_ ? record_id_ : info.record_id};
 }
@@ -183,9 +194,15 @@ void Flattener::system(std::uint32_t el) {
         n += cache_->name(an.name);
         return n;
       });
-      if (v.type == ValueType::Time && !have_time_ && cache_->name(child.name) == "TimeCreated") {
-        time_ns_ = v.i;
-        have_time_ = true;
+      if (!have_time_ && cache_->name(child.name) == "TimeCreated" &&
+          cache_->name(an.name) == "SystemTime") {
+        // FILETIME and SYSTEMTIME values arrive as times; some writers store the text.
+        if (v.type == ValueType::Time) {
+          time_ns_ = v.i;
+          have_time_ = true;
+        } else if (v.type == ValueType::String) {
+          have_time_ = parse_iso_time(v.text, time_ns_);
+        }
       }
       ev_->add(id, v);
     }

@@ -19,10 +19,22 @@ struct RecordInfo {
   std::uint32_t file_index = 0;  // SourceRef::file
 };
 
+// Where an event's time came from. An EVTX event happens at System/TimeCreated/@SystemTime,
+// whatever value type the record stores it with (FILETIME, SYSTEMTIME or text); the record
+// header's write time stands in only when that is missing, unreadable or implausible, and a time
+// outside 1970..2100 is never taken (the event is placed at 1970-01-01 and reported).
+enum class TimeSource : std::uint8_t { Created, Header, None };
+
+// The span of times taken as real: 1970-01-01 to 2100-01-01 (exclusive).
+inline constexpr std::int64_t kFirstPlausibleNs = 0;
+inline constexpr std::int64_t kEndPlausibleNs = 4102444800LL * 1000000000LL;
+
 class Flattener {
  public:
   // Clears `ev` and fills it from `tree`.
   void flatten(const Tree& tree, ChunkCache& cache, const RecordInfo& info, Event& ev);
+  // For the last flatten(): where ev.time_ns came from.
+  [[nodiscard]] TimeSource time_source() const { return time_source_; }
 
  private:
   void system(std::uint32_t el);
@@ -39,6 +51,7 @@ class Flattener {
   std::vector<Value> unnamed_;
   std::int64_t time_ns_ = 0;
   bool have_time_ = false;
+  TimeSource time_source_ = TimeSource::Created;
   std::uint64_t record_id_ = 0;
   bool have_record_id_ = false;
 };

@@ -168,6 +168,15 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
     }
     if (want_event) {
       flat_.flatten(tree_, cache_, info, event_);
+      if (flat_.time_source() != TimeSource::Created)
+        report(at, flat_.time_source() == TimeSource::Header
+                       ? fmt::format("record {}: no readable TimeCreated between 1970 and 2100; "
+                                     "the time the record was written is used",
+                                     info.record_id)
+                       : fmt::format("record {}: neither TimeCreated nor the record header holds "
+                                     "a time between 1970 and 2100; the event is placed at "
+                                     "1970-01-01T00:00:00Z",
+                                     info.record_id));
       if (cb_.on_worker_event)
         cb_.on_worker_event(event_, index_);
       else

@@ -427,6 +427,7 @@ namespace {
 std::string shape_key(const EventSpec& e) {
   std::string k =
       e.user_data_element.empty() ? "E|" : "U|" + e.user_data_element + "|" + e.user_data_ns + "|";
+  if (e.time_created) k += "T" + std::to_string(e.time_created->type) + "|";
   for (const auto& [name, v] : e.data) {
     k += name;
     k += '\x01';
@@ -460,7 +461,7 @@ void attr_element(
 }  // namespace
 
 bool EvtxWriter::emit(ChunkBuilder& c, const EventSpec& e, std::uint64_t id) {
-  c.begin_record(id, e.time);
+  c.begin_record(id, e.header_time.value_or(e.time));
   c.fragment_header();
   std::vector<WValue> v;
   v.push_back(WValue::str(e.provider));
@@ -472,7 +473,7 @@ bool EvtxWriter::emit(ChunkBuilder& c, const EventSpec& e, std::uint64_t id) {
   v.push_back(WValue::u16(e.task));
   v.push_back(WValue::u8(e.opcode));
   v.push_back(WValue::hex64(e.keywords));
-  v.push_back(WValue::filetime(e.time));
+  v.push_back(e.time_created.value_or(WValue::filetime(e.time)));
   v.push_back(WValue::u64(id));
   v.push_back(e.activity_id.empty() ? WValue::null() : WValue::guid(e.activity_id));
   v.push_back(WValue::null());
@@ -507,7 +508,10 @@ bool EvtxWriter::emit(ChunkBuilder& c, const EventSpec& e, std::uint64_t id) {
     leaf(b, "Task", 6, vt::kUInt16);
     leaf(b, "Opcode", 7, vt::kUInt8);
     leaf(b, "Keywords", 8, vt::kHexInt64);
-    attr_element(b, "TimeCreated", {{"SystemTime", 9, vt::kFileTime}});
+    attr_element(b, "TimeCreated",
+                 {{"SystemTime", 9,
+                   e.time_created && e.time_created->type != vt::kNull ? e.time_created->type
+                                                                       : vt::kFileTime}});
     leaf(b, "EventRecordID", 10, vt::kUInt64);
     attr_element(b, "Correlation",
                  {{"ActivityID", 11, vt::kGuid}, {"RelatedActivityID", 12, vt::kGuid}});

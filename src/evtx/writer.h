@@ -64,6 +64,10 @@ struct EventSpec {
   std::uint16_t task = 0;
   std::uint64_t keywords = 0x8020000000000000ULL;
   std::uint64_t time = 0;       // FILETIME of TimeCreated (and the record header)
+  // For tests of odd writers: TimeCreated/@SystemTime as another value (text, SYSTEMTIME, or
+  // null for none), and a record header write time other than `time`.
+  std::optional<WValue> time_created;
+  std::optional<std::uint64_t> header_time;
   std::uint64_t record_id = 0;  // 0: next in sequence
   std::string activity_id;      // Correlation ActivityID GUID, empty: none
   std::uint32_t pid = 4, tid = 8;
