@@ -114,6 +114,12 @@ class Matcher {
 
   // Rules (rule variants) fully evaluated since construction, for benchmarks.
   [[nodiscard]] std::uint64_t evaluated() const;
+  // Events whose literal prefilter scan failed (Vectorscan could not allocate scratch or the scan
+  // returned an error) and that were matched against every candidate rule instead: slower, never
+  // a missed detection. The caller reports a non-zero count once.
+  [[nodiscard]] std::uint64_t scan_failures() const;
+  // Makes every later scan fail as if scratch could not be allocated (tests of the fallback).
+  void fail_scans_for_testing();
 
  private:
   struct State;

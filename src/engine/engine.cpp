@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+
+#include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -142,6 +144,14 @@ void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& dia
     });
   }
   pipeline_.run(inputs, emit, counters_, diag);
+  std::uint64_t unfiltered = 0;
+  for (const auto& lane : lanes_) unfiltered += lane->matcher.scan_failures();
+  if (unfiltered && diag)
+    diag(Diagnostic{"", Diagnostic::Where::None, 0,
+                    fmt::format("{} events were matched against every candidate rule because the "
+                                "literal prefilter could not scan them (Vectorscan scratch or scan "
+                                "error); no detection is lost, matching was slower",
+                                unfiltered)});
 }
 
 std::expected<void, std::string> Run::correlate(

@@ -168,10 +168,11 @@ struct Matcher::State {
     lower.assign(cs.slots, {});
     lower_gen.assign(cs.slots, 0);
     lit_bits.assign((cs.literal_count + 63) / 64, 0);
-    // One scratch sized for every database this thread may scan with.
-    if (cs.literals) hs_alloc_scratch(cs.literals, &scratch);
+    // One scratch sized for every database this thread may scan with. Without it every scan
+    // fails, and each event is matched without the prefilter (see scan_literals).
+    if (cs.literals && hs_alloc_scratch(cs.literals, &scratch) != HS_SUCCESS) scratch_ok = false;
     for (const auto& d : cs.scan_dbs)
-      if (d.db) hs_alloc_scratch(d.db, &scratch);
+      if (d.db && hs_alloc_scratch(d.db, &scratch) != HS_SUCCESS) scratch_ok = false;
   }
   ~State() {
     if (scratch) hs_free_scratch(scratch);
@@ -187,6 +188,11 @@ struct Matcher::State {
   std::uint32_t gen = 1;
   Arena arena;
   hs_scratch_t* scratch = nullptr;
+  bool scratch_ok = true;
+  // The literal scan failed for this event: every prefiltered variant is evaluated, as if each
+  // of its literals were present, so a failing prefilter costs time, never a detection.
+  bool scan_failed = false;
+  std::uint64_t scan_failures = 0;  // events matched that way, for the caller to report
   std::vector<std::uint64_t> lit_bits;
   std::vector<std::uint32_t> lit_hits;
   bool scanned = false;
@@ -240,7 +246,8 @@ struct Matcher::State {
 
   // One scalar value against one leaf. `low` is the value's lower-cased text when known.
   bool literal_absent(const Leaf& l) const {
-    return l.lit != kNone && scanned && !(lit_bits[l.lit / 64] & (1ULL << (l.lit % 64)));
+    return l.lit != kNone && scanned && !scan_failed &&
+           !(lit_bits[l.lit / 64] & (1ULL << (l.lit % 64)));
   }
 
   bool scalar(const Leaf& l, const Value& v, std::string_view low) {
@@ -420,7 +427,11 @@ struct Matcher::State {
   void scan_literals(bool all_fields, const hs_database_t* db = nullptr) {
     scanned = true;
     if (!db) db = cs.literals;
-    if (!db || !scratch) return;
+    if (!db) return;  // no literal-bearing rule: nothing to find
+    if (!scratch_ok || !scratch) {
+      fail_scan();
+      return;
+    }
     text.clear();
     auto append = [&](std::string_view t) {
       const std::size_t at = text.size();
@@ -440,14 +451,22 @@ struct Matcher::State {
         append(f.value.text);
       }
     }
-    hs_scan(db, text.data(), static_cast<unsigned>(std::min<std::size_t>(text.size(), UINT32_MAX)),
-            0, scratch, &State::on_literal, this);
+    if (hs_scan(db, text.data(),
+                static_cast<unsigned>(std::min<std::size_t>(text.size(), UINT32_MAX)), 0, scratch,
+                &State::on_literal, this) != HS_SUCCESS)
+      fail_scan();
+  }
+
+  void fail_scan() {
+    if (!scan_failed) ++scan_failures;
+    scan_failed = true;
   }
 
   bool passes_prefilter(const Variant& v) {
     if (!v.prefiltered) return true;
     if (!cs.literals) return true;
     if (!scanned) scan_literals(true);
+    if (scan_failed) return true;
     for (std::uint32_t k = 0; k < v.pf_count; ++k) {
       const std::uint32_t id = cs.pf_ids[v.pf_first + k];
       if (lit_bits[id / 64] & (1ULL << (id % 64))) return true;
@@ -464,6 +483,16 @@ struct Matcher::State {
       if (node(cs.variants[vi].root)) out.push_back(cs.variants[vi].rule);
     }
     if (b.by_literal.empty()) return;
+    if (scan_failed) {  // every prefiltered variant, each once
+      for (const auto& [id, variants] : b.by_literal)
+        for (std::uint32_t vi : variants) {
+          if (stamp[vi] == gen) continue;
+          stamp[vi] = gen;
+          ++evaluated;
+          if (node(cs.variants[vi].root)) out.push_back(cs.variants[vi].rule);
+        }
+      return;
+    }
     for (std::uint32_t id : lit_hits) {
       auto it = b.by_literal.find(id);
       if (it == b.by_literal.end()) continue;
@@ -624,6 +653,7 @@ struct Matcher::State {
     for (std::uint32_t id : lit_hits) lit_bits[id / 64] = 0;
     lit_hits.clear();
     scanned = false;
+    scan_failed = false;
     kw_ready = false;
     if (++gen == 0) {
       std::fill(lower_gen.begin(), lower_gen.end(), 0);
@@ -640,6 +670,12 @@ Matcher::Matcher(Matcher&&) noexcept = default;
 
 void Matcher::match(const Event& e, std::vector<std::uint32_t>& hits) {
   s_->match(e, hits);
+}
+std::uint64_t Matcher::scan_failures() const {
+  return s_->scan_failures;
+}
+void Matcher::fail_scans_for_testing() {
+  s_->scratch_ok = false;
 }
 std::uint64_t Matcher::evaluated() const {
   return s_->evaluated;
