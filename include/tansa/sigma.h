@@ -43,6 +43,10 @@ struct Options {
   bool index = true;
   // Threads for loading and compiling rules; 0: every core.
   unsigned threads = 0;
+  // A folder for compiled literal databases (Vectorscan's, the largest part of compiling), keyed
+  // by their literals and Vectorscan's version; empty: none. Files that do not read back are
+  // ignored (and noted) and replaced.
+  std::string cache_dir;
   // The log source map as YAML (the format of src/sigma/logsources.yml); empty: the built-in map.
   std::string logsources_yaml;
 };
@@ -89,6 +93,9 @@ class RuleSet {
   // One entry per compiled rule; Matcher hits index this table.
   [[nodiscard]] std::span<const RuleInfo> rules() const;
   [[nodiscard]] std::size_t size() const { return rules().size(); }
+
+  // What compiling noted beside rejected rules (the prefilter off and why, a cache file ignored).
+  [[nodiscard]] const std::vector<std::string>& notes() const;
 
   // Internal representation (src/sigma/compiler.h).
   [[nodiscard]] const CompiledSet& compiled() const { return *set_; }

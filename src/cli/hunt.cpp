@@ -174,6 +174,8 @@ int run(const HuntOptions& opt) {
         0);
   for (const auto& c : r.correlation_rejected())
     complain(c.file + ": " + c.id + ": " + c.reason, 0);
+  if (!opt.quiet)
+    for (const auto& n : r.notes()) complain(n, 0);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0], 2);
   auto shown = select_rules(opt, r);
   if (!shown) return complain(shown.error(), 2);

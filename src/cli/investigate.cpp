@@ -134,6 +134,8 @@ int run_investigate(const InvestigateOptions& opt) {
       (*rules)->rejected().size() + (*rules)->correlation_rejected().size();
   if (!opt.quiet && unusable)
     fail(fmt::format("{} rules could not be used (see `tansa rules check`)", unusable));
+  if (!opt.quiet)
+    for (const auto& n : (*rules)->notes()) fail(n);
 
   std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
   inv::drop_case_db(inputs, request->case_path);

@@ -25,6 +25,23 @@ std::vector<std::string> default_rule_paths() {
   return {};
 }
 
+std::string default_cache_dir() {
+  std::string dir;
+  if (const char* t = std::getenv("TANSA_CACHE")) {
+    if (std::string_view(t).empty() || std::string_view(t) == "off") return {};
+    dir = t;
+  } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) {
+    dir = std::string(x) + "/tansa";
+  } else if (const char* h = std::getenv("HOME"); h && *h) {
+    dir = std::string(h) + "/.cache/tansa";
+  } else {
+    return {};
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  return fs::is_directory(dir, ec) ? dir : std::string();
+}
+
 std::optional<int> parse_tz(std::string_view z) {
   if (z.empty() || z == "UTC" || z == "utc" || z == "Z") return 0;
   if (z[0] != '+' && z[0] != '-') return std::nullopt;
@@ -53,6 +70,7 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
   auto r = std::make_unique<Rules>();
   sigma::Options so;
   so.threads = options.threads;
+  so.cache_dir = options.cache_dir ? *options.cache_dir : default_cache_dir();
   if (!options.placeholders.empty()) {
     auto p = sigma::load_placeholders(options.placeholders);
     if (!p) return std::unexpected(p.error());

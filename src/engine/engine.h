@@ -50,10 +50,16 @@ namespace tansa::engine {
 // nanosecond (so --to 2024-01-05 includes the whole day).
 [[nodiscard]] std::optional<std::int64_t> parse_time_bound(std::string_view text, bool end_of_day);
 
+// Where compiled literal databases are kept between runs: $TANSA_CACHE ("off" or empty: none),
+// else $XDG_CACHE_HOME/tansa, else ~/.cache/tansa; created when missing. Empty: no cache (none
+// configured, or the folder cannot be made).
+[[nodiscard]] std::string default_cache_dir();
+
 struct RuleOptions {
   std::vector<std::string> paths;  // rule files or folders; empty: default_rule_paths()
   std::string placeholders;        // YAML file of %placeholder% values; empty: none
   unsigned threads = 0;            // for compiling; 0: all cores
+  std::optional<std::string> cache_dir;  // unset: default_cache_dir(); empty: no cache
 };
 
 // A loaded and compiled rule set with its correlations. Immutable after load except for the
@@ -74,6 +80,8 @@ class Rules {
     return correlation_rejected_;
   }
   [[nodiscard]] const std::vector<std::string>& paths() const { return paths_; }
+  // What compiling noted (the prefilter off and why, a cache file ignored): for the user to see.
+  [[nodiscard]] const std::vector<std::string>& notes() const { return set_->notes(); }
 
  private:
   std::vector<std::string> paths_;

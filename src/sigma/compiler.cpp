@@ -1,8 +1,15 @@
 #include "sigma/compiler.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <fstream>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -47,6 +54,10 @@ void CompiledSet::Bucket::finish(const CompiledSet& cs) {
 
 RuleSet::RuleSet(std::unique_ptr<CompiledSet> set) : set_(std::move(set)) {}
 RuleSet::~RuleSet() = default;
+const std::vector<std::string>& RuleSet::notes() const {
+  return set_->notes;
+}
+
 std::span<const RuleInfo> RuleSet::rules() const {
   return set_->infos;
 }
@@ -371,6 +382,15 @@ class Compiler {
 
   CompiledSet& cs_;
   const Options& opt_;
+  std::atomic<bool> failed_{false};
+  std::mutex notes_mu_;
+  hs_database_t* cached_database(const std::vector<const char*>& exprs,
+                                 const std::vector<std::size_t>& lens,
+                                 const std::vector<unsigned>& flags,
+                                 const std::vector<unsigned>& ids);
+  hs_database_t* read_cached(const std::string& path, const std::string& content);
+  void write_cached(const std::string& path, const std::string& content, const hs_database_t* db);
+  void note(std::string text);
   std::map<std::string, std::uint32_t> literal_ids_;
   std::vector<std::string> literals_;
 };
@@ -1082,7 +1102,6 @@ void Compiler::build_scan_dbs() {
   const std::size_t others_job = jobs.size();
   jobs.push_back(others_ids);
 
-  std::atomic<bool> failed{false};
   auto compile_one = [&](std::size_t j) {
     const auto& ids = jobs[j];
     if (ids.size() <= 1) return;  // only the keyword flag: no literals
@@ -1095,15 +1114,8 @@ void Compiler::build_scan_dbs() {
       flags.push_back(HS_FLAG_SINGLEMATCH);  // literals and scanned text are both lower-cased
       hs_ids.push_back(ids[k]);
     }
-    hs_compile_error_t* err = nullptr;
-    hs_database_t* db = nullptr;
-    if (hs_compile_lit_multi(exprs.data(), flags.data(), hs_ids.data(), lens.data(),
-                             static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
-                             &err) != HS_SUCCESS) {
-      if (err) hs_free_compile_error(err);
-      failed = true;
-      return;
-    }
+    hs_database_t* db = cached_database(exprs, lens, flags, hs_ids);
+    if (!db) return;  // compiling failed: the prefilter is off (notes say why)
     if (j == others_job)
       cs_.literals = db;
     else
@@ -1119,7 +1131,89 @@ void Compiler::build_scan_dbs() {
   for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
-  if (failed) disable_prefilter();
+  if (failed_) disable_prefilter();
+}
+
+// One literal database: from the cache when a file there holds exactly these literals (the file
+// carries them, so a different set can never be taken for it), else compiled and then cached.
+// A cache file that does not read back is noted and replaced; no cache folder, no caching.
+hs_database_t* Compiler::cached_database(const std::vector<const char*>& exprs,
+                                         const std::vector<std::size_t>& lens,
+                                         const std::vector<unsigned>& flags,
+                                         const std::vector<unsigned>& ids) {
+  std::string content = std::string(hs_version()) + '\n';
+  for (std::size_t k = 0; k < exprs.size(); ++k)
+    content += fmt::format("{} {} {}:", ids[k], flags[k], lens[k]) +
+               std::string(exprs[k], lens[k]) + '\n';
+  std::string path;
+  if (!opt_.cache_dir.empty()) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : content) h = (h ^ c) * 1099511628211ull;
+    path = fmt::format("{}/literals-{:016x}.hsdb", opt_.cache_dir, h);
+    if (auto db = read_cached(path, content)) return db;
+  }
+  hs_compile_error_t* err = nullptr;
+  hs_database_t* db = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(),
+                           static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
+                           &err) != HS_SUCCESS) {
+    note(fmt::format("the literal prefilter is off, every candidate rule is evaluated: Vectorscan "
+                     "could not compile {} literals: {}",
+                     exprs.size(), err && err->message ? err->message : "unknown error"));
+    if (err) hs_free_compile_error(err);
+    failed_ = true;
+    return nullptr;
+  }
+  if (!path.empty()) write_cached(path, content, db);
+  return db;
+}
+
+// Cache file: "tansa-hsdb 1\n", the content's length as 16 hex digits and "\n", the content,
+// then Vectorscan's serialized database.
+constexpr std::string_view kCacheMagic = "tansa-hsdb 1\n";
+
+hs_database_t* Compiler::read_cached(const std::string& path, const std::string& content) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nullptr;  // not cached yet
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t head = kCacheMagic.size() + 17;
+  hs_database_t* db = nullptr;
+  std::size_t n = 0;
+  const bool framed = bytes.size() > head && bytes.starts_with(kCacheMagic) &&
+                      std::sscanf(bytes.c_str() + kCacheMagic.size(), "%16zx", &n) == 1 &&
+                      n == content.size() && bytes.size() > head + n &&
+                      bytes.compare(head, n, content) == 0;
+  if (framed && hs_deserialize_database(bytes.data() + head + n, bytes.size() - head - n, &db) ==
+                    HS_SUCCESS)
+    return db;
+  note("ignored a damaged or foreign rule cache file " + path + "; compiled anew");
+  return nullptr;
+}
+
+void Compiler::write_cached(const std::string& path, const std::string& content,
+                            const hs_database_t* db) {
+  char* bytes = nullptr;
+  std::size_t len = 0;
+  if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) return;
+  // A name no other process or thread writes: runs may compile the same set at once.
+  const std::string tmp =
+      fmt::format("{}.{}.{}.tmp", path, ::getpid(),
+                  std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << kCacheMagic << fmt::format("{:016x}\n", content.size()) << content;
+    out.write(bytes, static_cast<std::streamsize>(len));
+    if (!out) std::remove(tmp.c_str());
+  }
+  std::free(bytes);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);  // whole or not at all; another run may race us
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+void Compiler::note(std::string text) {
+  std::lock_guard lock(notes_mu_);
+  cs_.notes.push_back(std::move(text));
 }
 
 }  // namespace

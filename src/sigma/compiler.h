@@ -185,6 +185,10 @@ struct CompiledSet {
 
   FieldId channel_field = kNoField, eventid_field = kNoField;
 
+  // What compiling had to say beside rejected rules: the prefilter off and why, a cache file
+  // ignored.
+  std::vector<std::string> notes;
+
   CompiledSet() = default;
   CompiledSet(const CompiledSet&) = delete;
   ~CompiledSet();
