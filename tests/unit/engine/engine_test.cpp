@@ -142,10 +142,18 @@ std::unique_ptr<Rules> load(const RuleDir& dir) {
   return r ? std::move(*r) : nullptr;
 }
 
-TEST(Engine, EveryEventIsMatchedOnceAndDetectionsComeOutInTimeOrder) {
-  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
-  auto rules = load(dir);
-  ASSERT_TRUE(rules);
+// Most tests need one rule: failed logons (4625).
+class OneRule : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules = load(dir);
+    ASSERT_TRUE(rules);
+  }
+  RuleDir dir{{{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}}};
+  std::unique_ptr<Rules> rules;
+};
+
+TEST_F(OneRule, EveryEventIsMatchedOnceAndDetectionsComeOutInTimeOrder) {
   Settings s;
   s.threads = 2;
   engine::Run run(
@@ -185,10 +193,7 @@ TEST(Engine, EveryEventIsMatchedOnceAndDetectionsComeOutInTimeOrder) {
   EXPECT_EQ(per_file.count(2), 0u);
 }
 
-TEST(Engine, AFileSplitOverLanesGivesEachLaneItsOwnMatcherAndHook) {
-  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
-  auto rules = load(dir);
-  ASSERT_TRUE(rules);
+TEST_F(OneRule, AFileSplitOverLanesGivesEachLaneItsOwnMatcherAndHook) {
   Settings s;
   s.threads = 2;
   engine::Run run(*rules, s, std::vector{fake_format({{"fake:big", {{4625}, 1000}}}, true)});
@@ -209,10 +214,7 @@ TEST(Engine, AFileSplitOverLanesGivesEachLaneItsOwnMatcherAndHook) {
     EXPECT_LT(d.detections[i - 1].time_ns, d.detections[i].time_ns);
 }
 
-TEST(Engine, TheTimeWindowDropsEventsButCountsThem) {
-  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
-  auto rules = load(dir);
-  ASSERT_TRUE(rules);
+TEST_F(OneRule, TheTimeWindowDropsEventsButCountsThem) {
   Settings s;
   s.threads = 1;
   s.from_ns = kBase + 100 * kSecond;  // events 10..
@@ -305,10 +307,7 @@ TEST(Engine, DetectionsThatOnlyFeedCorrelationsCarryWhatTheyReadAndAreNotShown) 
   EXPECT_EQ(d.detections[0].related.size(), 5u);
 }
 
-TEST(Engine, AnUnreadableInputIsCountedAndReported) {
-  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
-  auto rules = load(dir);
-  ASSERT_TRUE(rules);
+TEST_F(OneRule, AnUnreadableInputIsCountedAndReported) {
   Settings s;
   s.threads = 2;
   engine::Run run(*rules, s, std::vector{fake_format({{"fake:0", {{4625}, 3}}}, false)});
@@ -325,10 +324,7 @@ TEST(Engine, AnUnreadableInputIsCountedAndReported) {
   EXPECT_EQ(drain(run).detections.size(), 3u);
 }
 
-TEST(Engine, AnUnknownFormatIsAnErrorNamingTheKnownOnes) {
-  RuleDir dir({{"a.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
-  auto rules = load(dir);
-  ASSERT_TRUE(rules);
+TEST_F(OneRule, AnUnknownFormatIsAnErrorNamingTheKnownOnes) {
   Settings s;
   s.format = "nope";
   engine::Run run(*rules, s);
