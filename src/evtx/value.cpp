@@ -175,16 +175,27 @@ void pad(std::string& out, std::uint64_t v, int width) {
   out.append(buf, static_cast<std::size_t>(width));
 }
 
+// Windows pads some strings with trailing blanks ("NtLmSsp ", "Advapi  "); evtx_dump and the
+// tools built on it drop them, and Sigma rules are written for the text without them. Only
+// spaces go: other trailing whitespace is kept as written (docs/formats.md).
+void trim_padding(std::string& out, std::size_t from) {
+  while (out.size() > from && out.back() == ' ') out.pop_back();
+}
+
 void append_scalar(std::string& out, std::uint8_t t, const std::uint8_t* p, std::uint32_t n,
                    bool json) {
   switch (t) {
     case vt::kNull:
       return;
-    case vt::kString:
+    case vt::kString: {
+      const std::size_t at = out.size();
       append_utf16(out, p, n / 2, json, true);
+      trim_padding(out, at);
       return;
+    }
     case vt::kAnsiString: {
       // Code page unknown; bytes are taken as Latin-1, which is right for the ASCII they hold.
+      const std::size_t at = out.size();
       for (std::uint32_t i = 0; i < n && p[i]; ++i) {
         if (p[i] < 0x80) {
           if (json)
@@ -195,6 +206,7 @@ void append_scalar(std::string& out, std::uint8_t t, const std::uint8_t* p, std:
           put_utf8(out, p[i]);
         }
       }
+      trim_padding(out, at);
       return;
     }
     case vt::kInt8:
