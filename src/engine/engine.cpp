@@ -84,6 +84,7 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
   r->set_ = sigma::RuleSet::compile(loaded.rules, so, r->rejected_);
   r->correlator_ = std::make_unique<correlate::Correlator>(
       r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
+  r->correlation_rules_ = std::move(loaded.correlation_rules);
   return r;
 }
 
@@ -97,6 +98,11 @@ struct Run::Lane {
 
 Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format>> formats)
     : rules_(rules),
+      correlator_([&] {
+        std::vector<correlate::Rejection> again;  // reported when the rules were loaded
+        return std::make_unique<correlate::Correlator>(rules.set().rules(),
+                                                       rules.correlation_rules(), again);
+      }()),
       settings_(std::move(settings)),
       threads_(settings_.threads ? settings_.threads
                                  : std::max(1u, std::thread::hardware_concurrency())),
@@ -106,7 +112,7 @@ Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format
           rules.set().rules(), settings_.sort_memory,
           settings_.temp_dir.empty() ? fs::temp_directory_path().string() : settings_.temp_dir) {
   // With correlations every base detection must reach them; selection is the caller's then.
-  const correlate::Correlator& correlator = rules_.correlator();
+  const correlate::Correlator& correlator = *correlator_;
   if (correlator.size() != 0) settings_.rule_enabled.clear();
   // A rule whose detections only feed correlations keeps just the fields they read.
   slim_.resize(rules_.set().size());
@@ -182,7 +188,7 @@ std::expected<void, std::string> Run::correlate(
 
 std::expected<void, std::string> Run::pass_through_correlations(
     const std::function<void(const std::string&)>& problem) {
-  correlate::Correlator& correlator = rules_.correlator();
+  correlate::Correlator& correlator = *correlator_;
   if (correlator.size() == 0) return {};
   merged_ = std::make_unique<hunt::DetectionSorter>(
       correlator.rules(), settings_.sort_memory,

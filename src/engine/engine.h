@@ -6,8 +6,9 @@
 //   run.drain(show, problem);              // detections in their one order, correlations merged
 //
 // What a run promises:
-// - Rules are loaded and compiled once and shared read-only by every thread; the correlation
-//   engine is the run's, used only while draining.
+// - Rules are loaded and compiled once and shared read-only by every thread and every run; each
+//   run has its own correlation engine (its state: windows, baselines), used only while
+//   draining.
 // - Per-thread state is explicit: the run owns one lane per thread (a matcher, its hit buffer,
 //   and the command's hook), and the reading stage (src/hunt/pipeline.h) never runs a lane on two
 //   threads at once. Nothing is kept in process-wide or thread_local state, so two runs in one
@@ -62,8 +63,9 @@ struct RuleOptions {
   std::optional<std::string> cache_dir;  // unset: default_cache_dir(); empty: no cache
 };
 
-// A loaded and compiled rule set with its correlations. Immutable after load except for the
-// correlation engine's state, which belongs to one run's drain.
+// A loaded and compiled rule set with its correlations. Immutable after load: correlator() answers
+// what the correlations are (their rule table, which rules only feed them, the fields they read);
+// each Run keeps correlation state of its own.
 class Rules {
  public:
   // Fails when no rule path is given or found, or the placeholders file cannot be read. Rules
@@ -72,7 +74,11 @@ class Rules {
       const RuleOptions& options);
 
   [[nodiscard]] const sigma::RuleSet& set() const { return *set_; }
-  [[nodiscard]] correlate::Correlator& correlator() { return *correlator_; }
+  [[nodiscard]] const correlate::Correlator& correlator() const { return *correlator_; }
+  [[nodiscard]] const std::vector<std::shared_ptr<const sigma::CorrelationRule>>&
+  correlation_rules() const {
+    return correlation_rules_;
+  }
   // Every rule a detection may name: the compiled rules, then the correlations.
   [[nodiscard]] const std::vector<RuleInfo>& infos() const { return correlator_->rules(); }
   [[nodiscard]] const std::vector<sigma::Rejection>& rejected() const { return rejected_; }
@@ -87,6 +93,7 @@ class Rules {
   std::vector<std::string> paths_;
   std::shared_ptr<const sigma::RuleSet> set_;
   std::unique_ptr<correlate::Correlator> correlator_;
+  std::vector<std::shared_ptr<const sigma::CorrelationRule>> correlation_rules_;
   std::vector<sigma::Rejection> rejected_;
   std::vector<correlate::Rejection> correlation_rejected_;
 };
@@ -159,6 +166,7 @@ class Run {
   std::expected<void, std::string> pass_through_correlations(
       const std::function<void(const std::string&)>& problem);
   Rules& rules_;
+  std::unique_ptr<correlate::Correlator> correlator_;  // this run's correlation state
   Settings settings_;
   unsigned threads_;
   hunt::Pipeline pipeline_;
