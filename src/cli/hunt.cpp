@@ -165,7 +165,7 @@ int run(const HuntOptions& opt) {
   auto settings = settings_of(opt);
   if (!settings) return complain(settings.error(), 2);
   const auto t_rules = std::chrono::steady_clock::now();
-  auto rules = engine::Rules::load({opt.rules, opt.placeholders, opt.threads});
+  auto rules = engine::Rules::load({opt.rules, opt.placeholders, opt.threads, std::nullopt});
   if (!rules) return complain(rules.error(), 2);
   engine::Rules& r = **rules;
   if (!opt.quiet && !r.rejected().empty())

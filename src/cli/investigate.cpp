@@ -128,7 +128,7 @@ int run_investigate(const InvestigateOptions& opt) {
   if (!request) return fail(request.error()), 2;
   auto settings = settings_of(opt);
   if (!settings) return fail(settings.error()), 2;
-  auto rules = engine::Rules::load({opt.rules, {}, opt.threads});
+  auto rules = engine::Rules::load({opt.rules, {}, opt.threads, std::nullopt});
   if (!rules) return fail(rules.error()), 2;
   const std::size_t unusable =
       (*rules)->rejected().size() + (*rules)->correlation_rejected().size();

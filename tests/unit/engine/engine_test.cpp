@@ -137,7 +137,7 @@ Drained drain(engine::Run& run) {
 }
 
 std::unique_ptr<Rules> load(const RuleDir& dir) {
-  auto r = Rules::load({{dir.path()}, {}, 1});
+  auto r = Rules::load({{dir.path()}, {}, 1, std::nullopt});
   EXPECT_TRUE(r.has_value()) << (r ? "" : r.error());
   return r ? std::move(*r) : nullptr;
 }
@@ -341,7 +341,7 @@ TEST_F(OneRule, AnUnknownFormatIsAnErrorNamingTheKnownOnes) {
 }
 
 TEST(Engine, RulesNeedAPathAndReadablePlaceholders) {
-  EXPECT_FALSE(Rules::load({{}, "/nonexistent/placeholders.yml", 1}).has_value());
+  EXPECT_FALSE(Rules::load({{}, "/nonexistent/placeholders.yml", 1, std::nullopt}).has_value());
 }
 
 TEST(EngineOptions, ZonesAndTimeBounds) {
