@@ -169,7 +169,7 @@ Value Flattener::value(std::uint32_t first, bool empty_is_string) {
                                    static_cast<std::uint8_t>(n.size >> 8)};
       append_utf16(scratch_, u16, 1, false, false);
     } else if (n.kind == Node::EntityRef) {
-      if (const char c = xml_entity_char(cache_->name(n.name))) scratch_ += c;
+      if (const char ch = xml_entity_char(cache_->name(n.name))) scratch_ += ch;
     }
   }
   Value v;
