@@ -88,6 +88,12 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
   return r;
 }
 
+// The settings with the spill folder named: the system's when none is given.
+static Settings with_temp_dir(Settings s) {
+  if (s.temp_dir.empty()) s.temp_dir = fs::temp_directory_path().string();
+  return s;
+}
+
 // One thread's state: its matcher, the hit buffer it reuses, and the command's hook.
 struct Run::Lane {
   explicit Lane(const sigma::RuleSet& set) : matcher(set) {}
@@ -103,14 +109,12 @@ Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format
         return std::make_unique<correlate::Correlator>(rules.set().rules(),
                                                        rules.correlation_rules(), again);
       }()),
-      settings_(std::move(settings)),
+      settings_(with_temp_dir(std::move(settings))),
       threads_(settings_.threads ? settings_.threads
                                  : std::max(1u, std::thread::hardware_concurrency())),
       pipeline_(formats ? std::move(*formats) : hunt::builtin_formats(settings_.reader),
                 hunt::Options{settings_.format, settings_.from_ns, settings_.to_ns}),
-      sorter_(
-          rules.set().rules(), settings_.sort_memory,
-          settings_.temp_dir.empty() ? fs::temp_directory_path().string() : settings_.temp_dir) {
+      sorter_(rules.set().rules(), settings_.sort_memory, settings_.temp_dir) {
   // With correlations every base detection must reach them; selection is the caller's then.
   const correlate::Correlator& correlator = *correlator_;
   if (correlator.size() != 0) settings_.rule_enabled.clear();
@@ -190,9 +194,8 @@ std::expected<void, std::string> Run::pass_through_correlations(
     const std::function<void(const std::string&)>& problem) {
   correlate::Correlator& correlator = *correlator_;
   if (correlator.size() == 0) return {};
-  merged_ = std::make_unique<hunt::DetectionSorter>(
-      correlator.rules(), settings_.sort_memory,
-      settings_.temp_dir.empty() ? fs::temp_directory_path().string() : settings_.temp_dir);
+  merged_ = std::make_unique<hunt::DetectionSorter>(correlator.rules(), settings_.sort_memory,
+                                                    settings_.temp_dir);
   // A detection that cannot be kept is lost: the first such error fails the whole drain, so no
   // caller reads a shortened stream as the whole one.
   auto keep = [&](Detection&& d) {
