@@ -159,10 +159,10 @@ void JsonWriter::text_content(std::uint32_t first) {
       }
       case Node::EntityRef: {
         const std::string_view e = name(n);
-        if (const char c = xml_entity_char(e); c == '"')
+        if (const char ch = xml_entity_char(e); ch == '"')
           out += "\\\"";
-        else if (c)
-          out += c;
+        else if (ch)
+          out += ch;
         else {
           out += '&';
           append_json_escaped(out, e.data(), e.size());
