@@ -12,16 +12,23 @@ namespace tansa::engine {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> default_rule_paths() {
-  if (const char* env = std::getenv("TANSA_RULES")) return {env};
+std::vector<std::string> rule_pack_candidates() {
+  // The kernel resolves /proc/self/exe to the binary's real path, whatever link or working
+  // folder it was started from: /usr/local/bin/tansa linked to /opt/tansa/bin/tansa looks in
+  // /opt/tansa.
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& p :
-         {exe.parent_path() / "rules", exe.parent_path().parent_path() / "rules",
-          exe.parent_path().parent_path() / "share" / "tansa" / "rules"})
-      if (fs::is_directory(p, ec)) return {p.string()};
-  }
+  if (ec || !exe.is_absolute()) return {};
+  const fs::path dir = exe.parent_path();
+  return {(dir / "rules").string(), (dir.parent_path() / "rules").string(),
+          (dir.parent_path() / "share" / "tansa" / "rules").string()};
+}
+
+std::vector<std::string> default_rule_paths() {
+  if (const char* env = std::getenv("TANSA_RULES"); env && *env) return {env};
+  std::error_code ec;
+  for (const std::string& p : rule_pack_candidates())
+    if (fs::is_directory(p, ec)) return {p};
   return {};
 }
 
@@ -77,8 +84,15 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
     so.placeholders = std::move(*p);
   }
   r->paths_ = options.paths.empty() ? default_rule_paths() : options.paths;
-  if (r->paths_.empty())
-    return std::unexpected("no rules given (-r PATH) and none shipped beside the binary");
+  if (r->paths_.empty()) {
+    std::string looked;
+    for (const std::string& p : rule_pack_candidates()) looked += (looked.empty() ? "" : ", ") + p;
+    return std::unexpected(
+        looked.empty()
+            ? std::string("no rules given (-r PATH or TANSA_RULES), and the binary's own path "
+                          "(/proc/self/exe) cannot be read to find the rule pack")
+            : "no rules given (-r PATH or TANSA_RULES), and no rule pack in any of: " + looked);
+  }
   auto loaded = sigma::load_rules(r->paths_, so);
   r->rejected_ = std::move(loaded.rejected);
   r->set_ = sigma::RuleSet::compile(loaded.rules, so, r->rejected_);

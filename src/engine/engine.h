@@ -40,9 +40,15 @@
 
 namespace tansa::engine {
 
-// The rules shipped with tansa: TANSA_RULES, else the rules/ folder beside the binary's folder
-// (the source tree for a build in build/), else the installed share folder. Empty: none found.
+// The rules shipped with tansa: TANSA_RULES when set, else the first folder of
+// rule_pack_candidates() that exists. Empty: none found.
 [[nodiscard]] std::vector<std::string> default_rule_paths();
+
+// Where tansa looks for its rule pack, in order, from the binary's real folder BIN (links
+// resolved): BIN/rules (beside the binary), BIN/../rules (the source tree for a build in
+// build/), BIN/../share/tansa/rules (installed: /usr/bin/tansa finds /usr/share/tansa/rules).
+// Empty when the binary's own path cannot be read.
+[[nodiscard]] std::vector<std::string> rule_pack_candidates();
 
 // "+09:00", "-0500", "+09", "UTC", "Z" -> minutes east of UTC; nullopt when unreadable.
 [[nodiscard]] std::optional<int> parse_tz(std::string_view zone);
