@@ -1,0 +1,351 @@
+#!/usr/bin/env bash
+# Writes tansa's man page and its bash and zsh completions from the program's own help text, so
+# they name exactly the commands and options the binary has:
+#
+#   cmake/tansa-docs.sh TANSA_BINARY OUT_DIR    # writes OUT_DIR/tansa.1, tansa.bash and _tansa
+#
+# It runs `tansa --help`, then `tansa CMD --help` for every subcommand (and theirs), and reads
+# CLI11's layout: a description line, "Usage: ...", then "Positionals:", "Options:" and
+# "Subcommands:" sections whose entries start two spaces in, the description after a run of spaces
+# or on the next, further indented, line. The build runs it after linking tansa (target tansa_docs)
+# and `cmake --install` runs it again when the binary is newer than what it wrote.
+set -euo pipefail
+export LC_ALL=C
+
+[ $# -eq 2 ] || { echo "usage: $0 TANSA_BINARY OUT_DIR" >&2; exit 2; }
+bin=$1
+out=$2
+[ -x "$bin" ] || { echo "tansa-docs: $bin is not an executable" >&2; exit 2; }
+mkdir -p "$out"
+
+# The binary, run as "tansa" so its usage lines read "tansa hunt ..." wherever it was built.
+run() { (exec -a tansa "$bin" "$@"); }
+
+# Per command path ("" is tansa itself, else "hunt", "rules check", ...):
+declare -A DESC USAGE SUBS SUBDESC OPTS POS
+# Keys are "_" and the path (bash refuses an empty key). SUBS: its subcommands, space-separated;
+# SUBDESC["_path sub"]: a subcommand's one line.
+# OPTS[path] and POS[path]: records "names SEP argument SEP description", one per line; names is
+# "-r,--rules" for an option, the name for a positional; argument is empty for a flag.
+paths=()
+sep=$'\x1f'  # not a blank: read keeps an empty field between two
+
+add_entry() {  # path section spec description
+  local path=$1 section=$2 spec=$3 desc=$4 names arg=""
+  names=${spec%% *}
+  [ "$names" = "$spec" ] || arg=${spec#* }
+  case $section in
+    Options) OPTS[_$path]+="$names$sep$arg$sep$desc"$'\n' ;;
+    Positionals) POS[_$path]+="$names$sep$arg$sep$desc"$'\n' ;;
+    Subcommands)
+      SUBS[_$path]+="${SUBS[_$path]:+ }$names"
+      SUBDESC["_${path:+$path }$names"]=$desc
+      ;;
+  esac
+}
+
+parse() {  # path
+  local path=$1 text line section="" spec="" desc="" have=0 first=1
+  # shellcheck disable=SC2086  # the path's words are the subcommand names
+  text=$(run $path --help)
+  paths+=("$path")
+  while IFS= read -r line || [ -n "$line" ]; do
+    if ((first)); then
+      DESC[_$path]=$line
+      first=0
+      continue
+    fi
+    case $line in
+      "Usage: "*) USAGE[_$path]=${line#Usage: } ;;
+      Positionals: | Options: | Subcommands:)
+        ((have)) && add_entry "$path" "$section" "$spec" "$desc"
+        have=0
+        section=${line%:}
+        ;;
+      "    "*)  # the description of the entry above, or more of it
+        line="${line#"${line%%[! ]*}"}"
+        desc+="${desc:+ }$line"
+        ;;
+      "  "[!\ ]*)
+        ((have)) && add_entry "$path" "$section" "$spec" "$desc"
+        line=${line#  }
+        spec=${line%%  *}
+        desc=${line#"$spec"}
+        desc="${desc#"${desc%%[! ]*}"}"
+        have=1
+        ;;
+      "")
+        ((have)) && add_entry "$path" "$section" "$spec" "$desc"
+        have=0
+        ;;
+    esac
+  done <<<"$text"
+  ((have)) && add_entry "$path" "$section" "$spec" "$desc"
+  local sub
+  for sub in ${SUBS[_$path]:-}; do parse "${path:+$path }$sub"; done
+}
+
+parse ""
+version=$(run --version)
+version=${version#tansa }
+summary=${DESC[_]#tansa: }
+
+# Values some options take, beyond what the help text says.
+values_for() {  # option name -> words, or nothing
+  case $1 in
+    --min-level | --level) echo "informational low medium high critical" ;;
+  esac
+}
+# Whether an option's value is a file or folder, from its description ("Write to FILE", "YAML
+# file", "Folder to use", "report.html", "The case database"), leaving out what is in brackets
+# ("(default: detect per file)"); other values complete to nothing.
+takes_path() {  # description
+  local d=${1,,}
+  while [[ $d == *"("*")"* ]]; do d=${d%%"("*}${d#*")"}; done
+  [[ $d == *file* || $d == *folder* || $d == *director* || $d == *yaml* || $d == *report* ||
+    $d == *database* || $d == *path* ]]
+}
+
+# ---- man page ----------------------------------------------------------------------------------
+roff() {  # text -> roff-safe text
+  local s=$1
+  s=${s//\\/\\e}
+  s=${s//-/\\-}
+  s=${s//\'/\\(aq}
+  case $s in .*) s="\\&$s" ;; esac
+  printf '%s' "$s"
+}
+
+man_entries() {  # records kind(opt|pos)
+  local names arg desc n first
+  while IFS=$sep read -r names arg desc; do
+    [ -n "$names" ] || continue
+    printf '.TP\n'
+    if [ "$2" = opt ]; then
+      first=1
+      for n in ${names//,/ }; do
+        ((first)) || printf ', '
+        printf '\\fB%s\\fR' "$(roff "$n")"
+        first=0
+      done
+    else
+      printf '\\fI%s\\fR' "$(roff "$names")"
+    fi
+    [ -z "$arg" ] || printf ' \\fI%s\\fR' "$(roff "$arg")"
+    printf '\n%s\n' "$(roff "$desc")"
+  done <<<"$1"
+}
+
+{
+  printf '.\\" Generated by cmake/tansa-docs.sh from the output of tansa --help; do not edit.\n'
+  printf '.TH TANSA 1 "" "tansa %s" "User Commands"\n' "$(roff "$version")"
+  printf '.SH NAME\ntansa \\- %s\n' "$(roff "$summary")"
+  printf '.SH SYNOPSIS\n'
+  for path in "${paths[@]}"; do
+    [ -z "${USAGE[_$path]:-}" ] && continue
+    usage=${USAGE[_$path]#tansa}
+    usage=${usage#"${path:+ $path}"}
+    printf '.B "tansa%s"\n%s\n.br\n' "$(roff "${path:+ $path}")" "$(roff "${usage# }")"
+  done
+  printf '.SH DESCRIPTION\n'
+  printf 'tansa finds, scopes and proves breaches from logs: Windows event logs (EVTX), Windows events as\n'
+  printf 'JSON, syslog and auth.log, VPN and firewall key=value logs, Zeek, and cloud audit JSON, compressed\n'
+  printf 'or not. It runs Sigma rules over them and answers the questions asked after a breach, each\n'
+  printf 'answer with the events behind it.\n'
+  printf '.PP\nEach command below has its own options; \\fBtansa\\fR \\fICOMMAND\\fR \\fB\\-\\-help\\fR prints them.\n'
+  printf '.SH OPTIONS\n'
+  man_entries "${OPTS[_]:-}" opt
+  printf '.SH COMMANDS\n'
+  for path in "${paths[@]}"; do
+    [ -n "$path" ] || continue
+    printf '.SS "tansa %s"\n%s\n' "$(roff "$path")" "$(roff "${DESC[_$path]}")"
+    printf '.PP\n\\fBUsage:\\fR %s\n' "$(roff "${USAGE[_$path]:-}")"
+    if [ -n "${POS[_$path]:-}" ]; then
+      printf '.PP\n\\fIArguments:\\fR\n'
+      man_entries "${POS[_$path]}" pos
+    fi
+    if [ -n "${OPTS[_$path]:-}" ]; then
+      printf '.PP\n\\fIOptions:\\fR\n'
+      man_entries "${OPTS[_$path]}" opt
+    fi
+    if [ -n "${SUBS[_$path]:-}" ]; then
+      printf '.PP\n\\fICommands:\\fR\n'
+      for sub in ${SUBS[_$path]}; do
+        printf '.TP\n\\fB%s\\fR\n%s\n' "$(roff "$sub")" "$(roff "${SUBDESC["_$path $sub"]}")"
+      done
+    fi
+  done
+  cat <<'EOF'
+.SH FILES
+.TP
+\fIBIN\fR/rules, \fIBIN\fR/../rules, \fIBIN\fR/../share/tansa/rules
+The rule pack that \fBhunt\fR and \fBinvestigate\fR use when no \fB\-r\fR is given: the first of
+these folders that exists, where \fIBIN\fR is the folder that holds the tansa binary (links
+resolved). An installed /usr/bin/tansa reads /usr/share/tansa/rules; a binary in a build folder
+reads the source tree's rules/. When none exists, tansa names every folder it looked in.
+.SH ENVIRONMENT
+.TP
+.B TANSA_RULES
+Rule file or folder to use instead of the rule pack when no \fB\-r\fR is given.
+.TP
+.B TANSA_CACHE
+Folder for compiled rule databases kept between runs; "off" or empty: no cache.
+Default: \fB$XDG_CACHE_HOME\fR/tansa, else ~/.cache/tansa.
+.SH EXIT STATUS
+0 when the command ran, also when it found nothing; non-zero when it could not run, for example
+with unreadable arguments or rules.
+EOF
+} >"$out/tansa.1.tmp.$$"
+mv "$out/tansa.1.tmp.$$" "$out/tansa.1"
+
+# ---- bash completion ---------------------------------------------------------------------------
+optnames() {  # records -> every option name, space-separated
+  local names arg desc all=""
+  while IFS=$sep read -r names arg desc; do
+    [ -n "$names" ] && all+="${all:+ }${names//,/ }"
+  done <<<"$1"
+  printf '%s' "$all"
+}
+argnames() {  # records [paths] -> the names of options that take a value (a path), space-separated
+  local names arg desc all=""
+  while IFS=$sep read -r names arg desc; do
+    [ -n "$names" ] && [ -n "$arg" ] || continue
+    [ -z "${2:-}" ] || takes_path "$desc" || continue
+    all+="${all:+ }${names//,/ }"
+  done <<<"$1"
+  printf '%s' "$all"
+}
+
+{
+  cat <<'EOF'
+# bash completion for tansa. Generated by cmake/tansa-docs.sh from tansa --help; do not edit.
+_tansa() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  local -A subs opts args files
+EOF
+  for path in "${paths[@]}"; do
+    printf '  subs[%q]=%q\n' "_$path" "${SUBS[_$path]:-}"
+    printf '  opts[%q]=%q\n' "_$path" "$(optnames "${OPTS[_$path]:-}")"
+    printf '  args[%q]=%q\n' "_$path" " $(argnames "${OPTS[_$path]:-}") "
+    printf '  files[%q]=%q\n' "_$path" " $(argnames "${OPTS[_$path]:-}" paths) "
+  done
+  cat <<'EOF'
+  # Which command the words so far name, skipping options and the values they take.
+  local path="" i w
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    if [[ " ${subs[_$path]} " == *" $w "* ]]; then
+      path=${path:+$path }$w
+    elif [[ $w == -* && $w != *=* && ${args[_$path]} == *" $w "* ]]; then
+      ((i++))
+    fi
+  done
+  if [[ $prev == -* && ${args[_$path]} == *" $prev "* ]]; then
+    case $prev in
+EOF
+  declare -A seen=()
+  for path in "${paths[@]}"; do
+    while IFS=$sep read -r names arg desc; do
+      [ -n "$names" ] && [ -n "$arg" ] || continue
+      for n in ${names//,/ }; do
+        v=$(values_for "$n")
+        if [ -n "$v" ] && [ -z "${seen[$n]:-}" ]; then
+          printf '      %s) COMPREPLY=($(compgen -W %q -- "$cur")); return ;;\n' "$n" "$v"
+          seen[$n]=1
+        fi
+      done
+    done <<<"${OPTS[_$path]:-}"
+  done
+  cat <<'EOF'
+    esac
+    if [[ ${files[_$path]} == *" $prev "* ]]; then
+      COMPREPLY=($(compgen -f -- "$cur"))
+      compopt -o filenames 2>/dev/null
+    fi
+    return
+  fi
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "${opts[_$path]}" -- "$cur"))
+  elif [[ -n ${subs[_$path]} ]]; then
+    COMPREPLY=($(compgen -W "${subs[_$path]}" -- "$cur"))
+  else
+    COMPREPLY=($(compgen -f -- "$cur"))
+    compopt -o filenames 2>/dev/null
+  fi
+}
+complete -F _tansa tansa
+EOF
+} >"$out/tansa.bash.tmp.$$"
+mv "$out/tansa.bash.tmp.$$" "$out/tansa.bash"
+
+# ---- zsh completion ----------------------------------------------------------------------------
+zq() {  # text -> safe in a single-quoted _arguments spec's [description] or _describe's text
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\[/\\[}
+  s=${s//\]/\\]}
+  s=${s//\'/\'\\\'\'}
+  printf '%s' "$s"
+}
+zfunc() {  # path -> the function's name
+  local p=${1// /_}
+  printf '_tansa%s' "${p:+_$p}"
+}
+
+{
+  printf '#compdef tansa\n'
+  printf '# zsh completion for tansa. Generated by cmake/tansa-docs.sh from tansa --help; do not edit.\n'
+  for path in "${paths[@]}"; do
+    printf '\n%s() {\n' "$(zfunc "$path")"
+    if [ -n "${SUBS[_$path]:-}" ]; then
+      printf '  local curcontext=$curcontext state line ret=1\n  typeset -A opt_args\n'
+    fi
+    printf '  _arguments -s -S'
+    [ -n "${SUBS[_$path]:-}" ] && printf ' -C'
+    while IFS=$sep read -r names arg desc; do
+      [ -n "$names" ] || continue
+      repeat=""
+      [[ $arg == *"..."* ]] && repeat='*'
+      excl="(${names//,/ })"
+      [ -n "$repeat" ] && excl=""
+      for n in ${names//,/ }; do
+        spec="$repeat$excl$n[$(zq "$desc")]"
+        if [ -n "$arg" ]; then
+          v=$(values_for "$n")
+          word=${arg%% *}
+          word=${word%%:*}
+          if [ -n "$v" ]; then
+            action="($v)"
+          elif takes_path "$desc"; then
+            action=_files
+          else
+            action=" "
+          fi
+          spec+=":${word,,}:$action"
+        fi
+        printf " \\\\\n    '%s'" "$spec"
+      done
+    done <<<"${OPTS[_$path]:-}"
+    if [ -n "${SUBS[_$path]:-}" ]; then
+      printf " \\\\\n    '1: :->command' \\\\\n    '*:: :->args' && ret=0\n"
+      printf '  case $state in\n'
+      printf '    command)\n      local -a commands=(\n'
+      for sub in ${SUBS[_$path]}; do
+        printf "        '%s:%s'\n" "$sub" "$(zq "${SUBDESC["_${path:+$path }$sub"]}")"
+      done
+      printf '      )\n      _describe -t commands command commands && ret=0\n      ;;\n'
+      printf '    args)\n      case $words[1] in\n'
+      for sub in ${SUBS[_$path]}; do
+        printf '        %s) %s && ret=0 ;;\n' "$sub" "$(zfunc "${path:+$path }$sub")"
+      done
+      printf '      esac\n      ;;\n  esac\n  return ret\n}\n'
+    else
+      if [ -n "${POS[_$path]:-}" ]; then
+        printf " \\\\\n    '*:file:_files'"
+      fi
+      printf '\n}\n'
+    fi
+  done
+  printf '\n_tansa "$@"\n'
+} >"$out/_tansa.tmp.$$"
+mv "$out/_tansa.tmp.$$" "$out/_tansa"
