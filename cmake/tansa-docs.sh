@@ -224,10 +224,15 @@ _tansa() {
   local -A subs opts args files
 EOF
   for path in "${paths[@]}"; do
-    printf '  subs[%q]=%q\n' "_$path" "${SUBS[_$path]:-}"
-    printf '  opts[%q]=%q\n' "_$path" "$(optnames "${OPTS[_$path]:-}")"
-    printf '  args[%q]=%q\n' "_$path" " $(argnames "${OPTS[_$path]:-}") "
-    printf '  files[%q]=%q\n' "_$path" " $(argnames "${OPTS[_$path]:-}" paths) "
+    # Command and option names are plain words, safe inside double quotes; anything else is a
+    # help text this script does not understand.
+    for v in "$path" "${SUBS[_$path]:-}" "$(optnames "${OPTS[_$path]:-}")"; do
+      [[ $v =~ ^[A-Za-z0-9_\ .,+=-]*$ ]] || { echo "tansa-docs: unexpected name: $v" >&2; exit 1; }
+    done
+    printf '  subs["_%s"]="%s"\n' "$path" "${SUBS[_$path]:-}"
+    printf '  opts["_%s"]="%s"\n' "$path" "$(optnames "${OPTS[_$path]:-}")"
+    printf '  args["_%s"]=" %s "\n' "$path" "$(argnames "${OPTS[_$path]:-}")"
+    printf '  files["_%s"]=" %s "\n' "$path" "$(argnames "${OPTS[_$path]:-}" paths)"
   done
   cat <<'EOF'
   # Which command the words so far name, skipping options and the values they take.
@@ -250,7 +255,7 @@ EOF
       for n in ${names//,/ }; do
         v=$(values_for "$n")
         if [ -n "$v" ] && [ -z "${seen[$n]:-}" ]; then
-          printf '      %s) COMPREPLY=($(compgen -W %q -- "$cur")); return ;;\n' "$n" "$v"
+          printf '      %s) mapfile -t COMPREPLY < <(compgen -W "%s" -- "$cur"); return ;;\n' "$n" "$v"
           seen[$n]=1
         fi
       done
@@ -259,17 +264,17 @@ EOF
   cat <<'EOF'
     esac
     if [[ ${files[_$path]} == *" $prev "* ]]; then
-      COMPREPLY=($(compgen -f -- "$cur"))
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       compopt -o filenames 2>/dev/null
     fi
     return
   fi
   if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "${opts[_$path]}" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "${opts[_$path]}" -- "$cur")
   elif [[ -n ${subs[_$path]} ]]; then
-    COMPREPLY=($(compgen -W "${subs[_$path]}" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "${subs[_$path]}" -- "$cur")
   else
-    COMPREPLY=($(compgen -f -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     compopt -o filenames 2>/dev/null
   fi
 }
@@ -309,7 +314,7 @@ zfunc() {  # path -> the function's name
       excl="(${names//,/ })"
       [ -n "$repeat" ] && excl=""
       for n in ${names//,/ }; do
-        spec="$repeat$excl$n[$(zq "$desc")]"
+        spec="$repeat$excl${n}[$(zq "$desc")]"
         if [ -n "$arg" ]; then
           v=$(values_for "$n")
           word=${arg%% *}

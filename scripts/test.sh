@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 jobs=$(nproc)
-build=build-test
+build="build-test"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTANSA_SANITIZE=ON >/dev/null
 cmake --build "$build" -j "$jobs"
 
