@@ -29,7 +29,7 @@ struct InvestigateOptions {
   std::vector<std::string> inputs;
   std::string assets;
   std::vector<std::string> seeds;
-  std::string claim;
+  std::vector<std::string> claims;
   std::string output;
   std::string case_db;
   std::vector<std::string> rules;
@@ -68,11 +68,9 @@ std::expected<inv::Request, std::string> request_of(const InvestigateOptions& op
     if (!seed) return std::unexpected(seed.error());
     r.seeds.push_back(std::move(*seed));
   }
-  if (!opt.claim.empty()) {
-    auto c = inv::parse_size(opt.claim);
-    if (!c) return std::unexpected("--claim: " + c.error());
-    r.claim_bytes = *c;
-  }
+  for (const auto& c : opt.claims)
+    if (auto added = inv::add_claim(c, r.claim); !added)
+      return std::unexpected("--claim: " + added.error());
   if (!opt.output.empty() && !report_format(opt.output))
     return std::unexpected("-o: the report is .html, .md or .json");
   r.case_path = opt.case_db;
@@ -175,7 +173,7 @@ int investigate_files(const std::vector<std::string>& inputs, const std::string&
   InvestigateOptions opt;
   opt.inputs = inputs;
   opt.assets = assets;
-  opt.claim = claim;
+  if (!claim.empty()) opt.claims = {claim};
   opt.output = output;
   opt.quiet = quiet;
   return run_investigate(opt);
@@ -189,7 +187,10 @@ void add_investigate_command(CLI::App& app, int& status) {
   cmd->add_option("--assets", opt->assets, "YAML describing networks, hosts and sensitive assets");
   cmd->add_option("--seed", opt->seeds, "A known indicator: ip:ADDRESS, user:NAME or host:NAME")
       ->allow_extra_args(false);
-  cmd->add_option("--claim", opt->claim, "A size the attacker claims to have stolen, e.g. 2.1TB");
+  cmd->add_option("--claim", opt->claims,
+                  "What the attacker claims to have stolen: a size (2.1TB) or a number of "
+                  "documents (\"150k documents\"); repeat for both")
+      ->allow_extra_args(false);
   cmd->add_option("-o,--output", opt->output, "report.html, report.md or report.json");
   cmd->add_option("--case", opt->case_db, "The case database (default: case.db beside the report)");
   cmd->add_option("-r,--rules", opt->rules, "Rule files or folders (default: tansa's rule pack)")

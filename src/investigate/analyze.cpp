@@ -46,7 +46,8 @@ std::expected<Findings, std::string> analyze(const AnalysisInput& in) {
   auto egress = judge_egress(x, *in.db, *in.assets, in.streams, logs);
   if (!egress) return std::unexpected(egress.error());
   out.egress = std::move(*egress);
-  out.claim = judge_claim(out.egress, in.claim_bytes);
+  out.documents = judge_documents(x, in.streams, *in.assets, out.assets);
+  out.claim = judge_claim(in.claim, x.found(), out.egress, out.documents, out.assets);
   return out;
 }
 

@@ -54,6 +54,10 @@ struct AssetFinding {
   std::string name, label;
   AssetVerdict verdict = AssetVerdict::Undetermined;
   std::string reason;
+  // Why the file-level logs cannot show every access in the window (empty when they can): the
+  // same test as `not_accessed`, made whatever the verdict, for the claim check.
+  std::string unlogged;
+  std::uint64_t documents = 0;  // distinct documents the intruder is seen reading in it
   std::vector<CoverageRef> coverage;
   std::vector<Evidence> evidence;
 };
@@ -73,9 +77,33 @@ struct EgressFinding {
   std::string note;
 };
 
+// Documents the intruder is seen reading, copying or downloading: distinct files by share access
+// (5145), object access (4663), and cloud file operations and mail items. A lower bound: a tool
+// reading a folder locally leaves no per-file trace without object-access auditing.
+struct DocumentSource {
+  std::string source;  // "5145 share access on FS1", "FileDownloaded (Microsoft 365)"
+  std::uint64_t documents = 0;
+};
+struct DocumentCount {
+  std::uint64_t total = 0;
+  std::vector<DocumentSource> sources;
+  // Reads the count cannot include: "local reads on FS1 are not audited" (a command the intruder
+  // ran names an asset's folder on a host without object-access auditing).
+  std::vector<std::string> unlogged;
+};
+
+// Below this, one document is not counted as carrying the claim: egress smaller than the claimed
+// documents at this size cannot have carried them (docs/investigate.md).
+inline constexpr std::uint64_t kMinDocumentBytes = 10000;
+
 struct ClaimFinding {
-  std::uint64_t claimed_bytes = 0, observed_bytes = 0;
+  std::optional<std::uint64_t> claimed_bytes, claimed_documents;
+  std::uint64_t observed_bytes = 0, observed_documents = 0;
+  std::vector<DocumentSource> document_sources;
   ClaimVerdict verdict = ClaimVerdict::Undetermined;
+  // Each part's own verdict, when claimed; `verdict` is the worse (inconsistent, then
+  // undetermined).
+  std::optional<ClaimVerdict> bytes_verdict, documents_verdict;
   std::string reason;
 };
 
@@ -108,6 +136,7 @@ struct Findings {
   std::vector<Edge> lateral_movement;
   std::vector<AssetFinding> assets;
   EgressFinding egress;
+  DocumentCount documents;
   std::optional<ClaimFinding> claim;
   std::vector<TamperFinding> tampering;
   std::vector<GapFinding> gaps;
@@ -124,7 +153,7 @@ struct AnalysisInput {
   const CaseDb* db = nullptr;
   const Assets* assets = nullptr;
   std::vector<Seed> seeds;
-  std::optional<std::uint64_t> claim_bytes;
+  Claim claim;
   std::vector<Detection> detections;  // high and critical, in time order
   const std::vector<RuleInfo>* rules = nullptr;
   std::vector<Stream> streams;

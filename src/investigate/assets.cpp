@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -177,6 +178,70 @@ std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
     }
   return std::unexpected("'" + std::string(text) +
                          "': unknown unit (B, kB, MB, GB, TB, PB, KiB, MiB, GiB, TiB)");
+}
+
+std::string human_bytes(std::uint64_t n) {
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1000 && u < 5) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
+  return buf;
+}
+
+std::string count_text(std::uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string o;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) o += ',';
+    o += digits[i];
+  }
+  return o;
+}
+
+std::expected<void, std::string> add_claim(std::string_view text, Claim& claim) {
+  std::string s;
+  for (char c : text)
+    if (c != ' ' && c != '_' && c != ',') s += c;
+  double n = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+  std::string unit = lower(std::string_view(r.ptr, s.data() + s.size() - r.ptr));
+  static const std::vector<std::string> kNouns = {"documents", "document", "docs",
+                                                  "doc",       "files",    "file"};
+  const auto noun = std::find_if(kNouns.begin(), kNouns.end(),
+                                 [&](const std::string& w) { return unit.ends_with(w); });
+  if (noun == kNouns.end()) {
+    auto bytes = parse_size(text);
+    if (!bytes)
+      return std::unexpected(bytes.error() + " or a number of documents such as 150k documents");
+    if (claim.bytes) return std::unexpected("two sizes claimed ('" + std::string(text) + "')");
+    claim.bytes = *bytes;
+    return {};
+  }
+  unit.resize(unit.size() - noun->size());
+  if (r.ec != std::errc() || n < 0)
+    return std::unexpected("'" + std::string(text) +
+                           "' is not a number of documents such as 150000 documents or 1.5M files");
+  double factor = 0;
+  if (unit.empty()) factor = 1;
+  if (unit == "k" || unit == "thousand") factor = 1e3;
+  if (unit == "m" || unit == "million") factor = 1e6;
+  if (factor == 0)
+    return std::unexpected("'" + std::string(text) + "': unknown multiplier '" + unit +
+                           "' (k or M)");
+  const double count = n * factor;
+  if (count > 1e15) return std::unexpected("'" + std::string(text) + "' is too large");
+  if (claim.documents)
+    return std::unexpected("two numbers of documents claimed ('" + std::string(text) + "')");
+  claim.documents = static_cast<std::uint64_t>(std::llround(count));
+  return {};
 }
 
 std::expected<Assets, std::string> parse_assets(std::string_view yaml) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,5 +59,21 @@ struct Assets {
 [[nodiscard]] bool url_match(std::string_view pattern, std::string_view url);
 // "30GB", "2.1TB", "512 MiB", "1000": bytes (decimal units for kB..PB, binary for KiB..PiB).
 [[nodiscard]] std::expected<std::uint64_t, std::string> parse_size(std::string_view text);
+
+// Bytes for people, in decimal units as parse_size reads them: "512 B", "37.9 GB".
+[[nodiscard]] std::string human_bytes(std::uint64_t n);
+// A count for people, with thousands separated: "150,000".
+[[nodiscard]] std::string count_text(std::uint64_t n);
+
+// What an attacker claims to have taken: a size, a number of documents, or both (the option is
+// repeated). Ransomware groups usually claim documents ("nearly 150,000 documents").
+struct Claim {
+  std::optional<std::uint64_t> bytes, documents;
+  [[nodiscard]] bool empty() const { return !bytes && !documents; }
+};
+// Adds one --claim value to `claim`: a size as parse_size reads it, or a count of documents
+// ("150000 documents", "150k files", "1.5M documents", "12,000 docs"). An error for anything else,
+// or for a second size or a second count.
+[[nodiscard]] std::expected<void, std::string> add_claim(std::string_view text, Claim& claim);
 
 }  // namespace tansa::investigate

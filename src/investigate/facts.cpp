@@ -10,6 +10,8 @@ namespace tansa::investigate {
 
 namespace {
 
+constexpr std::size_t kMaxMailItemText = 64 * 1024;
+
 // Field ids are looked up once; the table is process-wide and append-only.
 struct Id {
   FieldId id;
@@ -58,11 +60,11 @@ const Id kComputer("Computer"), kHost("host"), kChannel("Channel"), kEventID("Ev
     kproto("proto"), kservice("service"), korig_bytes("orig_bytes"), kresp_bytes("resp_bytes"),
     kconn_state("conn_state"), kOperation("Operation"), kUserId("UserId"), kClientIP("ClientIP"),
     kObjectId("ObjectId"), kWorkload("Workload"), kResultStatus("ResultStatus"),
-    kSiteUrl("SiteUrl"), kStatus("Status"), kWorkstation4776("Workstation"),
-    kSourceIp("SourceIp"), kDestinationIp("DestinationIp"), kSourceHostname("SourceHostname"),
-    kInitiated("Initiated"), kDirection("Direction"), kSourceAddress("SourceAddress"),
-    kDestAddress("DestAddress"), ksudo_pwd("sudo_pwd"), kdhcp_host("host_name"),
-    kdhcp_addr("assigned_addr"), kclient_addr("client_addr");
+    kSiteUrl("SiteUrl"), kStatus("Status"), kWorkstation4776("Workstation"), kSourceIp("SourceIp"),
+    kDestinationIp("DestinationIp"), kSourceHostname("SourceHostname"), kInitiated("Initiated"),
+    kDirection("Direction"), kSourceAddress("SourceAddress"), kDestAddress("DestAddress"),
+    ksudo_pwd("sudo_pwd"), kdhcp_host("host_name"), kdhcp_addr("assigned_addr"),
+    kclient_addr("client_addr"), kMailItemIds("Folders.FolderItems.InternetMessageId");
 
 std::string host_name(const Event& e) {
   std::string_view h = text(e, kComputer);
@@ -271,6 +273,19 @@ void other(const Event& e, std::vector<Fact>& out) {
     f.src_ip = canonical_ip(text(e, kClientIP));
     f.object = std::string(text(e, kObjectId));
     if (f.object.empty()) f.object = std::string(text(e, kSiteUrl));
+    // The mail items a MailItemsAccessed record lists: their message ids, one per line (bounded;
+    // `items` keeps the whole count).
+    if (const Value* ids = e.get(kMailItemIds.id); ids && f.outcome == "MailItemsAccessed") {
+      if (ids->type == ValueType::Array) {
+        f.items = ids->count;
+        for (const Value& v : e.elements(*ids))
+          if (f.object.size() + v.text.size() < kMaxMailItemText)
+            f.object.append(f.object.empty() ? "" : "\n").append(v.text);
+      } else if (!ids->text.empty()) {
+        f.items = 1;
+        f.object = std::string(ids->text.substr(0, kMaxMailItemText));
+      }
+    }
     f.extra = std::string(text(e, kWorkload));
     f.detail = std::string(text(e, kResultStatus));
     out.push_back(std::move(f));

@@ -55,6 +55,7 @@ struct Fact {
   std::int64_t port = 0;
   std::int64_t bytes_out = 0;  // bytes sent by the origin (flows) or to the VPN client
   std::int64_t bytes_in = 0;
+  std::int64_t items = 0;  // Cloud: the mail items a MailItemsAccessed record lists
 };
 
 // The facts in one event (usually zero or one).

@@ -13,6 +13,7 @@
 #include <expected>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,12 @@ struct AccessAnswer {
                                                      const std::vector<TamperFinding>& tampering,
                                                      const Assets& assets);
 
+// The host keys that hold the asset: its `hosts`, and the servers of its shares (\\FS1\Share).
+[[nodiscard]] std::set<std::string> holders(const SensitiveAsset& asset);
+// Whether a share or file access fact names the asset: one of its shares, or a path its globs
+// match.
+[[nodiscard]] bool names_asset(const SensitiveAsset& asset, const Fact& f);
+
 // Whether a command names one of the asset's files or a folder holding them, and what it names
 // ("names \\FS1\Designs"); empty when it does not. A local path counts on `hosts` (the asset's
 // host keys; anywhere when empty), a UNC path when its share is the asset's or its host holds it.
@@ -74,8 +81,21 @@ struct AccessAnswer {
     const Intrusion& x, const CaseDb& db, const Assets& assets, const std::vector<Stream>& streams,
     const LogCoverage& logs);
 
-// The attacker's claim against the egress observed: nullopt without a claim.
-[[nodiscard]] std::optional<ClaimFinding> judge_claim(const EgressFinding& egress,
-                                                      std::optional<std::uint64_t> claimed_bytes);
+// The documents the intruder is seen reading, in total, per source and per asset (each asset's
+// `documents` is set), and the reads the logs cannot show.
+[[nodiscard]] DocumentCount judge_documents(const Intrusion& x, const std::vector<Stream>& streams,
+                                            const Assets& assets,
+                                            std::vector<AssetFinding>& findings);
+
+// The attacker's claim (a size, a number of documents, or both) against what left and what was
+// read: nullopt without a claim. A size is consistent when the egress reaches half of it,
+// inconsistent when flow logs cover the window and it does not. A number of documents is
+// consistent when the documents seen read reach half of it; inconsistent only when the file-level
+// logs cover the window for every asset and egress could not carry the claim (below the claimed
+// documents at kMinDocumentBytes each), or there was no intrusion; undetermined otherwise.
+[[nodiscard]] std::optional<ClaimFinding> judge_claim(const Claim& claim, bool intrusion,
+                                                      const EgressFinding& egress,
+                                                      const DocumentCount& documents,
+                                                      const std::vector<AssetFinding>& assets);
 
 }  // namespace tansa::investigate

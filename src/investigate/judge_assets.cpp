@@ -43,7 +43,8 @@ const Stream* stream(const std::vector<Stream>& streams, const std::string& hk,
   return nullptr;
 }
 
-// The host keys that hold the asset: its `hosts`, and the servers of its shares (\\FS1\Share).
+}  // namespace
+
 std::set<std::string> holders(const SensitiveAsset& asset) {
   std::set<std::string> hosts;
   for (const auto& h : asset.hosts) hosts.insert(host_key(h));
@@ -55,8 +56,6 @@ std::set<std::string> holders(const SensitiveAsset& asset) {
   return hosts;
 }
 
-// Whether a share or file access fact names the asset: one of its shares, or a path its globs
-// match.
 bool names_asset(const SensitiveAsset& asset, const Fact& f) {
   for (const auto& s : asset.shares) {
     std::string a = lower(s), b = lower(f.object);
@@ -67,6 +66,8 @@ bool names_asset(const SensitiveAsset& asset, const Fact& f) {
     if (glob_match(p, f.detail) || glob_match(p, f.object + "\\" + f.detail)) return true;
   return false;
 }
+
+namespace {
 
 // The events that show the intruder touching the asset.
 std::vector<Evidence> touches(const Intrusion& x, const SensitiveAsset& asset,
@@ -145,18 +146,17 @@ std::vector<AssetFinding> judge_assets(const Intrusion& x, const std::vector<Str
     af.label = asset.label;
     const std::set<std::string> hosts = holders(asset);
     af.evidence = touches(x, asset, hosts);
+    af.unlogged = not_shown(asset, hosts, ws, we, streams, logs, tampering, assets, af.coverage);
+    if (!af.unlogged.empty() || !af.evidence.empty()) af.coverage.clear();
     if (!af.evidence.empty()) {
       af.verdict = AssetVerdict::Accessed;
       af.reason = "events show the intruder touching it";
-    } else if (std::string why =
-                   not_shown(asset, hosts, ws, we, streams, logs, tampering, assets, af.coverage);
-               why.empty()) {
+    } else if (af.unlogged.empty()) {
       af.verdict = AssetVerdict::NotAccessed;
       af.reason = "the logs that would show an access cover the whole window, and none does";
     } else {
       af.verdict = AssetVerdict::Undetermined;
-      af.reason = std::move(why);
-      af.coverage.clear();
+      af.reason = af.unlogged;
     }
     out.push_back(std::move(af));
   }

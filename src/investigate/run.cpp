@@ -214,7 +214,7 @@ std::expected<Outcome, std::string> Investigation::conclude(
   ai.db = db_.get();
   ai.assets = &request_.assets;
   ai.seeds = request_.seeds;
-  ai.claim_bytes = request_.claim_bytes;
+  ai.claim = request_.claim;
   ai.rules = &rules;
   ai.files = files_;
   auto analysed = analyze(ai);

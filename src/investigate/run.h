@@ -34,7 +34,7 @@ inline constexpr std::size_t kMaxSeeds = 20000;
 struct Request {
   Assets assets;
   std::vector<Seed> seeds;  // the user's --seed indicators
-  std::optional<std::uint64_t> claim_bytes;
+  Claim claim;  // the attacker's --claim: a size, a number of documents, or both
   std::string case_path;
 };
 

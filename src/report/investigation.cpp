@@ -25,6 +25,43 @@ std::string ref_text(const inv::Findings& f, const SourceRef& r) {
   return file + " " + kind + " " + std::to_string(r.position);
 }
 
+using investigate::count_text;
+
+// What was claimed, in words: "150,000 documents and 2.1 TB".
+std::string claimed_text(const inv::ClaimFinding& c) {
+  std::string s;
+  if (c.claimed_documents) s = count_text(*c.claimed_documents) + " documents";
+  if (c.claimed_bytes) s += (s.empty() ? "" : " and ") + human_bytes(*c.claimed_bytes);
+  return s;
+}
+
+// A rule of thumb a reader can check: a sentence a communications team can quote.
+std::string claim_statement(const inv::ClaimFinding& c) {
+  std::string o = "The attacker claims to have taken " + claimed_text(c) + ". The logs show ";
+  o += "at least " + count_text(c.observed_documents) + " document" +
+       (c.observed_documents == 1 ? "" : "s") + " read by the intruder";
+  if (!c.document_sources.empty()) {
+    o += " (";
+    for (std::size_t i = 0; i < c.document_sources.size(); ++i)
+      o += (i ? ", " : "") + c.document_sources[i].source + ": " +
+           count_text(c.document_sources[i].documents);
+    o += ")";
+  }
+  o += " and " + human_bytes(c.observed_bytes) + " sent to external destinations. ";
+  switch (c.verdict) {
+    case ClaimVerdict::Consistent:
+      o += "The claim is consistent with the logs";
+      break;
+    case ClaimVerdict::Inconsistent:
+      o += "The claim is not consistent with the logs";
+      break;
+    case ClaimVerdict::Undetermined:
+      o += "The logs can neither confirm nor rule out the claim";
+      break;
+  }
+  return o + ": " + c.reason + ".";
+}
+
 // A tiny JSON writer: objects and arrays with commas handled, strings always encoded.
 class Json {
  public:
@@ -107,22 +144,6 @@ std::string dwell(double d) {
 
 }  // namespace
 
-std::string human_bytes(std::uint64_t n) {
-  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 5) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0)
-    std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(n));
-  else
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
-  return buf;
-}
-
 std::string investigation_json(const inv::Findings& f) {
   Json j;
   j.open('{');
@@ -153,7 +174,9 @@ std::string investigation_json(const inv::Findings& f) {
         .kv("name", a.name)
         .kv("label", a.label)
         .kv("verdict", to_string(a.verdict))
-        .kv("reason", a.reason);
+        .kv("reason", a.reason)
+        .key("documents")
+        .num(a.documents);
     j.key("coverage").open('[');
     for (const auto& c : a.coverage)
       j.open('{')
@@ -182,10 +205,26 @@ std::string investigation_json(const inv::Findings& f) {
     j.close('}');
   }
   j.close(']').close('}');
+  j.key("documents").open('{').key("total").num(f.documents.total).key("sources").open('[');
+  for (const auto& d : f.documents.sources)
+    j.open('{').kv("source", d.source).key("documents").num(d.documents).close('}');
+  j.close(']').key("unlogged").open('[');
+  for (const auto& u : f.documents.unlogged) j.str(u);
+  j.close(']').close('}');
   if (f.claim) {
-    j.key("claim").open('{').key("claimed_bytes").num(f.claim->claimed_bytes);
-    j.key("observed_bytes").num(f.claim->observed_bytes).kv("verdict", to_string(f.claim->verdict));
-    j.kv("reason", f.claim->reason).close('}');
+    const inv::ClaimFinding& c = *f.claim;
+    j.key("claim").open('{').key("claimed_bytes");
+    c.claimed_bytes ? j.num(*c.claimed_bytes) : j.raw("null");
+    j.key("observed_bytes").num(c.observed_bytes).key("claimed_documents");
+    c.claimed_documents ? j.num(*c.claimed_documents) : j.raw("null");
+    j.key("observed_documents").num(c.observed_documents).key("document_sources").open('[');
+    for (const auto& d : c.document_sources)
+      j.open('{').kv("source", d.source).key("documents").num(d.documents).close('}');
+    j.close(']');
+    if (c.bytes_verdict) j.kv("bytes_verdict", to_string(*c.bytes_verdict));
+    if (c.documents_verdict) j.kv("documents_verdict", to_string(*c.documents_verdict));
+    j.kv("verdict", to_string(c.verdict)).kv("reason", c.reason);
+    j.kv("statement", claim_statement(c)).close('}');
   }
   j.key("tampering").open('[');
   for (const auto& t : f.tampering) {
@@ -272,22 +311,23 @@ std::string investigation_markdown(const inv::Findings& f) {
        std::to_string(f.egress.destinations.size()) + " external destinations" +
        (f.egress.note.empty() ? "" : "; " + md(f.egress.note)) + "\n";
   if (f.claim)
-    o += "- **Claim:** " + human_bytes(f.claim->claimed_bytes) + " claimed, " +
-         human_bytes(f.claim->observed_bytes) + " observed: " + md(to_string(f.claim->verdict)) +
-         "\n";
+    o += "- **Claim:** " + md(claimed_text(*f.claim)) +
+         " claimed: " + md(to_string(f.claim->verdict)) + "\n";
+  if (f.claim) o += "\n## The claim\n\n" + md(claim_statement(*f.claim)) + "\n";
   o += "\n## Lateral movement\n\n| from | to | account | logon type | first "
        "|\n|---|---|---|---|---|\n";
   for (const auto& e : f.lateral_movement)
     o += "| " + md(e.from_host) + " | " + md(e.to_host) + " | " + md(e.account) + " | " +
          md(e.logon_type) + " | " + format_time(e.first_time) + " |\n";
-  o += "\n## Sensitive assets\n\n| asset | verdict | coverage | reason |\n|---|---|---|---|\n";
+  o += "\n## Sensitive assets\n\n| asset | verdict | documents read | coverage | reason "
+       "|\n|---|---|---|---|---|\n";
   for (const auto& a : f.assets) {
     std::string cov;
     for (const auto& c : a.coverage)
       cov += md(c.source) + " on " + md(c.host) + " " + format_time(c.from) + " to " +
              format_time(c.to) + "; ";
-    o += "| " + md(a.name) + " | " + md(to_string(a.verdict)) + " | " + cov + " | " + md(a.reason) +
-         " |\n";
+    o += "| " + md(a.name) + " | " + md(to_string(a.verdict)) + " | " +
+         std::to_string(a.documents) + " | " + cov + " | " + md(a.reason) + " |\n";
   }
   o += "\n## Tampering and gaps\n\n| kind | host | channel | start | end | detail "
        "|\n|---|---|---|---|---|---|\n";
@@ -447,9 +487,9 @@ std::string investigation_html(const inv::Findings& f) {
        std::to_string(f.egress.destinations.size()) + " external destinations. " +
        h(f.egress.note) + "</li>";
   if (f.claim)
-    o += "<li>The claim of " + h(human_bytes(f.claim->claimed_bytes)) + " is <span class='" +
-         h(to_string(f.claim->verdict)) + "'>" + h(to_string(f.claim->verdict)) + "</span> with " +
-         h(human_bytes(f.claim->observed_bytes)) + " observed: " + h(f.claim->reason) + "</li>";
+    o += "<li>The claim of " + h(claimed_text(*f.claim)) + " is <span class='" +
+         h(to_string(f.claim->verdict)) + "'>" + h(to_string(f.claim->verdict)) +
+         "</span>: " + h(claim_statement(*f.claim)) + "</li>";
   o += "</ul><h2>Timeline</h2>" + timeline_svg(f);
   o += "<h2>Lateral movement</h2>" + graph_svg(f);
   o += "<table><tr><th>from</th><th>to</th><th>account</th><th>logon "
@@ -463,6 +503,7 @@ std::string investigation_html(const inv::Findings& f) {
     o += "<h3>" + h(a.name) + " <small>" + h(a.label) +
          "</small></h3><table><tr><th>verdict</th><td class='" + h(to_string(a.verdict)) + "'>" +
          h(to_string(a.verdict)) + "</td></tr><tr><th>why</th><td>" + h(a.reason) +
+         "</td></tr><tr><th>documents read</th><td>" + std::to_string(a.documents) +
          "</td></tr><tr><th>coverage</th><td>";
     for (const auto& c : a.coverage)
       o += h(c.source) + " on " + h(c.host) + ": " + h(format_time(c.from)) + " to " +
@@ -477,9 +518,8 @@ std::string investigation_html(const inv::Findings& f) {
     for (const auto& e : list)
       o += "<tr><td>" + h(e.name) + "</td><td>" + h(e.note) +
            (e.tie.empty() ? "" : (e.note.empty() ? "" : "; ") + h("tied by: " + e.tie)) +
-           "</td><td>" +
-           h(format_time(e.first)) + "</td><td>" + h(format_time(e.last)) + "</td><td>" +
-           evidence_list(f, e.evidence) + "</td></tr>";
+           "</td><td>" + h(format_time(e.first)) + "</td><td>" + h(format_time(e.last)) +
+           "</td><td>" + evidence_list(f, e.evidence) + "</td></tr>";
     o += "</table>";
   };
   entity_table("Sources", f.sources);
@@ -545,13 +585,17 @@ std::string investigation_summary(const inv::Findings& f) {
   for (const auto& x : f.hosts) s += (s.empty() ? "" : ", ") + x.name;
   line("hosts:               ", s.empty() ? "none" : s);
   for (const auto& a : f.assets)
-    line("asset " + a.name + ": ", std::string(to_string(a.verdict)) + " (" + a.reason + ")");
+    line("asset " + a.name + ": ",
+         std::string(to_string(a.verdict)) +
+             (a.documents ? ", " + count_text(a.documents) + " documents seen read" : "") + " (" +
+             a.reason + ")");
   line("egress:              ", human_bytes(f.egress.total_bytes) +
                                     (f.egress.flow_logs ? "" : " (no flow logs cover the window)"));
   if (f.claim)
-    line("claim:               ", std::string(to_string(f.claim->verdict)) + ": " +
-                                      human_bytes(f.claim->claimed_bytes) + " claimed, " +
-                                      human_bytes(f.claim->observed_bytes) + " observed");
+    line("claim:               ",
+         std::string(to_string(f.claim->verdict)) + ": " + claimed_text(*f.claim) + " claimed; " +
+             count_text(f.claim->observed_documents) + " documents seen read, " +
+             human_bytes(f.claim->observed_bytes) + " left");
   line("tampering, gaps:     ",
        std::to_string(f.tampering.size()) + ", " + std::to_string(f.gaps.size()));
   return o;

@@ -16,7 +16,7 @@ namespace tansa::report {
 [[nodiscard]] std::string investigation_html(const investigate::Findings& f);
 [[nodiscard]] std::string investigation_summary(const investigate::Findings& f);
 
-// "2.1 TB", "30.0 GB", "512 B".
-[[nodiscard]] std::string human_bytes(std::uint64_t n);
+// "2.1 TB", "30.0 GB", "512 B" (investigate/assets.h).
+using investigate::human_bytes;
 
 }  // namespace tansa::report

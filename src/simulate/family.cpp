@@ -46,10 +46,6 @@ std::string letters(World& w, int n, const char* alphabet = "ABCDEFGHJKLMNPQRSTU
   for (int i = 0; i < n; ++i) s += alphabet[below(w, size)];
   return s;
 }
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // --- the company ---------------------------------------------------------------------------------
 
@@ -348,12 +344,13 @@ struct Intruder {
   std::uint64_t file_server(std::int64_t t, const std::string& user, const std::string& share) {
     const std::uint64_t s = logon(c.fs_log, c.fs, t, user, 3, c.dc_ip, c.dc, "Kerberos");
     if (share.empty()) return s;
+    const std::string asset = share == "HR" ? "hr-records" : c.share_asset();
     for (int f = 0, n = 25 + below(w, 15); f < n; ++f) {
       w.share_read(c.fs_log, t + 3 * kMin + f * 15 * kSec, user, s, c.dc_ip, share,
-                   "2023\\pack_" + std::to_string(f) + ".zip");
+                   "2023\\pack_" + std::to_string(f) + ".zip", asset);
       act(t + 3 * kMin + f * 15 * kSec);
     }
-    accessed.insert(share == "HR" ? "hr-records" : c.share_asset());
+    accessed.insert(asset);
     return s;
   }
   // A transfer out of `host_ip` to `dest`, seen by Zeek or by the FortiGate.
@@ -374,9 +371,9 @@ struct Intruder {
       const std::int64_t at = t + 2 * kMin + i * 30 * kSec;
       if (files)
         w.m365(at, i % 3 ? "FileDownloaded" : "FileAccessed", upn, ip, "SharePoint",
-               c.url("plan_" + std::to_string(i) + ".docx"));
+               c.url("plan_" + std::to_string(i) + ".docx"), c.site_asset());
       else
-        w.m365(at, "MailItemsAccessed", upn, ip, "Exchange", "");
+        w.m365(at, "MailItemsAccessed", upn, ip, "Exchange", "", "");
       act(at);
     }
     if (files) accessed.insert(c.site_asset());
@@ -594,7 +591,10 @@ bool spans(std::vector<std::int64_t> times, std::int64_t from, std::int64_t to, 
 //    weekend still covers those hours.
 //  - folders on the Linux host: no log records file reads there (no file auditing), so never.
 // Else `undetermined`.
-void judge_assets(World& w, const Company& c, const Intruder& x,
+//
+// Returns whether those logs cover every asset (the claim of documents needs it): never with a
+// Linux-held asset, whose reads no log records.
+bool judge_assets(World& w, const Company& c, const Intruder& x,
                   std::vector<std::pair<std::int64_t, std::int64_t>> intervals) {
   Truth& tr = w.truth;
   if (intervals.empty()) {  // no intrusion: the whole input
@@ -618,11 +618,12 @@ void judge_assets(World& w, const Company& c, const Intruder& x,
                        : log_covers               ? AssetVerdict::NotAccessed
                                                   : AssetVerdict::Undetermined;
   };
-  const bool fs_covers = audited && covered(fs_times, true);
+  const bool fs_covers = audited && covered(fs_times, true), m365_covers = covered(m365, false);
   verdict(c.share_asset(), fs_covers);
   verdict("hr-records", fs_covers);
-  verdict(c.site_asset(), covered(m365, false));
+  verdict(c.site_asset(), m365_covers);
   if (c.has_linux) verdict(c.folder_asset(), false);
+  return fs_covers && m365_covers && !c.has_linux;
 }
 
 // Egress: bytes sent, by the flow logs written, to external addresses (outside the company's /16)
@@ -647,13 +648,30 @@ void judge_egress(World& w, const Company& c, const Intruder& x) {
   }
 }
 
-// Some intrusions come with the intruder's claim of what it took: consistent when the egress
-// observed is at least half of it, inconsistent when less (the flow logs cover the whole input).
-void claim(World& w) {
+// Some incidents come with the intruder's claim of what it took.
+//  - A size: consistent when the egress observed is at least half of it, inconsistent when less
+//    (the flow logs cover the whole input).
+//  - Otherwise, sometimes, a number of documents (with or without an intrusion): consistent when
+//    the documents seen read reach half of it; inconsistent when the file-level logs cover every
+//    asset (`file_logs_cover`) and either there was no intrusion or the egress is below the
+//    claimed documents at 10 kB each; undetermined otherwise.
+void document_claim(World& w, bool file_logs_cover, std::uint64_t egress) {
+  Truth& tr = w.truth;
+  if (!chance(w, 35)) return;
+  const std::uint64_t n =
+      chance(w, 50) && tr.documents > 0 ? tr.documents : (chance(w, 50) ? 150000 : 2000);
+  tr.claim = std::to_string(n) + " documents";
+  tr.claim_verdict = tr.documents * 2 >= n ? ClaimVerdict::Consistent
+                     : file_logs_cover && (!tr.access || egress / 10000 < n)
+                         ? ClaimVerdict::Inconsistent
+                         : ClaimVerdict::Undetermined;
+}
+
+void claim(World& w, bool file_logs_cover) {
   Truth& tr = w.truth;
   std::uint64_t total = 0;
   for (const auto& [ip, bytes] : tr.egress) total += bytes;
-  if (!tr.access || total == 0 || !chance(w, 40)) return;
+  if (!tr.access || total == 0 || !chance(w, 40)) return document_claim(w, file_logs_cover, total);
   const std::uint64_t gb =
       chance(w, 50) ? total * 3 / 2 / 1000000000ULL + 1 : total * 20 / 1000000000ULL + 1;
   tr.claim = std::to_string(gb) + "GB";
@@ -686,9 +704,10 @@ std::expected<void, std::string> write_seed(std::uint64_t seed, const std::strin
                                : "seed " + std::to_string(seed) + ": an intrusion in " +
                                      std::to_string(x.waves.size()) + " wave(s)";
   w.record_coverage(true, true, c.has_linux);
-  judge_assets(w, c, x, x.waves);
+  const bool file_logs_cover = judge_assets(w, c, x, x.waves);
   judge_egress(w, c, x);
-  claim(w);
+  w.count_documents();
+  claim(w, file_logs_cover);
   if (auto r = w.write(dir, true, true, c.has_linux); !r) return r;
   std::ofstream assets(fs::path(dir) / "assets.yml"), truth(fs::path(dir) / "truth.json");
   assets << assets_yml(c);

@@ -208,7 +208,8 @@ void edge_intrusion(World& w, const EdgeIntrusion& x) {
       if (w.file_audit_off_ && rt >= w.file_audit_off_) continue;  // auditing off: nothing logged
       w.share_read(
           kFS, rt, "backup_adm", lf, kDcIp, "SatelliteDesign",
-          "rocket\\h3_stage2\\design_" + std::to_string(k) + "_" + std::to_string(f) + ".dwg");
+          "rocket\\h3_stage2\\design_" + std::to_string(k) + "_" + std::to_string(f) + ".dwg",
+          "satellite-design");
     }
     if (x.exfil_bytes) {
       const std::uint64_t bytes = x.exfil_bytes + static_cast<std::uint64_t>(k) * 7919;
@@ -369,6 +370,12 @@ std::string truth_json(const std::string& name, const Truth& t) {
     o += (first ? "" : ", ") + js(k) + ": " + std::to_string(v);
     first = false;
   }
+  o += "}},\n  \"documents\": {\"total\": " + std::to_string(t.documents) + ", \"assets\": {";
+  first = true;
+  for (const auto& [k, v] : t.asset_documents) {
+    o += (first ? "" : ", ") + js(k) + ": " + std::to_string(v);
+    first = false;
+  }
   o += "}},\n  \"claim_verdict\": " +
        (t.claim_verdict ? js(to_string(*t.claim_verdict)) : std::string("null")) + ",\n";
   o += "  \"tampering\": [";
@@ -485,6 +492,7 @@ std::expected<void, std::string> write_scenario(const std::string& name, const s
                  {"hr-records", AssetVerdict::NotAccessed},
                  {"rocket-sharepoint", AssetVerdict::NotAccessed}};
   }
+  w.count_documents();
   if (auto r = w.write(dir, !linux, !linux, linux); !r) return r;
   std::ofstream(fs::path(dir) / "assets.yml") << (linux ? kAssetsLinux : kAssetsWindows);
   std::ofstream(fs::path(dir) / "truth.json") << truth_json(name, tr);

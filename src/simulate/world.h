@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -34,6 +35,11 @@ inline std::string iso(std::int64_t ns) {  // 2023-06-12T17:40:00Z
   return format_time(ns).substr(0, 19) + "Z";
 }
 
+inline std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 // One JSON string literal; simulated values are plain, but stay correct anyway.
 inline std::string js(std::string_view s) {
   std::string o = "\"";
@@ -47,6 +53,14 @@ inline std::string js(std::string_view s) {
 struct WinEvent {
   std::int64_t time;
   evtx::EventSpec spec;
+  // A document the intruder read (share access): its key, and the asset it belongs to ("" none).
+  std::string read_key;
+  std::optional<std::string> read_asset;
+};
+
+// A document the intruder read in the cloud (a file, or one mail item).
+struct CloudRead {
+  std::string key, asset;
 };
 
 // A connection as a flow log records it (Zeek conn or FortiGate traffic): bytes sent by `from`.
@@ -73,7 +87,11 @@ struct Truth {
   std::vector<Edge> edges;
   std::map<std::string, AssetVerdict> assets;
   std::map<std::string, std::uint64_t> egress;
-  std::optional<ClaimVerdict> claim_verdict;                   // when there is a claim
+  std::optional<ClaimVerdict> claim_verdict;  // when there is a claim
+  // Distinct documents the intruder is seen reading in the logs as written (share access events
+  // that survived clears, cloud file operations, mail items), in total and per asset.
+  std::uint64_t documents = 0;
+  std::map<std::string, std::uint64_t> asset_documents;
   std::vector<std::pair<std::string, std::string>> tampering;  // kind, host
 
   void mark(std::int64_t t) {
@@ -136,7 +154,7 @@ class World {
     return s;
   }
   void put(std::size_t host, std::int64_t t, evtx::EventSpec s) {
-    win_[host].events.push_back({t, std::move(s)});
+    win_[host].events.push_back({t, std::move(s), {}, std::nullopt});
   }
 
   std::uint64_t logon(std::size_t host, std::int64_t t, const std::string& user, int type,
@@ -160,8 +178,10 @@ class World {
     put(host, t, std::move(s));
     return id;
   }
+  // `asset`: set when the intruder reads (to the asset the share holds, "" for none).
   void share_read(std::size_t host, std::int64_t t, const std::string& user, std::uint64_t session,
-                  const std::string& ip, const std::string& share, const std::string& path) {
+                  const std::string& ip, const std::string& share, const std::string& path,
+                  std::optional<std::string> asset = std::nullopt) {
     auto s = win(t, host, 5145);
     using W = evtx::WValue;
     s.data = {{"SubjectUserSid", W::sid("S-1-5-21-1-2-3-1104")},
@@ -177,6 +197,10 @@ class World {
               {"AccessMask", W::hex32(0x1)},
               {"AccessList", W::str("%%4416")}};
     put(host, t, std::move(s));
+    if (asset) {
+      win_[host].events.back().read_key = lower(win_[host].fqdn + "|" + share + "\\" + path);
+      win_[host].events.back().read_asset = std::move(asset);
+    }
   }
   void subject(evtx::EventSpec& s, const std::string& user, std::uint64_t session) {
     using W = evtx::WValue;
@@ -330,8 +354,10 @@ class World {
                 " proto=6 action=\"close\" service=\"HTTPS\" sentbyte=" + std::to_string(out) +
                 " rcvdbyte=" + std::to_string(in)});
   }
+  // `asset`: set when the intruder does it (to the asset the object belongs to, "" for none).
   void m365(std::int64_t t, const std::string& op, const std::string& user, const std::string& ip,
-            const std::string& workload, const std::string& object) {
+            const std::string& workload, const std::string& object,
+            std::optional<std::string> asset = std::nullopt) {
     std::string line =
         "{\"CreationTime\":" + js(format_time(t).substr(0, 19)) +
         ",\"Id\":" + js("rec-" + std::to_string(++m365_id_)) + ",\"Operation\":" + js(op) +
@@ -340,6 +366,13 @@ class World {
         ",\"Workload\":" + js(workload) + ",\"ClientIP\":" + js(ip);
     if (!object.empty()) line += ",\"ObjectId\":" + js(object);
     m365_.push_back({t, line + "}"});
+    // What the intruder read: a file by its URL; each mail record lists no items, so shows one.
+    static const std::set<std::string> kFileReads = {"FileAccessed", "FileDownloaded",
+                                                     "FileSyncDownloadedFull", "FilePreviewed"};
+    if (asset && kFileReads.contains(op))
+      cloud_reads_.push_back({"cloud|" + lower(object), *asset});
+    if (asset && op == "MailItemsAccessed")
+      cloud_reads_.push_back({"mail|" + std::to_string(m365_id_), ""});
     // Readers split the audit log into streams: Exchange's records apart from the rest.
     m365_streams_[workload == "Exchange" ? "m365:exchange" : "m365:audit"].push_back(t);
   }
@@ -420,6 +453,25 @@ class World {
 
   // What has been written so far, for truths that depend on a log's coverage.
   const std::vector<WinEvent>& windows_log(std::size_t host) const { return win_[host].events; }
+  // The documents the intruder is seen reading, from the logs as they stand (truth.documents).
+  void count_documents() {
+    std::set<std::string> all;
+    std::map<std::string, std::set<std::string>> per_asset;
+    for (const auto& w : win_)
+      for (const WinEvent& e : w.events)
+        if (e.read_asset) {
+          all.insert(e.read_key);
+          if (!e.read_asset->empty()) per_asset[*e.read_asset].insert(e.read_key);
+        }
+    for (const CloudRead& r : cloud_reads_) {
+      all.insert(r.key);
+      if (!r.asset.empty()) per_asset[r.asset].insert(r.key);
+    }
+    truth.documents = all.size();
+    truth.asset_documents.clear();
+    for (const auto& [a, keys] : per_asset) truth.asset_documents[a] = keys.size();
+    for (const auto& [a, verdict] : truth.assets) truth.asset_documents.try_emplace(a, 0);
+  }
   std::vector<std::int64_t> m365_times() const { return times(m365_); }
   const std::vector<FlowRecord>& flows() const { return flows_; }
 
@@ -433,6 +485,7 @@ class World {
   std::vector<WinLog> win_;
   std::vector<AuthLog> linux_;
   std::vector<std::pair<std::int64_t, std::string>> fortigate_, fortigate_traffic_, zeek_, m365_;
+  std::vector<CloudRead> cloud_reads_;
   std::map<std::string, std::vector<std::int64_t>> m365_streams_;
   std::vector<FlowRecord> flows_;
 

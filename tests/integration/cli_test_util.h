@@ -45,7 +45,7 @@ inline std::string investigate_simulated(const std::string& bin, const std::file
   }
   cmd += " --assets '" + (dir / "assets.yml").string() + "' -o '" + (dir / "report.json").string() +
          "' -q";
-  if (!claim.empty()) cmd += " --claim " + claim;
+  if (!claim.empty()) cmd += " --claim '" + claim + "'";
   return cmd;
 }
 

@@ -110,6 +110,17 @@ void egress(element truth, element report, Answers& out) {
   out["egress.destinations"] = {joined(want), joined(got)};
 }
 
+// Documents seen read: the total, and each asset's count (one answer per asset).
+void documents(element truth, element report, Answers& out) {
+  out["documents.total"] = {str(truth["documents"]["total"]), str(report["documents"]["total"])};
+  std::map<std::string, std::string> got;
+  for (element a : report["assets"].get_array()) got[str(a["name"])] = str(a["documents"]);
+  for (auto [name, n] : truth["documents"]["assets"].get_object()) {
+    const std::string k(name);
+    out["documents." + k] = {str(n), got.contains(k) ? got[k] : "missing"};
+  }
+}
+
 Answers compare(element truth, element r) {
   Answers a;
   a["unauthorized_access"] = {word_text<tansa::Access>(truth["unauthorized_access"]),
@@ -129,6 +140,7 @@ Answers compare(element truth, element r) {
   a["lateral_movement"] = {edges(truth["lateral_movement"]), edges(r["lateral_movement"])};
   assets(truth, r, a);
   egress(truth, r, a);
+  documents(truth, r, a);
   element verdict;
   auto claim = [](element v) {
     return v.is_null() ? std::string("null") : word_text<tansa::ClaimVerdict>(v);

@@ -36,7 +36,6 @@ fs::path tmp(const std::string& name) {
   return tansa::testing::tmp("investigate", name);
 }
 
-
 std::multiset<std::string> names(element list, const char* key) {
   std::multiset<std::string> out;
   for (element e : list.get_array()) out.insert(str(e[key]));
@@ -102,6 +101,13 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   for (auto [k, v] : truth["egress"]["destinations"].get_object())
     want_dest[std::string(k)] = std::uint64_t(v);
   EXPECT_EQ(dest, want_dest);
+  // Documents the intruder is seen reading, in all and per asset.
+  EXPECT_EQ(std::uint64_t(r["documents"]["total"]), std::uint64_t(truth["documents"]["total"]));
+  std::map<std::string, std::uint64_t> docs, want_docs;
+  for (element a : r["assets"].get_array()) docs[str(a["name"])] = std::uint64_t(a["documents"]);
+  for (auto [k, v] : truth["documents"]["assets"].get_object())
+    want_docs[std::string(k)] = std::uint64_t(v);
+  EXPECT_EQ(docs, want_docs);
   if (truth["claim_verdict"].is_null())
     EXPECT_TRUE(r["claim"].error() == simdjson::NO_SUCH_FIELD);
   else
@@ -151,6 +157,69 @@ INSTANTIATE_TEST_SUITE_P(Simulated, Scenario,
                            return n;
                          });
 
+// A claim counted in documents, against what was read and what left (issue: claims in
+// documents). Each scenario is investigated once per claim.
+struct DocumentClaim {
+  const char* scenario;
+  const char* claim;
+  tansa::ClaimVerdict verdict;
+};
+
+void PrintTo(const DocumentClaim& c, std::ostream* os) {
+  *os << c.scenario << " with a claim of " << c.claim;
+}
+
+class DocumentClaims : public ::testing::TestWithParam<DocumentClaim> {};
+
+TEST_P(DocumentClaims, VerdictWeighsWhatWasReadAndWhatLeft) {
+  const DocumentClaim c = GetParam();
+  const fs::path dir = tmp(std::string("claim-") + c.scenario + "-" + c.claim);
+  ASSERT_EQ(
+      sh(kBin + " simulate --scenario " + c.scenario + " -o '" + dir.string() + "' > /dev/null"),
+      0);
+  ASSERT_EQ(sh(tansa::testing::investigate_simulated(kBin, dir, c.claim)), 0);
+  simdjson::dom::parser tp, rp;
+  const std::string truth_text = slurp(dir / "truth.json"),
+                    report_text = slurp(dir / "report.json");
+  element truth = tp.parse(truth_text), r = rp.parse(report_text);
+  element claim = r["claim"];
+  EXPECT_EQ(word<tansa::ClaimVerdict>(claim["verdict"]), c.verdict) << str(claim["reason"]);
+  EXPECT_EQ(word<tansa::ClaimVerdict>(claim["documents_verdict"]), c.verdict);
+  EXPECT_TRUE(claim["claimed_bytes"].is_null());
+  EXPECT_EQ(std::uint64_t(claim["observed_documents"]), std::uint64_t(truth["documents"]["total"]));
+  std::uint64_t by_source = 0;
+  for (element s : claim["document_sources"].get_array())
+    by_source += std::uint64_t(s["documents"]);
+  EXPECT_EQ(by_source, std::uint64_t(truth["documents"]["total"]));
+  // One paragraph a communications team can quote, in every report.
+  const std::string statement = str(claim["statement"]);
+  EXPECT_TRUE(statement.starts_with("The attacker claims to have taken ")) << statement;
+  std::string md = tansa::testing::investigate_simulated(kBin, dir, c.claim);
+  md.replace(md.find("report.json"), 11, "report.md");
+  ASSERT_EQ(sh(md), 0);
+  EXPECT_NE(slurp(dir / "report.md").find("## The claim"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Simulated, DocumentClaims,
+    ::testing::Values(
+        // Far above what was read; share auditing and the cloud audit log cover the intrusion and
+        // only VPN session bytes left: it cannot be true.
+        DocumentClaim{"not-accessed", "150000 documents", tansa::ClaimVerdict::Inconsistent},
+        // The same claim where gigabytes left: it could be.
+        DocumentClaim{"vpn-intrusion", "150000 documents", tansa::ClaimVerdict::Undetermined},
+        // Below what was read (280 designs).
+        DocumentClaim{"vpn-intrusion", "400 documents", tansa::ClaimVerdict::Consistent},
+        // No intrusion, and the logs cover the whole input.
+        DocumentClaim{"benign", "150k documents", tansa::ClaimVerdict::Inconsistent}),
+    [](const auto& param) {
+      std::string n = std::string(param.param.scenario) + "_" +
+                      std::to_string(static_cast<int>(param.param.verdict)) + "_" +
+                      std::to_string(param.index);
+      std::replace(n.begin(), n.end(), '-', '_');
+      return n;
+    });
+
 TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
   const fs::path dir = tmp("case");
   ASSERT_EQ(sh(kBin + " simulate --scenario vpn-intrusion -o '" + dir.string() + "' > /dev/null"),
@@ -161,7 +230,7 @@ TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
             0);
   const std::string summary = slurp(dir / "summary.txt");
   EXPECT_NE(summary.find("unauthorized access: yes"), std::string::npos) << summary;
-  EXPECT_NE(summary.find("asset satellite-design: accessed"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("asset satellite-design: accessed, 280 documents seen read"), std::string::npos) << summary;
   // The database answers an analyst's own question in SQL.
   ASSERT_EQ(sh("sqlite3 '" + (dir / "my.db").string() +
                "' \"SELECT count(*) FROM file_access WHERE user = 'backup_adm' AND share LIKE "
@@ -185,8 +254,8 @@ TEST(Investigate, ZonelessSyslogIsPlacedByTzAsHuntPlacesIt) {
          "level: low\nlogsource:\n  product: linux\n  service: sshd\ndetection:\n  keywords:\n"
          "    - 'Accepted password'\n  condition: keywords\n";
   const std::string logs = "'" + (dir / "logs").string() + "'";
-  ASSERT_EQ(sh(kBin + " hunt -q --year 2024 --tz +09:00 -r '" + (dir / "rule.yml").string() +
-               "' " + logs + " -o '" + (dir / "hunt.csv").string() + "'"),
+  ASSERT_EQ(sh(kBin + " hunt -q --year 2024 --tz +09:00 -r '" + (dir / "rule.yml").string() + "' " +
+               logs + " -o '" + (dir / "hunt.csv").string() + "'"),
             0);
   const std::string csv = slurp(dir / "hunt.csv");
   EXPECT_NE(csv.find("2024-01-15T00:00:00.000000Z"), std::string::npos) << csv;

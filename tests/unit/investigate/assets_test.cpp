@@ -99,6 +99,34 @@ TEST(Sizes, DecimalAndBinaryUnits) {
   EXPECT_FALSE(parse_size("-5GB"));
 }
 
+TEST(Claims, SizesAndNumbersOfDocuments) {
+  Claim c;
+  ASSERT_TRUE(add_claim("150000 documents", c));
+  EXPECT_EQ(c.documents, 150000u);
+  EXPECT_FALSE(c.bytes);
+  ASSERT_TRUE(add_claim("2.1TB", c));  // a size beside the count
+  EXPECT_EQ(c.bytes, 2100000000000ULL);
+  EXPECT_FALSE(add_claim("5 files", c));  // a second count
+  EXPECT_FALSE(add_claim("30GB", c));     // a second size
+  auto docs = [](std::string_view text) -> std::optional<std::uint64_t> {
+    Claim one;
+    if (!add_claim(text, one)) return std::nullopt;
+    return one.documents;
+  };
+  EXPECT_EQ(docs("150k files"), 150000u);
+  EXPECT_EQ(docs("1.5M documents"), 1500000u);
+  EXPECT_EQ(docs("12,000 docs"), 12000u);
+  EXPECT_EQ(docs("1 document"), 1u);
+  EXPECT_EQ(docs("150K Documents"), 150000u);
+  EXPECT_FALSE(docs("many documents"));
+  EXPECT_FALSE(docs("150x documents"));
+  EXPECT_FALSE(docs("-3 documents"));
+  Claim bytes;
+  ASSERT_TRUE(add_claim("150k", bytes));  // no noun: a size, as before
+  EXPECT_EQ(bytes.bytes, 150000u);
+  EXPECT_FALSE(add_claim("lots", bytes));
+}
+
 TEST(Net, AddressesAndNetworks) {
   EXPECT_EQ(canonical_ip("::ffff:10.8.0.201"), "10.8.0.201");
   EXPECT_EQ(canonical_ip("[2001:db8::1]"), "2001:db8::1");

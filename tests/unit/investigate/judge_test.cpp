@@ -281,17 +281,194 @@ TEST(JudgeEgress, WithoutAnIntrusionNothingLeft) {
   EXPECT_TRUE(e->destinations.empty());
 }
 
-TEST(JudgeClaim, ConsistentFromHalfTheClaimAndUndeterminedWithoutFlowLogs) {
+TEST(JudgeClaim, ASizeIsConsistentFromHalfTheClaimAndUndeterminedWithoutFlowLogs) {
   EgressFinding e;
   e.total_bytes = 50;
   e.flow_logs = true;
-  EXPECT_FALSE(judge_claim(e, std::nullopt));
-  EXPECT_EQ(judge_claim(e, 100)->verdict, ClaimVerdict::Consistent);
-  EXPECT_EQ(judge_claim(e, 101)->verdict, ClaimVerdict::Inconsistent);
-  EXPECT_EQ(judge_claim(e, 101)->observed_bytes, 50u);
+  auto judge = [&](std::optional<std::uint64_t> bytes) {
+    Claim c;
+    c.bytes = bytes;
+    return judge_claim(c, true, e, DocumentCount{}, {});
+  };
+  EXPECT_FALSE(judge(std::nullopt));
+  EXPECT_EQ(judge(100)->verdict, ClaimVerdict::Consistent);
+  EXPECT_EQ(judge(101)->verdict, ClaimVerdict::Inconsistent);
+  EXPECT_EQ(judge(101)->observed_bytes, 50u);
+  EXPECT_FALSE(judge(101)->documents_verdict);
   e.flow_logs = false;
-  EXPECT_EQ(judge_claim(e, 100)->verdict, ClaimVerdict::Undetermined);
-  EXPECT_EQ(judge_claim(e, 1)->verdict, ClaimVerdict::Undetermined);
+  EXPECT_EQ(judge(100)->verdict, ClaimVerdict::Undetermined);
+  EXPECT_EQ(judge(1)->verdict, ClaimVerdict::Undetermined);
+}
+
+// Share access, object access and cloud reads of the intruder, each file once.
+TEST(JudgeDocuments, CountsDistinctFilesPerSourceAndPerAsset) {
+  Intrusion x = intrusion();
+  auto share = [&](std::uint64_t pos, const std::string& path) {
+    Fact f = fact(FactKind::FileAccess, 20 * H, pos);
+    f.event_id = 5145;
+    f.host = "FS1.corp.example";
+    f.object = "\\\\*\\Designs";
+    f.detail = path;
+    x.files.push_back(f);
+  };
+  share(1, "plans\\orbit.pdf");
+  share(2, "Plans\\Orbit.pdf");  // the same file, read again
+  share(3, "plans\\engine.dwg");
+  share(4, "\\");  // the share's root: no document
+  Fact obj = fact(FactKind::FileAccess, 21 * H, 5);
+  obj.event_id = 4663;
+  obj.host = "FS1.corp.example";
+  obj.detail = "D:\\Other\\budget.xlsx";
+  x.files.push_back(obj);
+  Fact connect = fact(FactKind::FileAccess, 21 * H, 6);  // 5140: a share, no file
+  connect.event_id = 5140;
+  connect.host = "FS1.corp.example";
+  connect.object = "\\\\*\\Designs";
+  x.files.push_back(connect);
+  auto cloud = [&](std::uint64_t pos, const std::string& op, const std::string& object) {
+    Fact f = fact(FactKind::Cloud, 22 * H, pos);
+    f.host = "m365";
+    f.outcome = op;
+    f.object = object;
+    x.cloud.push_back(f);
+    return &x.cloud.back();
+  };
+  cloud(7, "FileDownloaded", "https://contoso.sharepoint.com/sites/Rocket/a.docx");
+  cloud(8, "FileAccessed", "https://contoso.sharepoint.com/sites/Rocket/a.docx");
+  cloud(9, "FilePreviewed", "https://contoso.sharepoint.com/sites/Other/b.docx");
+  cloud(10, "UserLoggedIn", "");                     // not a read
+  cloud(11, "MailItemsAccessed", "<m1@x>\n<m2@x>");  // two listed items
+  cloud(12, "MailItemsAccessed", "<m2@x>");          // one of them again
+  cloud(13, "MailItemsAccessed", "")->items = 3;     // three items, not listed
+  std::vector<AssetFinding> findings(3);
+  findings[0].name = "designs";
+  findings[1].name = "firmware";
+  findings[2].name = "site";
+  const DocumentCount d = judge_documents(x, {}, assets(), findings);
+  EXPECT_EQ(d.total, 2u + 1u + 2u + 2u + 3u);
+  ASSERT_EQ(d.sources.size(), 5u);
+  EXPECT_EQ(d.sources[0].source, "5145 share access on FS1.corp.example");
+  EXPECT_EQ(d.sources[0].documents, 2u);
+  EXPECT_EQ(d.sources[1].source, "4663 object access on FS1.corp.example");
+  EXPECT_EQ(d.sources[2].source, "FileDownloaded (m365)");
+  EXPECT_EQ(d.sources[2].documents, 1u);
+  EXPECT_EQ(d.sources[3].source, "FilePreviewed (m365)");
+  EXPECT_EQ(d.sources[4].source, "MailItemsAccessed (m365)");
+  EXPECT_EQ(d.sources[4].documents, 5u);
+  EXPECT_EQ(findings[0].documents, 2u);  // designs: the share's two files, not budget.xlsx
+  EXPECT_EQ(findings[1].documents, 0u);
+  EXPECT_EQ(findings[2].documents, 1u);  // site: a.docx, not the other site's b.docx
+  EXPECT_TRUE(d.unlogged.empty());
+}
+
+// Files the intruder's processes created are copies: counted once, not again when a file of that
+// name was already read, and never its own tools or archives.
+TEST(JudgeDocuments, SysmonCopiesCountOnceAndNotTheIntrudersOwnFiles) {
+  Intrusion x = intrusion();
+  Fact read = fact(FactKind::FileAccess, 20 * H, 1);
+  read.event_id = 5145;
+  read.host = "FS1.corp.example";
+  read.object = "\\\\*\\Designs";
+  read.detail = "plans\\orbit.pdf";
+  x.files.push_back(read);
+  auto created = [&](std::uint64_t pos, const std::string& path) {
+    Fact f = fact(FactKind::FileAccess, 21 * H, pos);
+    f.event_id = 11;
+    f.channel = "Microsoft-Windows-Sysmon/Operational";
+    f.host = "WS7.corp.example";
+    f.detail = path;
+    x.files.push_back(f);
+  };
+  created(2, "C:\\Users\\Public\\stage\\Orbit.pdf");  // the copy of the file read
+  created(3, "C:\\Users\\Public\\stage\\notes.docx");
+  created(4, "C:\\Users\\Public\\stage\\notes.docx");  // written twice
+  created(5, "C:\\Users\\Public\\stage\\out.7z");
+  created(6, "C:\\Users\\Public\\rclone.exe");
+  std::vector<AssetFinding> findings;
+  const DocumentCount d = judge_documents(x, {}, assets(), findings);
+  EXPECT_EQ(d.total, 2u);
+  ASSERT_EQ(d.sources.size(), 2u);
+  EXPECT_EQ(d.sources[1].source, "Sysmon 11 file created on WS7.corp.example");
+  EXPECT_EQ(d.sources[1].documents, 1u);
+}
+
+// A command reading an asset's folder locally, where no object access is audited: the count is a
+// lower bound, and says why.
+TEST(JudgeDocuments, LocalReadsWithoutObjectAuditingAreNamed) {
+  Intrusion x = intrusion();
+  Fact sudo = fact(FactKind::Process, 30 * H, 9);
+  sudo.channel = "sudo";
+  sudo.host = "build01";
+  sudo.detail = "tar czf /tmp/fw.tgz /srv/firmware";
+  x.processes.push_back(sudo);
+  std::vector<AssetFinding> findings;
+  DocumentCount d = judge_documents(x, {}, assets(), findings);
+  ASSERT_EQ(d.unlogged.size(), 1u);
+  EXPECT_EQ(d.unlogged[0], "local reads on build01 are not audited (names /srv/firmware)");
+  // With object access auditing on that host, its 4663 events would show each file.
+  Stream s{"build01", "Security", 10, {{0, 100 * H}}, {}, {}};
+  s.event_ids[4663] = 5;
+  EXPECT_TRUE(judge_documents(x, {s}, assets(), findings).unlogged.empty());
+}
+
+TEST(JudgeClaim, DocumentsConsistentInconsistentOrUndetermined) {
+  EgressFinding e;
+  e.flow_logs = true;
+  e.total_bytes = 100000000;  // 100 MB: 10,000 documents of 10 kB
+  DocumentCount d;
+  d.total = 278;
+  d.sources = {{"5145 share access on FS1", 278}};
+  std::vector<AssetFinding> covered(1);
+  covered[0].name = "designs";
+  Claim c;
+  c.documents = 150000;
+  // Every file-level log covers the window and egress cannot carry the claim.
+  auto r = judge_claim(c, true, e, d, covered);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->verdict, ClaimVerdict::Inconsistent);
+  EXPECT_EQ(r->observed_documents, 278u);
+  EXPECT_EQ(r->document_sources.size(), 1u);
+  // Egress that could carry it.
+  e.total_bytes = 37900000000ULL;
+  r = judge_claim(c, true, e, d, covered);
+  EXPECT_EQ(r->verdict, ClaimVerdict::Undetermined);
+  EXPECT_EQ(r->reason,
+            "at least 278 documents seen read; 37.9 GB left, enough for 3,790,000 documents of "
+            "10.0 kB");
+  // Unknown egress.
+  e.flow_logs = false;
+  EXPECT_EQ(judge_claim(c, true, e, d, covered)->verdict, ClaimVerdict::Undetermined);
+  // Small egress, but an asset's file-level log misses part of the window.
+  e.flow_logs = true;
+  e.total_bytes = 1000;
+  std::vector<AssetFinding> uncovered = covered;
+  uncovered[0].unlogged = "no 5145 (share file access) events from FS1";
+  r = judge_claim(c, true, e, d, uncovered);
+  EXPECT_EQ(r->verdict, ClaimVerdict::Undetermined);
+  EXPECT_NE(r->reason.find("designs: no 5145"), std::string::npos);
+  // Local reads that no log shows.
+  DocumentCount local = d;
+  local.unlogged = {"local reads on FS1 are not audited (names D:\\Designs)"};
+  EXPECT_EQ(judge_claim(c, true, e, local, covered)->verdict, ClaimVerdict::Undetermined);
+  // No assets named: nothing is known to be covered.
+  EXPECT_EQ(judge_claim(c, true, e, d, {})->verdict, ClaimVerdict::Undetermined);
+  // At least half the claim seen read.
+  c.documents = 556;
+  EXPECT_EQ(judge_claim(c, true, e, d, uncovered)->verdict, ClaimVerdict::Consistent);
+  c.documents = 557;
+  EXPECT_EQ(judge_claim(c, true, e, d, covered)->verdict, ClaimVerdict::Inconsistent);
+  // No intrusion, with the logs covering the input: nothing was read, whatever the egress.
+  c.documents = 150000;
+  e.total_bytes = 37900000000ULL;
+  r = judge_claim(c, false, e, DocumentCount{}, covered);
+  EXPECT_EQ(r->verdict, ClaimVerdict::Inconsistent);
+  EXPECT_EQ(r->reason, "no intrusion, and the file-level logs cover the whole input");
+  // A size and a count: the worse verdict, each part's own kept.
+  c.bytes = 1000;  // 1 kB claimed, 37.9 GB left: consistent
+  r = judge_claim(c, true, e, d, covered);
+  EXPECT_EQ(r->bytes_verdict, ClaimVerdict::Consistent);
+  EXPECT_EQ(r->documents_verdict, ClaimVerdict::Undetermined);
+  EXPECT_EQ(r->verdict, ClaimVerdict::Undetermined);
 }
 
 // --- tampering and the access answer -----------------------------------------------------------
