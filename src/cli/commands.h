@@ -3,13 +3,28 @@
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
+#include <expected>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "engine/engine.h"
 #include "tansa/diagnostic.h"
 
 namespace tansa::cli {
+
+// What every command that reads logs takes, the same way: the inputs (files, folders, -),
+// --format, --from/--to, --threads, --year, --tz and -q.
+struct ReadOptions {
+  std::vector<std::string> inputs;
+  std::string format, from, to, tz;
+  unsigned threads = 0;
+  int year = 0;
+  bool quiet = false;
+};
+void add_read_options(CLI::App* cmd, ReadOptions& o);
+// The engine's settings from them; an error names the option that cannot be read.
+[[nodiscard]] std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o);
 
 // Each returns the subcommand it added; the callback it sets stores the exit status in `status`.
 void add_dump_command(CLI::App& app, int& status);
@@ -18,6 +33,9 @@ void add_hunt_command(CLI::App& app, int& status);
 void add_investigate_command(CLI::App& app, int& status);
 void add_simulate_command(CLI::App& app, int& status);
 void add_demo_command(CLI::App& app, int& status);
+void add_metrics_command(CLI::App& app, int& status);
+void add_logons_command(CLI::App& app, int& status);
+void add_search_command(CLI::App& app, int& status);
 
 // Prints problems with the input on standard error, terminal-safe, the first `limit` of them
 // (none when quiet), and counts them all. Thread-safe; the sink refers to this object.

@@ -13,6 +13,46 @@ DiagnosticSink DiagnosticPrinter::sink() {
   };
 }
 
+void add_read_options(CLI::App* cmd, ReadOptions& o) {
+  cmd->add_option("inputs", o.inputs, "Log files, folders (recursive) or - for standard input")
+      ->required();
+  cmd->add_option("--format", o.format,
+                  "Read every input as this format (default: detect per file)");
+  cmd->add_option("--from", o.from,
+                  "Only events at or after this time (2024-01-05, 2024-01-05T03:00:00Z)");
+  cmd->add_option("--to", o.to,
+                  "Only events at or before this time (a bare date includes the whole day)");
+  cmd->add_option("--threads", o.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_flag("-q,--quiet", o.quiet, "No progress bar, problems or totals on standard error");
+  cmd->add_option("--year", o.year,
+                  "Year of syslog timestamps that carry none (default: from the file's date)");
+  cmd->add_option("--tz", o.tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+}
+
+std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
+  engine::Settings s;
+  s.threads = o.threads;
+  s.format = o.format;
+  s.reader.year = o.year;
+  if (!o.from.empty()) {
+    auto t = engine::parse_time_bound(o.from, false);
+    if (!t) return std::unexpected("--from: cannot read '" + o.from + "' as a date or time");
+    s.from_ns = *t;
+  }
+  if (!o.to.empty()) {
+    auto t = engine::parse_time_bound(o.to, true);
+    if (!t) return std::unexpected("--to: cannot read '" + o.to + "' as a date or time");
+    s.to_ns = *t;
+  }
+  if (!o.tz.empty()) {
+    auto z = engine::parse_tz(o.tz);
+    if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
+    s.reader.tz_offset_minutes = *z;
+  }
+  return s;
+}
+
 std::size_t DiagnosticPrinter::count() const {
   std::lock_guard lock(mu_);
   return count_;

@@ -30,22 +30,16 @@ namespace {
 namespace fs = std::filesystem;
 
 struct HuntOptions {
-  std::vector<std::string> inputs;
+  ReadOptions read;  // inputs, --format, --from/--to, --threads, --year, --tz, -q
   std::vector<std::string> rules;
-  std::string format;
   std::string output;
   bool timesketch = false;
-  std::string from, to;
   std::string min_level;
   std::vector<std::string> rule_ids, exclude_rule_ids, tags, exclude_tags, statuses,
       exclude_statuses, levels;
-  unsigned threads = 0;
   bool summary = false;
-  bool quiet = false;
   bool no_color = false;
   std::string placeholders;
-  int year = 0;
-  std::string tz;
   std::size_t memory_mib = 256;
 };
 
@@ -87,31 +81,6 @@ std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& op
         !rules.correlator().suppressed(static_cast<std::uint32_t>(i));
   }
   return shown;
-}
-
-// The run's settings from the options: threads, format, time window, zone, memory.
-std::expected<engine::Settings, std::string> settings_of(const HuntOptions& opt) {
-  engine::Settings s;
-  s.threads = opt.threads;
-  s.format = opt.format;
-  s.reader.year = opt.year;
-  s.sort_memory = opt.memory_mib << 20;
-  if (!opt.from.empty()) {
-    auto t = engine::parse_time_bound(opt.from, false);
-    if (!t) return std::unexpected("--from: cannot read '" + opt.from + "' as a date or time");
-    s.from_ns = *t;
-  }
-  if (!opt.to.empty()) {
-    auto t = engine::parse_time_bound(opt.to, true);
-    if (!t) return std::unexpected("--to: cannot read '" + opt.to + "' as a date or time");
-    s.to_ns = *t;
-  }
-  if (!opt.tz.empty()) {
-    auto z = engine::parse_tz(opt.tz);
-    if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
-    s.reader.tz_offset_minutes = *z;
-  }
-  return s;
 }
 
 // Where detections go: standard output as the table, or a file whose extension picks the format.
@@ -160,21 +129,22 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 
 int run(const HuntOptions& opt) {
-  DiagnosticPrinter printer(opt.quiet, 200);
+  DiagnosticPrinter printer(opt.read.quiet, 200);
   const DiagnosticSink diag = printer.sink();
-  auto settings = settings_of(opt);
+  auto settings = settings_of(opt.read);
   if (!settings) return complain(settings.error(), 2);
+  settings->sort_memory = opt.memory_mib << 20;
   const auto t_rules = std::chrono::steady_clock::now();
-  auto rules = engine::Rules::load({opt.rules, opt.placeholders, opt.threads, std::nullopt});
+  auto rules = engine::Rules::load({opt.rules, opt.placeholders, opt.read.threads, std::nullopt});
   if (!rules) return complain(rules.error(), 2);
   engine::Rules& r = **rules;
-  if (!opt.quiet && !r.rejected().empty())
+  if (!opt.read.quiet && !r.rejected().empty())
     complain(
         fmt::format("{} rules could not be used (see `tansa rules check`)", r.rejected().size()),
         0);
   for (const auto& c : r.correlation_rejected())
     complain(c.file + ": " + c.id + ": " + c.reason, 0);
-  if (!opt.quiet)
+  if (!opt.read.quiet)
     for (const auto& n : r.notes()) complain(n, 0);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0], 2);
   auto shown = select_rules(opt, r);
@@ -183,7 +153,7 @@ int run(const HuntOptions& opt) {
   engine::Run run(r, std::move(*settings));
   if (auto ok = run.check(); !ok) return complain(ok.error(), 2);
 
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
+  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.read.inputs, diag);
   if (inputs.empty()) return complain("nothing to read", 1);
   auto out = open_output(opt);
   if (!out) return complain(out.error(), 2);
@@ -192,7 +162,7 @@ int run(const HuntOptions& opt) {
 
   const auto t_read = std::chrono::steady_clock::now();
   {
-    ProgressBar bar(run.counters(), !opt.quiet);
+    ProgressBar bar(run.counters(), !opt.read.quiet);
     run.read(inputs, diag);
   }
   const double read_s = seconds_since(t_read);
@@ -214,7 +184,7 @@ int run(const HuntOptions& opt) {
   if (opt.summary) summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));
   if (out->file != stdout && std::fclose(out->file) != 0)
     return complain("cannot write " + opt.output, 1);
-  if (!opt.quiet)
+  if (!opt.read.quiet)
     print_totals(run, inputs.size(), summary.total(),
                  static_cast<std::size_t>(std::count(shown->begin(), shown->end(), true)),
                  r.infos().size(), printer.count(),
@@ -228,21 +198,14 @@ void add_hunt_command(CLI::App& app, int& status) {
   auto opt = std::make_shared<HuntOptions>();
   auto* cmd =
       app.add_subcommand("hunt", "Run Sigma rules over logs and write one timeline of detections");
-  cmd->add_option("inputs", opt->inputs, "Log files, folders (recursive) or - for standard input")
-      ->required();
+  add_read_options(cmd, opt->read);
   cmd->add_option("-r,--rules", opt->rules,
                   "Rule files or folders (default: the rules shipped with tansa)")
       ->allow_extra_args(false);
-  cmd->add_option("--format", opt->format,
-                  "Read every input as this format (default: detect per file)");
   cmd->add_option("-o,--output", opt->output,
                   "Write to FILE: .csv is CSV, .jsonl JSON lines, else the table");
   cmd->add_flag("--timesketch", opt->timesketch,
                 "Write JSON lines that Timesketch imports as they are");
-  cmd->add_option("--from", opt->from,
-                  "Only events at or after this time (2024-01-05, 2024-01-05T03:00:00Z)");
-  cmd->add_option("--to", opt->to,
-                  "Only events at or before this time (a bare date includes the whole day)");
   cmd->add_option("--min-level", opt->min_level,
                   "Only rules of this level or higher (informational .. critical)");
   cmd->add_option("--level", opt->levels, "Only rules of these levels")->allow_extra_args(false);
@@ -259,17 +222,11 @@ void add_hunt_command(CLI::App& app, int& status) {
       ->allow_extra_args(false);
   cmd->add_option("--exclude-status", opt->exclude_statuses, "Not rules of these statuses")
       ->allow_extra_args(false);
-  cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(1u, 1024u));
   cmd->add_flag("--summary", opt->summary,
                 "Print counts per level, rule and host, and each host's first and last hit");
-  cmd->add_flag("-q,--quiet", opt->quiet, "No progress bar, problems or totals on standard error");
   cmd->add_flag("--no-color", opt->no_color, "Never colour the table");
   cmd->add_option("--placeholders", opt->placeholders,
                   "YAML file with values for %placeholders% (|expand)");
-  cmd->add_option("--year", opt->year,
-                  "Year of syslog timestamps that carry none (default: from the file's date)");
-  cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
   cmd->add_option("--memory", opt->memory_mib,
                   "MiB of detections held in memory before sorting spills to disk")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));

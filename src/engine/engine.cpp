@@ -1,9 +1,9 @@
 #include "engine/engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -99,6 +99,35 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
   r->correlator_ = std::make_unique<correlate::Correlator>(
       r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
   r->correlation_rules_ = std::move(loaded.correlation_rules);
+  return r;
+}
+
+std::unique_ptr<Rules> Rules::none() {
+  auto r = std::make_unique<Rules>();
+  sigma::Options so;
+  so.cache_dir = "";
+  r->set_ = sigma::RuleSet::compile({}, so, r->rejected_);
+  r->correlator_ = std::make_unique<correlate::Correlator>(r->set_->rules(), r->correlation_rules_,
+                                                           r->correlation_rejected_);
+  return r;
+}
+
+std::expected<std::unique_ptr<Rules>, std::string> Rules::from_text(std::string_view yaml,
+                                                                    const std::string& name) {
+  auto r = std::make_unique<Rules>();
+  sigma::Options so;
+  so.cache_dir = "";
+  auto loaded = sigma::load_rules_text(yaml, name, so);
+  r->rejected_ = std::move(loaded.rejected);
+  r->set_ = sigma::RuleSet::compile(loaded.rules, so, r->rejected_);
+  r->correlator_ = std::make_unique<correlate::Correlator>(
+      r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
+  r->correlation_rules_ = std::move(loaded.correlation_rules);
+  if (r->set_->size() == 0) {
+    std::string why;
+    for (const auto& x : r->rejected_) why += (why.empty() ? "" : "; ") + x.reason;
+    return std::unexpected(why.empty() ? "no rule in " + name : why);
+  }
   return r;
 }
 
@@ -230,7 +259,7 @@ std::expected<void, std::string> Run::pass_through_correlations(
 std::expected<void, std::string> Run::drain(
     const std::function<void(const Detection&)>& show,
     const std::function<void(const std::string&)>& problem) {
-  (void)correlate(problem);  // its outcome is read below
+  (void)correlate(problem);                // its outcome is read below
   if (!*correlated_) return *correlated_;  // the stream broke: nothing after it is whole
   // A detection the correlations' pass lost lets the rest through, then fails the drain.
   auto shown = merged_ ? merged_->drain(show) : sorter_.drain(show);

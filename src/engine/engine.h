@@ -63,9 +63,9 @@ namespace tansa::engine {
 [[nodiscard]] std::string default_cache_dir();
 
 struct RuleOptions {
-  std::vector<std::string> paths;  // rule files or folders; empty: default_rule_paths()
-  std::string placeholders;        // YAML file of %placeholder% values; empty: none
-  unsigned threads = 0;            // for compiling; 0: all cores
+  std::vector<std::string> paths;        // rule files or folders; empty: default_rule_paths()
+  std::string placeholders;              // YAML file of %placeholder% values; empty: none
+  unsigned threads = 0;                  // for compiling; 0: all cores
   std::optional<std::string> cache_dir;  // unset: default_cache_dir(); empty: no cache
 };
 
@@ -78,6 +78,13 @@ class Rules {
   // that cannot be used are kept in rejected()/correlation_rejected(), not an error.
   [[nodiscard]] static std::expected<std::unique_ptr<Rules>, std::string> load(
       const RuleOptions& options);
+  // No rules at all: for commands that only read (metrics, logons), every event reaching the
+  // lanes' hooks and no detection.
+  [[nodiscard]] static std::unique_ptr<Rules> none();
+  // Rules from YAML text (a command's own, such as `search`'s); `name` labels rejections. An
+  // error when no rule in it can be used, with the reasons.
+  [[nodiscard]] static std::expected<std::unique_ptr<Rules>, std::string> from_text(
+      std::string_view yaml, const std::string& name);
 
   [[nodiscard]] const sigma::RuleSet& set() const { return *set_; }
   [[nodiscard]] const correlate::Correlator& correlator() const { return *correlator_; }
