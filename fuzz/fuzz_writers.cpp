@@ -48,17 +48,34 @@ inv::Findings findings(const std::vector<std::string>& v) {
   f.hosts.push_back({v[3], 1700000000000000000LL, 1700086400000000000LL, v[10], "", {ev(v[11])}});
   f.hosts.push_back({v[12], 1700000000000000000LL, 1700086400000000000LL, "", "", {}});
   f.lateral_movement.push_back({v[3], v[12], v[7], v[13], 1700000000000000000LL, {ev(v[14])}});
-  f.assets.push_back({v[15],
-                      v[0],
-                      tansa::AssetVerdict::Accessed,
-                      v[1],
-                      {{v[3], v[2], 1700000000000000000LL, 1700086400000000000LL}},
-                      {ev(v[6])}});
+  inv::AssetFinding asset;
+  asset.name = v[15];
+  asset.label = v[0];
+  asset.verdict = tansa::AssetVerdict::Accessed;
+  asset.reason = v[1];
+  asset.unlogged = v[2];
+  asset.documents = 7;
+  asset.coverage = {{v[3], v[2], 1700000000000000000LL, 1700086400000000000LL}};
+  asset.evidence = {ev(v[6])};
+  f.assets.push_back(std::move(asset));
+  f.documents.total = 7;
+  f.documents.sources = {{v[14], 7}};
+  f.documents.unlogged = {v[5]};
   f.egress.total_bytes = 42;
   f.egress.destinations.push_back({v[4], 42, 1700000000000000000LL, 1700086400000000000LL, {ev(v[9])}});
   f.egress.flow_logs = true;
   f.egress.note = v[5];
-  f.claim = inv::ClaimFinding{100, 42, tansa::ClaimVerdict::Inconsistent, v[8]};
+  inv::ClaimFinding claim;
+  claim.claimed_bytes = 100;
+  claim.claimed_documents = 150000;
+  claim.observed_bytes = 42;
+  claim.observed_documents = 7;
+  claim.document_sources = f.documents.sources;
+  claim.verdict = tansa::ClaimVerdict::Inconsistent;
+  claim.bytes_verdict = tansa::ClaimVerdict::Inconsistent;
+  claim.documents_verdict = tansa::ClaimVerdict::Undetermined;
+  claim.reason = v[8];
+  f.claim = std::move(claim);
   f.tampering.push_back({"log_cleared",
                          v[3],
                          v[2],
