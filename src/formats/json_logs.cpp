@@ -157,7 +157,7 @@ bool epoch_ns(const Value& v, std::int64_t& ns) {
     if (r.ec != std::errc() || r.ptr != v.text.data() + v.text.size()) return false;
   }
   if (d <= 0) return false;
-  if (d > 1e12) d /= 1000.0;  // milliseconds
+  if (d > 1e12) d /= 1000.0;       // milliseconds
   if (!(d < 9.2e9)) return false;  // nanoseconds past 2262 do not fit 64 bits (and NaN is no time)
   ns = static_cast<std::int64_t>(d * 1e9);
   return true;
@@ -256,6 +256,16 @@ bool parse_json_object(std::string_view text, const JsonLogsOptions& options, Ev
                        std::string& error) {
   dom::parser parser;
   return parse_one(parser, text, options, out, error);
+}
+
+struct JsonObjectParser::Impl {
+  dom::parser parser;
+};
+JsonObjectParser::JsonObjectParser() : impl_(std::make_unique<Impl>()) {}
+JsonObjectParser::~JsonObjectParser() = default;
+bool JsonObjectParser::parse(std::string_view text, const JsonLogsOptions& options, Event& out,
+                             std::string& error) {
+  return parse_one(impl_->parser, text, options, out, error);
 }
 
 TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::uint32_t file_index,

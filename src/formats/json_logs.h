@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,22 @@ TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::
 // False (with `error` set) when the text is not a JSON object.
 [[nodiscard]] bool parse_json_object(std::string_view text, const JsonLogsOptions& options,
                                      Event& out, std::string& error);
+
+// parse_json_object with one parser kept across calls (its buffers reused): for a reader that
+// parses many objects embedded in another format (the Microsoft 365 CSV export's AuditData).
+class JsonObjectParser {
+ public:
+  JsonObjectParser();
+  ~JsonObjectParser();
+  JsonObjectParser(const JsonObjectParser&) = delete;
+  JsonObjectParser& operator=(const JsonObjectParser&) = delete;
+  [[nodiscard]] bool parse(std::string_view text, const JsonLogsOptions& options, Event& out,
+                           std::string& error);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // True when the file starts with a JSON object or array (and is not a Windows event export).
 bool looks_like_json_logs(std::string_view head);

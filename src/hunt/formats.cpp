@@ -12,6 +12,7 @@
 #include "evtx/reader.h"
 #include "formats/json_logs.h"
 #include "formats/keyvalue.h"
+#include "formats/m365_csv.h"
 #include "formats/syslog.h"
 #include "formats/windows_json.h"
 #include "formats/zeek.h"
@@ -175,6 +176,12 @@ bool read_zeek(const ReaderContext& ctx, const Emit& emit) {
   });
 }
 
+bool read_m365_csv(const ReaderContext& ctx, const Emit& emit) {
+  return with_lines(ctx, [&](io::LineReader& lines) {
+    (void)formats::read_m365_csv(lines, ctx.input->path, ctx.file_index, emit, *ctx.diag);
+  });
+}
+
 bool is_evtx(std::string_view head, const std::string&) {
   return head.starts_with(std::string_view("ElfFile\0", 8));
 }
@@ -207,6 +214,7 @@ std::vector<Format> builtin_formats(const ReaderOptions& ro) {
   out.push_back(Format{"windows-json", is_windows_json, read_windows_json, false});
   out.push_back(Format{"zeek", sniff(formats::looks_like_zeek_tsv), read_zeek, false});
   out.push_back(Format{"json", sniff(formats::looks_like_json_logs), read_json, false});
+  out.push_back(Format{"m365-csv", sniff(formats::looks_like_m365_csv), read_m365_csv, false});
   out.push_back(Format{"keyvalue", sniff(formats::looks_like_keyvalue), keyvalue, false});
   out.push_back(Format{"syslog", sniff(formats::looks_like_syslog), syslog, false});
   return out;

@@ -120,6 +120,44 @@ TEST(Hunt, EveryFormatGivesExactlyTheExpectedDetections) {
   EXPECT_TRUE(hunt_one("windows.jsonl").empty());
 }
 
+// The Microsoft 365 audit export (CSV, each record's JSON in AuditData) gives the same detections
+// as the same records in their JSON form: same rules, times, hosts and fields; only the place in
+// the file differs (tests/data/m365).
+TEST(Hunt, M365CsvExportGivesTheDetectionsOfItsJsonForm) {
+  const fs::path dir = tmp("m365csv");
+  fs::create_directories(dir);
+  std::ofstream(dir / "rules.yml")
+      << "title: Inbox rule forwarding out\nid: 6f0e2a8c-4b1d-4c1a-9f3e-7d2b1c0a9e11\nstatus: "
+         "test\n"
+         "level: high\nlogsource: {product: m365}\ndetection:\n  sel:\n    Operation: "
+         "New-InboxRule\n    Parameters.ForwardTo|contains: '@'\n  condition: sel\n---\n"
+         "title: Downloads and mail reads\nid: 6f0e2a8c-4b1d-4c1a-9f3e-7d2b1c0a9e12\nstatus: test\n"
+         "level: low\nlogsource: {product: m365}\ndetection:\n  sel:\n    Operation:\n      - "
+         "FileDownloaded\n      - MailItemsAccessed\n  condition: sel\n";
+  auto hunt = [&](const std::string& input, const std::string& out) {
+    EXPECT_EQ(sh("'" + kBin + "' hunt tests/data/m365/" + input + " -r '" +
+                 (dir / "rules.yml").string() + "' -q -o '" + (dir / out).string() + "'"),
+              0);
+    // Each detection without its place in the file.
+    std::vector<std::string> lines;
+    std::ifstream in(dir / out);
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto a = line.find("\"source\":{");
+      const auto b = line.find("},", a);
+      if (a != std::string::npos && b != std::string::npos) line.erase(a, b + 2 - a);
+      lines.push_back(line);
+    }
+    return lines;
+  };
+  const auto json = hunt("audit.jsonl", "json.jsonl");
+  const auto csv = hunt("audit_export.csv", "csv.jsonl");
+  ASSERT_EQ(json.size(), 3u);  // the forwarding rule, the download, the mail read
+  EXPECT_EQ(csv, json);
+  EXPECT_NE(json[1].find("\"Parameters.ForwardTo\":\"drop@evil.example\""), std::string::npos)
+      << json[1];
+}
+
 TEST(Hunt, TimesFromEveryFormatAreUtc) {
   const fs::path out = tmp("times.csv");
   ASSERT_EQ(sh(kBin + " hunt -q --year 2024 -r " + kRules + "/format_rules.yml " + kLogs + " -o " +

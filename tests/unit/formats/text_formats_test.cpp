@@ -15,6 +15,7 @@
 
 #include "formats/json_logs.h"
 #include "formats/keyvalue.h"
+#include "formats/m365_csv.h"
 #include "formats/syslog.h"
 #include "formats/zeek.h"
 #include "io/byte_source.h"
@@ -71,6 +72,63 @@ struct Collected {
   }
   std::deque<std::string> strings;
 };
+
+// --- the Microsoft 365 audit export (CSV) ---------------------------------------------------
+
+TEST(M365Csv, SplitsQuotedFieldsAndDoubledQuotes) {
+  std::vector<std::string> f;
+  ASSERT_TRUE(split_csv_record("a,\"b,c\",\"say \"\"hi\"\"\",,\"x\ny\"\r", f));
+  EXPECT_EQ(f, (std::vector<std::string>{"a", "b,c", "say \"hi\"", "", "x\ny"}));
+  EXPECT_FALSE(split_csv_record("a,\"open", f));
+}
+
+TEST(M365Csv, EachRowIsTheRecordItsAuditDataHolds) {
+  const std::string csv =
+      "\xef\xbb\xbfRecordId,CreationDate,Operation,AuditData,Names\r\n"
+      "r1,2024-02-01T09:00:00Z,UserLoggedIn,\"{\"\"CreationTime\"\":\"\"2024-02-01T09:00:00\"\","
+      "\"\"Operation\"\":\"\"UserLoggedIn\"\",\"\"Workload\"\":\"\"AzureActiveDirectory\"\","
+      "\"\"UserId\"\":\"\"a@contoso.com\"\",\"\"ClientIP\"\":\"\"203.0.113.7\"\"}\","
+      "\"two\nlines\"\r\n"
+      "r2,2024,UserLoggedIn,\"not json\",x\r\n"
+      "r3,2024,x\r\n"
+      "r4,2024,UserLoggedIn,\"{\"\"CreationTime\"\":\"\"2024-02-01T09:05:00\"\",\"\"Operation\"\":"
+      "\"\"FileDownloaded\"\",\"\"Workload\"\":\"\"SharePoint\"\",\"\"ObjectId\"\":\"\"https://x/"
+      "a, b.pdf"
+      "\"\"}\",\r\n";
+  ASSERT_TRUE(looks_like_m365_csv(csv));
+  auto src = io::ByteSource::open(write("audit.csv", csv).string());
+  ASSERT_TRUE(src);
+  io::LineReader lines(**src);
+  Collected c;
+  const TextReadStats stats = read_m365_csv(lines, "audit.csv", 3, c.emit(), c.diag());
+  EXPECT_EQ(stats.events, 2u);
+  EXPECT_EQ(stats.skipped, 2u);
+  ASSERT_EQ(c.events.size(), 2u);
+  EXPECT_EQ(c.events[0]["Operation"], "UserLoggedIn");
+  EXPECT_EQ(c.events[0]["ClientIP"], "203.0.113.7");
+  EXPECT_EQ(std::string(c.sources[0].product), "m365");
+  EXPECT_EQ(c.times[0], utc(2024, 2, 1, 9, 0, 0));
+  EXPECT_EQ(c.refs[0], (SourceRef{3, SourceRef::Kind::Line, 2}));
+  EXPECT_EQ(c.events[1]["ObjectId"], "https://x/a, b.pdf");
+  EXPECT_EQ(c.refs[1], (SourceRef{3, SourceRef::Kind::Line, 6}));  // the row after a two-line one
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_NE(c.problems[0].find("audit.csv:4"), std::string::npos) << c.problems[0];
+  EXPECT_NE(c.problems[0].find("AuditData"), std::string::npos) << c.problems[0];
+  EXPECT_NE(c.problems[1].find("row has 3 columns, the header 5"), std::string::npos)
+      << c.problems[1];
+}
+
+TEST(M365Csv, ACsvWithoutAuditDataIsNotRead) {
+  EXPECT_FALSE(looks_like_m365_csv("a,b,c\n1,2,3\n"));
+  EXPECT_FALSE(looks_like_m365_csv("{\"AuditData\":1}\n"));
+  auto src = io::ByteSource::open(write("other.csv", "a,b\n1,2\n").string());
+  ASSERT_TRUE(src);
+  io::LineReader lines(**src);
+  Collected c;
+  EXPECT_EQ(read_m365_csv(lines, "other.csv", 0, c.emit(), c.diag()).events, 0u);
+  ASSERT_EQ(c.problems.size(), 1u);
+  EXPECT_NE(c.problems[0].find("no AuditData column"), std::string::npos);
+}
 
 // --- syslog and auth.log --------------------------------------------------------------------
 
