@@ -36,6 +36,7 @@ void add_demo_command(CLI::App& app, int& status);
 void add_metrics_command(CLI::App& app, int& status);
 void add_logons_command(CLI::App& app, int& status);
 void add_search_command(CLI::App& app, int& status);
+void add_pivots_command(CLI::App& app, int& status);
 
 // Prints problems with the input on standard error, terminal-safe, the first `limit` of them
 // (none when quiet), and counts them all. Thread-safe; the sink refers to this object.

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   tansa::cli::add_logons_command(app, status);
   tansa::cli::add_metrics_command(app, status);
   tansa::cli::add_search_command(app, status);
+  tansa::cli::add_pivots_command(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
 }

@@ -20,6 +20,7 @@
 #include "report/text.h"
 #include "survey/logons.h"
 #include "survey/metrics.h"
+#include "survey/pivots.h"
 #include "survey/search.h"
 #include "tansa/event.h"
 
@@ -188,7 +189,75 @@ int run_search(const SearchOptions& opt) {
   return run.counters().files_read.load() > 0 && drained ? 0 : 1;
 }
 
+struct PivotsOptions {
+  ReadOptions read;
+  std::vector<std::string> rules;
+  std::string min_level = "high";
+  std::string output;
+};
+
+int run_pivots(const PivotsOptions& opt) {
+  DiagnosticPrinter printer(opt.read.quiet, 200);
+  const DiagnosticSink diag = printer.sink();
+  const std::optional<Level> min = parse_level(opt.min_level);
+  if (!min) return complain("pivots", "--min-level: unknown level '" + opt.min_level + "'", 2);
+  auto settings = settings_of(opt.read);
+  if (!settings) return complain("pivots", settings.error(), 2);
+  auto rules = engine::Rules::load({opt.rules, "", opt.read.threads, std::nullopt});
+  if (!rules) return complain("pivots", rules.error(), 2);
+  engine::Rules& r = **rules;
+  if (r.set().size() == 0) return complain("pivots", "no usable rules in " + r.paths()[0], 2);
+  engine::Run run(r, std::move(*settings));
+  if (auto ok = run.check(); !ok) return complain("pivots", ok.error(), 2);
+  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.read.inputs, diag);
+  if (inputs.empty()) return complain("pivots", "nothing to read", 1);
+  {
+    ProgressBar bar(run.counters(), !opt.read.quiet);
+    run.read(inputs, diag);
+  }
+  survey::Pivots pivots;
+  std::uint64_t used = 0;
+  const auto& infos = r.infos();
+  const auto drained = run.drain(
+      [&](const Detection& d) {
+        if (d.rule >= infos.size() || infos[d.rule].level < *min) return;
+        pivots.add(d, infos[d.rule].title);
+        ++used;
+      },
+      [](const std::string& problem) { complain("pivots", problem, 0); });
+  if (!drained) complain("pivots", drained.error() + "; the pivots are incomplete", 0);
+  const std::vector<survey::Pivot> rows = pivots.rows();
+  if (auto w = write_output(opt.output, report::pivots_text(rows, format_of(opt.output))); !w)
+    return complain("pivots", w.error(), 1);
+  if (!opt.read.quiet)
+    std::fprintf(stderr,
+                 "tansa pivots: %llu events from %llu of %zu inputs, %llu detections at %s or "
+                 "above, %zu values\n",
+                 static_cast<unsigned long long>(run.counters().events.load()),
+                 static_cast<unsigned long long>(run.counters().files_read.load()), inputs.size(),
+                 static_cast<unsigned long long>(used), std::string(to_string(*min)).c_str(),
+                 rows.size());
+  return run.counters().files_read.load() > 0 && drained ? 0 : 1;
+}
+
 }  // namespace
+
+void add_pivots_command(CLI::App& app, int& status) {
+  auto opt = std::make_shared<PivotsOptions>();
+  auto* cmd = app.add_subcommand(
+      "pivots",
+      "The accounts, hosts, addresses, processes, hashes and workstations that detections at or "
+      "above a level name, with their rules and times");
+  add_read_options(cmd, opt->read);
+  cmd->add_option("-r,--rules", opt->rules,
+                  "Rule files or folders (default: the rules shipped with tansa)")
+      ->allow_extra_args(false);
+  cmd->add_option("--min-level", opt->min_level,
+                  "Only detections of this level or higher (default high)");
+  cmd->add_option("-o,--output", opt->output,
+                  "Write to FILE: .csv is CSV, .jsonl JSON lines, else the table");
+  cmd->callback([&status, opt] { status = run_pivots(*opt); });
+}
 
 void add_search_command(CLI::App& app, int& status) {
   auto opt = std::make_shared<SearchOptions>();

@@ -192,7 +192,50 @@ void logons_jsonl(std::string& o, const std::vector<survey::LogonRow>& rows) {
   }
 }
 
+std::string rules_text(const std::vector<std::string>& rules) {
+  std::string o;
+  for (const auto& r : rules) o += (o.empty() ? "" : "; ") + r;
+  return o;
+}
+
 }  // namespace
+
+std::string pivots_text(const std::vector<survey::Pivot>& rows, OutputFormat format) {
+  std::string o;
+  if (format == OutputFormat::Csv) {
+    o += "kind,value,detections,first,last,rules\n";
+    for (const auto& p : rows) {
+      o += p.kind + ',';
+      append_csv_cell(o, p.value);
+      o += fmt::format(",{},{},{},", p.detections, when(p.first), when(p.last));
+      append_csv_cell(o, rules_text(p.rules));
+      o += '\n';
+    }
+  } else if (format == OutputFormat::Jsonl) {
+    for (const auto& p : rows) {
+      o += "{\"kind\":";
+      append_json_string(o, p.kind);
+      o += ",\"value\":";
+      append_json_string(o, p.value);
+      o += fmt::format(",\"detections\":{},\"first\":\"{}\",\"last\":\"{}\",\"rules\":[",
+                       p.detections, format_time(p.first), format_time(p.last));
+      for (std::size_t i = 0; i < p.rules.size(); ++i) {
+        if (i) o += ',';
+        append_json_string(o, p.rules[i]);
+      }
+      o += "]}\n";
+    }
+  } else {
+    line(o, fmt::format("{:<12} {:<40} {:>10}  {:<20} {:<20} {}", "KIND", "VALUE", "DETECTIONS",
+                        "FIRST", "LAST", "RULES"));
+    for (const auto& p : rows)
+      line(o, fmt::format("{:<12} {:<40} {:>10}  {:<20} {:<20} {}", p.kind, cell(p.value, 64),
+                          p.detections, when(p.first), when(p.last),
+                          terminal_safe(rules_text(p.rules))));
+    if (rows.empty()) o += "no detection at or above the level names anything\n";
+  }
+  return o;
+}
 
 std::string logons_text(const std::vector<survey::LogonRow>& rows, OutputFormat format) {
   std::string o;

@@ -7,6 +7,7 @@
 #include "report/detections.h"
 #include "survey/logons.h"
 #include "survey/metrics.h"
+#include "survey/pivots.h"
 
 namespace tansa::report {
 
@@ -16,5 +17,8 @@ namespace tansa::report {
 // The whole output of `tansa logons`, rows in the order given.
 [[nodiscard]] std::string logons_text(const std::vector<survey::LogonRow>& rows,
                                       OutputFormat format);
+
+// The whole output of `tansa pivots`.
+[[nodiscard]] std::string pivots_text(const std::vector<survey::Pivot>& rows, OutputFormat format);
 
 }  // namespace tansa::report

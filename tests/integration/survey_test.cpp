@@ -190,3 +190,43 @@ TEST(Search, KeywordsRegexesAndFieldExpressions) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Pivots, WhatTheStrongDetectionsName) {
+  const fs::path dir = tansa::testing::tmp("survey", "pivots");
+  fs::create_directories(dir);
+  const std::string logs = "'" + kData + "/evtx/sample.evtx' '" + kData + "/hunt/logs'";
+  // The rule pack's high and critical detections: accounts, hosts and addresses, each with its
+  // rules; the medium administrator login and the low VPN failures name nothing here.
+  EXPECT_EQ(
+      run("pivots --year 2026 " + logs, dir / "p.csv"),
+      "kind,value,detections,first,last,rules\n"
+      "account,admin,2,2024-01-05T03:06:00Z,2024-01-05T03:06:00Z,FortiGate Administrator "
+      "Account Created\n"
+      "account,alice,1,2024-03-14T09:27:13Z,2024-03-14T09:27:13Z,Security Event Log Cleared\n"
+      "account,tanaka,1,2024-01-05T03:00:00Z,2024-01-05T03:00:00Z,Remote Desktop Logon From a "
+      "Public Address\n"
+      "host,FGT-EDGE,2,2024-01-05T03:06:00Z,2024-01-05T03:06:00Z,FortiGate Administrator "
+      "Account Created\n"
+      "host,10.0.0.10,1,2024-01-05T03:01:40Z,2024-01-05T03:01:40Z,Large Outbound Transfer to "
+      "One External Address\n"
+      "host,DC01,1,2024-01-05T03:00:00Z,2024-01-05T03:00:00Z,Remote Desktop Logon From a "
+      "Public Address\n"
+      "host,WKS01.corp.example,1,2024-03-14T09:27:13Z,2024-03-14T09:27:13Z,Security Event Log "
+      "Cleared\n"
+      "host,web1,1,2026-01-05T03:10:09Z,2026-01-05T03:10:09Z,SSH Login Accepted From an "
+      "Address That Was Guessing\n"
+      "address,203.0.113.7,2,2024-01-05T03:00:00Z,2026-01-05T03:10:09Z,Remote Desktop Logon "
+      "From a Public Address; SSH Login Accepted From an Address That Was Guessing\n"
+      "address,10.0.0.10,1,2024-01-05T03:01:40Z,2024-01-05T03:01:40Z,Large Outbound Transfer "
+      "to One External Address\n"
+      "address,198.51.100.99,1,2024-01-05T03:01:40Z,2024-01-05T03:01:40Z,Large Outbound "
+      "Transfer to One External Address\n");
+  // Critical only: nothing here is critical.
+  EXPECT_EQ(run("pivots --year 2026 --min-level critical " + logs, dir / "c.csv"),
+            "kind,value,detections,first,last,rules\n");
+  EXPECT_NE(sh(kBin + " pivots --min-level loud " + logs + " -q > /dev/null 2>&1"), 0);
+}
+
+}  // namespace
