@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/tuning.h"
 #include "tansa/diagnostic.h"
 
 namespace tansa::cli {
@@ -25,6 +26,18 @@ struct ReadOptions {
 void add_read_options(CLI::App* cmd, ReadOptions& o);
 // The engine's settings from them; an error names the option that cannot be read.
 [[nodiscard]] std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o);
+
+// The noise control a command reads (engine/tuning.h): --config, or the user's and the
+// collection's tansa.yml, none with --no-config; each file used is named on standard error
+// unless quiet.
+struct TuningOptions {
+  std::string config;
+  bool no_config = false;
+};
+void add_tuning_options(CLI::App* cmd, TuningOptions& o);
+[[nodiscard]] std::expected<engine::Tuning, std::string> tuning_of(const TuningOptions& o,
+                                                                   const ReadOptions& read,
+                                                                   const char* command);
 
 // Each returns the subcommand it added; the callback it sets stores the exit status in `status`.
 void add_dump_command(CLI::App& app, int& status);

@@ -53,6 +53,23 @@ std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
   return s;
 }
 
+void add_tuning_options(CLI::App* cmd, TuningOptions& o) {
+  cmd->add_option("--config", o.config,
+                  "Noise control from FILE (default: ~/.config/tansa/config.yml and the "
+                  "collection's tansa.yml; docs/tuning.md)");
+  cmd->add_flag("--no-config", o.no_config, "Read no tansa.yml, not even the collection's");
+}
+
+std::expected<engine::Tuning, std::string> tuning_of(const TuningOptions& o,
+                                                     const ReadOptions& read, const char* command) {
+  if (o.no_config) return engine::Tuning{};
+  auto t = engine::load_tuning(o.config, read.inputs);
+  if (t && !read.quiet)
+    for (const auto& f : t->files())
+      std::fprintf(stderr, "tansa %s: tuning from %s\n", command, report::terminal_safe(f).c_str());
+  return t;
+}
+
 std::size_t DiagnosticPrinter::count() const {
   std::lock_guard lock(mu_);
   return count_;

@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "engine/engine.h"
+#include "engine/tuning.h"
 #include "report/detections.h"
 #include "report/text.h"
 #include "tansa/sigma.h"
@@ -41,6 +42,7 @@ struct HuntOptions {
   bool no_color = false;
   std::string placeholders;
   std::size_t memory_mib = 256;
+  TuningOptions tuning;  // --config, --no-config
 };
 
 bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
@@ -57,8 +59,11 @@ bool listed(const std::vector<std::string>& list, const std::string& value) {
 
 // Which rules' detections are shown (--min-level, --level, --rule, --tag, --status and their
 // exclusions; rules marked generate: false never are). Correlations still see every base rule.
+// `infos` is the rule table with the levels tansa.yml overrides; its disabled rules are not shown.
 std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& opt,
-                                                           engine::Rules& rules) {
+                                                           engine::Rules& rules,
+                                                           const std::vector<RuleInfo>& all,
+                                                           const engine::Tuning& tuning) {
   std::optional<Level> min_level;
   if (!opt.min_level.empty() && !(min_level = parse_level(opt.min_level)))
     return std::unexpected("unknown level '" + opt.min_level + "'");
@@ -68,7 +73,6 @@ std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& op
     if (!p) return std::unexpected("unknown level '" + l + "'");
     levels.insert(*p);
   }
-  const std::vector<RuleInfo>& all = rules.infos();
   std::vector<bool> shown(all.size(), true);
   for (std::size_t i = 0; i < all.size(); ++i) {
     const RuleInfo& r = all[i];
@@ -77,7 +81,7 @@ std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& op
         (opt.rule_ids.empty() || listed(opt.rule_ids, r.id)) &&
         !listed(opt.exclude_rule_ids, r.id) && (opt.tags.empty() || has_tag(r, opt.tags)) &&
         !has_tag(r, opt.exclude_tags) && (opt.statuses.empty() || listed(opt.statuses, r.status)) &&
-        !listed(opt.exclude_statuses, r.status) &&
+        !listed(opt.exclude_statuses, r.status) && !tuning.disables(r) &&
         !rules.correlator().suppressed(static_cast<std::uint32_t>(i));
   }
   return shown;
@@ -134,8 +138,13 @@ int run(const HuntOptions& opt) {
   auto settings = settings_of(opt.read);
   if (!settings) return complain(settings.error(), 2);
   settings->sort_memory = opt.memory_mib << 20;
+  // Noise control: the user's and the collection's tansa.yml, or --config.
+  auto tuning = tuning_of(opt.tuning, opt.read, "hunt");
+  if (!tuning) return complain(tuning.error(), 2);
+  const std::string placeholders =
+      opt.placeholders.empty() ? tuning->placeholders() : opt.placeholders;
   const auto t_rules = std::chrono::steady_clock::now();
-  auto rules = engine::Rules::load({opt.rules, opt.placeholders, opt.read.threads, std::nullopt});
+  auto rules = engine::Rules::load({opt.rules, placeholders, opt.read.threads, std::nullopt});
   if (!rules) return complain(rules.error(), 2);
   engine::Rules& r = **rules;
   if (!opt.read.quiet && !r.rejected().empty())
@@ -147,7 +156,8 @@ int run(const HuntOptions& opt) {
   if (!opt.read.quiet)
     for (const auto& n : r.notes()) complain(n, 0);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0], 2);
-  auto shown = select_rules(opt, r);
+  const std::vector<RuleInfo> infos = tuning->with_levels(r.infos());  // as shown
+  auto shown = select_rules(opt, r, infos, *tuning);
   if (!shown) return complain(shown.error(), 2);
   settings->rule_enabled = *shown;
   engine::Run run(r, std::move(*settings));
@@ -168,20 +178,30 @@ int run(const HuntOptions& opt) {
   const double read_s = seconds_since(t_read);
   std::vector<std::string> sources;
   for (const auto& in : inputs) sources.push_back(in.path);
-  report::DetectionContext ctx{r.infos(), sources};
+  report::DetectionContext ctx{infos, sources};
   std::unique_ptr<report::DetectionWriter> writer =
       report::make_writer(out->format, out->file, ctx, color);
   report::Summary summary;
+  std::uint64_t excluded = 0;
   const auto drained = run.drain(
       [&](const Detection& d) {
         if (d.rule < shown->size() && !(*shown)[d.rule]) return;
+        if (d.rule < infos.size() && tuning->excludes(infos[d.rule], d)) {
+          ++excluded;
+          return;
+        }
         if (writer) writer->write(d);
         summary.add(d, ctx);
       },
       [](const std::string& problem) { complain(problem, 0); });
   if (writer) writer->finish();
   if (!drained) complain(drained.error() + "; the output is incomplete", 0);
-  if (opt.summary) summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));
+  if (opt.summary) {
+    summary.print(stdout, ctx, color || (::isatty(STDOUT_FILENO) && !opt.no_color));
+    summary.print_tuning_hints(stdout, ctx);
+  }
+  if (!opt.read.quiet && excluded)
+    complain(fmt::format("{} detections left out by exclusions in tansa.yml", excluded), 0);
   if (out->file != stdout && std::fclose(out->file) != 0)
     return complain("cannot write " + opt.output, 1);
   if (!opt.read.quiet)
@@ -227,6 +247,7 @@ void add_hunt_command(CLI::App& app, int& status) {
   cmd->add_flag("--no-color", opt->no_color, "Never colour the table");
   cmd->add_option("--placeholders", opt->placeholders,
                   "YAML file with values for %placeholders% (|expand)");
+  add_tuning_options(cmd, opt->tuning);
   cmd->add_option("--memory", opt->memory_mib,
                   "MiB of detections held in memory before sorting spills to disk")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));

@@ -194,6 +194,7 @@ struct PivotsOptions {
   std::vector<std::string> rules;
   std::string min_level = "high";
   std::string output;
+  TuningOptions tuning;
 };
 
 int run_pivots(const PivotsOptions& opt) {
@@ -203,7 +204,11 @@ int run_pivots(const PivotsOptions& opt) {
   if (!min) return complain("pivots", "--min-level: unknown level '" + opt.min_level + "'", 2);
   auto settings = settings_of(opt.read);
   if (!settings) return complain("pivots", settings.error(), 2);
-  auto rules = engine::Rules::load({opt.rules, "", opt.read.threads, std::nullopt});
+  // The environment's tansa.yml, as hunt reads it: disabled rules and excluded noise name nothing.
+  auto tuning = tuning_of(opt.tuning, opt.read, "pivots");
+  if (!tuning) return complain("pivots", tuning.error(), 2);
+  auto rules =
+      engine::Rules::load({opt.rules, tuning->placeholders(), opt.read.threads, std::nullopt});
   if (!rules) return complain("pivots", rules.error(), 2);
   engine::Rules& r = **rules;
   if (r.set().size() == 0) return complain("pivots", "no usable rules in " + r.paths()[0], 2);
@@ -217,10 +222,11 @@ int run_pivots(const PivotsOptions& opt) {
   }
   survey::Pivots pivots;
   std::uint64_t used = 0;
-  const auto& infos = r.infos();
+  const std::vector<RuleInfo> infos = tuning->with_levels(r.infos());
   const auto drained = run.drain(
       [&](const Detection& d) {
         if (d.rule >= infos.size() || infos[d.rule].level < *min) return;
+        if (tuning->disables(infos[d.rule]) || tuning->excludes(infos[d.rule], d)) return;
         pivots.add(d, infos[d.rule].title);
         ++used;
       },
@@ -254,6 +260,7 @@ void add_pivots_command(CLI::App& app, int& status) {
       ->allow_extra_args(false);
   cmd->add_option("--min-level", opt->min_level,
                   "Only detections of this level or higher (default high)");
+  add_tuning_options(cmd, opt->tuning);
   cmd->add_option("-o,--output", opt->output,
                   "Write to FILE: .csv is CSV, .jsonl JSON lines, else the table");
   cmd->callback([&status, opt] { status = run_pivots(*opt); });

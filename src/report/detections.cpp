@@ -40,7 +40,7 @@ const char* level_color(Level l) {
 }
 
 const RuleInfo& rule_of(const DetectionContext& ctx, const Detection& d) {
-  static const RuleInfo unknown{"", "(unknown rule)", Level::Informational, "", {}, ""};
+  static const RuleInfo unknown{"", "(unknown rule)", Level::Informational, "", {}, "", ""};
   return d.rule < ctx.rules.size() ? ctx.rules[d.rule] : unknown;
 }
 
@@ -286,6 +286,37 @@ void Summary::print(std::FILE* out, const DetectionContext& ctx, bool color) con
     append_terminal_safe(s, host.empty() ? "(no host)" : host);
     fmt::format_to(std::back_inserter(s), "  {} hits  {}  {}\n", span.count,
                    format_time(span.first), format_time(span.last));
+  }
+  std::fwrite(s.data(), 1, s.size(), out);
+}
+
+void Summary::print_tuning_hints(std::FILE* out, const DetectionContext& ctx) const {
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> rules;
+  for (const auto& [rule, n] : by_rule_)
+    if (n >= 10 && rule < ctx.rules.size()) rules.emplace_back(n, rule);
+  std::sort(rules.begin(), rules.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (rules.size() > 5) rules.resize(5);
+  if (rules.empty()) return;
+  std::string s =
+      "\nNoisiest rules, and the tansa.yml line that lowers each one level (or list the "
+      "rule under disable:, or its noise under exclude:):\n";
+  for (const auto& [n, rule] : rules) {
+    const RuleInfo& r = ctx.rules[rule];
+    fmt::format_to(std::back_inserter(s), "  {:>8}  ", n);
+    append_terminal_safe(s, r.title);
+    fmt::format_to(std::back_inserter(s), " ({})\n            ", to_string(r.level));
+    if (r.level == Level::Informational) {
+      s.append("disable: [\"");
+      append_terminal_safe(s, r.id);
+      s.append("\"]\n");
+    } else {
+      s.append("levels: {\"");
+      append_terminal_safe(s, r.id);
+      fmt::format_to(std::back_inserter(s), "\": {}}}\n",
+                     to_string(static_cast<Level>(static_cast<int>(r.level) - 1)));
+    }
   }
   std::fwrite(s.data(), 1, s.size(), out);
 }

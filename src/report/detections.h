@@ -42,6 +42,9 @@ class Summary {
  public:
   void add(const Detection& d, const DetectionContext& ctx);
   void print(std::FILE* out, const DetectionContext& ctx, bool color) const;
+  // The noisiest rules (ten detections or more, the five with most), each with the tansa.yml
+  // line that lowers it one level (docs/tuning.md).
+  void print_tuning_hints(std::FILE* out, const DetectionContext& ctx) const;
   [[nodiscard]] std::uint64_t total() const { return total_; }
 
  private:

@@ -227,6 +227,16 @@ TEST(Pivots, WhatTheStrongDetectionsName) {
   EXPECT_EQ(run("pivots --year 2026 --min-level critical " + logs, dir / "c.csv"),
             "kind,value,detections,first,last,rules\n");
   EXPECT_NE(sh(kBin + " pivots --min-level loud " + logs + " -q > /dev/null 2>&1"), 0);
+  // tansa.yml as hunt reads it: a disabled rule names nothing, a lowered one falls below the level.
+  std::ofstream(dir / "tuning.yml")
+      << "disable: [\"FortiGate Administrator Account Created\"]\n"
+         "levels: {\"Large Outbound Transfer to One External Address\": medium}\n";
+  const std::string tuned = run(
+      "pivots --year 2026 --config '" + (dir / "tuning.yml").string() + "' " + logs, dir / "t.csv");
+  EXPECT_EQ(tuned.find("admin"), std::string::npos) << tuned;
+  EXPECT_EQ(tuned.find("FGT-EDGE"), std::string::npos) << tuned;
+  EXPECT_EQ(tuned.find("198.51.100.99"), std::string::npos) << tuned;
+  EXPECT_NE(tuned.find("address,203.0.113.7,2,"), std::string::npos) << tuned;
 }
 
 }  // namespace
