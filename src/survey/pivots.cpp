@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 
 #include "tansa/net.h"
 
@@ -53,8 +54,8 @@ constexpr std::array kFields = {Kind{"TargetUserName", "account"},
                                 Kind{"WorkstationName", "workstation"},
                                 Kind{"Workstation", "workstation"}};
 
-constexpr std::array<std::string_view, 6> kOrder = {"account", "host", "address",
-                                                    "process", "hash", "workstation"};
+constexpr std::array<std::string_view, 7> kOrder = {"account", "group", "host",       "address",
+                                                    "process", "hash",  "workstation"};
 
 bool same(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -91,11 +92,25 @@ void Pivots::note(const std::string& kind, std::string value, const Detection& d
   e.rules.insert(rule);
 }
 
+// Windows group-management events (4727..4737 global and local groups, 4754..4758 universal ones)
+// name the group in TargetUserName, and the member elsewhere.
+static bool group_event(const Detection& d) {
+  for (const auto& [field, value] : d.fields)
+    if (field == "EventID") {
+      int id = 0;
+      std::from_chars(value.data(), value.data() + value.size(), id);
+      return (id >= 4727 && id <= 4737) || (id >= 4754 && id <= 4758);
+    }
+  return false;
+}
+
 void Pivots::add(const Detection& d, const std::string& rule) {
   std::set<std::pair<std::string, std::string>> seen;
   if (!d.host.empty()) note("host", d.host, d, rule, seen);
+  const bool groups = group_event(d);
   for (const auto& [field, value] : d.fields) {
-    const std::string kind = pivot_kind(field);
+    std::string kind = pivot_kind(field);
+    if (groups && field == "TargetUserName") kind = "group";
     if (kind.empty()) continue;
     if (kind != "hash") {
       note(kind, value, d, rule, seen);

@@ -1,6 +1,6 @@
-// `tansa pivots`: from the detections at or above a level, the accounts, hosts, addresses,
-// processes, hashes and workstation names they involve, each with how many detections name it,
-// when, and by which rules: the list a responder pastes into the next search.
+// `tansa pivots`: from the detections at or above a level, the accounts, groups, hosts,
+// addresses, processes, hashes and workstation names they involve, each with how many detections
+// name it, when, and by which rules: the list a responder pastes into the next search.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@
 namespace tansa::survey {
 
 struct Pivot {
-  std::string kind;  // account, host, address, process, hash, workstation
+  std::string kind;  // account, group, host, address, process, hash, workstation
   std::string value;
   std::uint64_t detections = 0;
   std::int64_t first = 0, last = 0;

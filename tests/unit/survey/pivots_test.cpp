@@ -41,6 +41,20 @@ TEST(Pivots, ValuesByKindWithRulesAndTimes) {
   EXPECT_EQ(rows[0].rules, (std::vector<std::string>{"Log Cleared", "Rclone Execution"}));
 }
 
+// A group-management event names the group in TargetUserName: a group, not an account.
+TEST(Pivots, GroupsAreNotAccounts) {
+  Pivots p;
+  p.add(detection(5, {{"EventID", "4728"},
+                      {"MemberName", "CN=evil,CN=Users"},
+                      {"TargetUserName", "Domain Admins"},
+                      {"SubjectUserName", "tanaka"}}),
+        "Member Added to a Privileged Group");
+  std::vector<std::string> got;
+  for (const Pivot& r : p.rows()) got.push_back(r.kind + " " + r.value);
+  EXPECT_EQ(got, (std::vector<std::string>{"account tanaka", "group Domain Admins",
+                                           "host WS7.corp.example"}));
+}
+
 TEST(Pivots, FieldKinds) {
   EXPECT_EQ(pivot_kind("TargetUserName"), "account");
   EXPECT_EQ(pivot_kind("clientip"), "address");  // any case
