@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/tuning.h"
+#include "report/detections.h"
 #include "tansa/diagnostic.h"
 
 namespace tansa::cli {
@@ -38,6 +39,10 @@ void add_tuning_options(CLI::App* cmd, TuningOptions& o);
 [[nodiscard]] std::expected<engine::Tuning, std::string> tuning_of(const TuningOptions& o,
                                                                    const ReadOptions& read,
                                                                    const char* command);
+
+// An output's format by its file's extension: .csv, .jsonl (.json, .ndjson), else the table
+// (also for standard output: empty or -).
+[[nodiscard]] report::OutputFormat format_of(const std::string& output);
 
 // Each returns the subcommand it added; the callback it sets stores the exit status in `status`.
 void add_dump_command(CLI::App& app, int& status);

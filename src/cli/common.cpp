@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "report/text.h"
@@ -51,6 +52,14 @@ std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
     s.reader.tz_offset_minutes = *z;
   }
   return s;
+}
+
+report::OutputFormat format_of(const std::string& output) {
+  if (output.empty() || output == "-") return report::OutputFormat::Table;
+  const std::string ext = std::filesystem::path(output).extension().string();
+  if (ext == ".csv") return report::OutputFormat::Csv;
+  if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson") return report::OutputFormat::Jsonl;
+  return report::OutputFormat::Table;
 }
 
 void add_tuning_options(CLI::App* cmd, TuningOptions& o) {

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -28,7 +27,6 @@ namespace tansa::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
 
 struct HuntOptions {
   ReadOptions read;  // inputs, --format, --from/--to, --threads, --year, --tz, -q
@@ -97,12 +95,8 @@ std::expected<Output, std::string> open_output(const HuntOptions& opt) {
   if (!opt.output.empty() && opt.output != "-") {
     o.file = std::fopen(opt.output.c_str(), "wb");
     if (!o.file) return std::unexpected(opt.output + ": " + std::strerror(errno));
-    const std::string ext = fs::path(opt.output).extension().string();
-    if (ext == ".csv")
-      o.format = report::OutputFormat::Csv;
-    else if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson")
-      o.format = report::OutputFormat::Jsonl;
   }
+  o.format = format_of(opt.output);
   if (opt.timesketch) o.format = report::OutputFormat::Timesketch;
   return o;
 }

@@ -1,6 +1,7 @@
-// The survey commands, which read without rules: `tansa metrics` (what a collection holds, per file
-// and per host and log source: survey/metrics.h) and `tansa logons` (who logged on from where:
-// survey/logons.h).
+// The first-hour commands: `tansa metrics` (what a collection holds: survey/metrics.h) and
+// `tansa logons` (who logged on from where: survey/logons.h), which read without rules; `tansa
+// search` (one rule made from the query: survey/search.h); `tansa pivots` (what the strong
+// detections name: survey/pivots.h).
 #include "report/survey.h"
 
 #include <fmt/format.h>
@@ -9,7 +10,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,7 +28,6 @@ namespace tansa::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
 
 struct MetricsOptions {
   ReadOptions read;
@@ -39,15 +38,6 @@ struct MetricsOptions {
 int complain(const char* command, const std::string& msg, int status) {
   std::fprintf(stderr, "tansa %s: %s\n", command, report::terminal_safe(msg).c_str());
   return status;
-}
-
-// The output's format by the file's extension: .csv, .jsonl (.json, .ndjson), else the table.
-report::OutputFormat format_of(const std::string& output) {
-  if (output.empty() || output == "-") return report::OutputFormat::Table;
-  const std::string ext = fs::path(output).extension().string();
-  if (ext == ".csv") return report::OutputFormat::Csv;
-  if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson") return report::OutputFormat::Jsonl;
-  return report::OutputFormat::Table;
 }
 
 // Writes `text` to `output` (standard output when empty or -): an error when it cannot.
@@ -64,22 +54,26 @@ std::expected<void, std::string> write_output(const std::string& output, const s
   return {};
 }
 
-// Reads every input through a run without rules, each event to the collector's hooks.
+// Reads every input through a run without rules, each event to the collector's hooks. A failure
+// carries the exit status it stands for: 1 when there is nothing to read, 2 for bad options.
+struct Failure {
+  std::string message;
+  int status = 2;
+};
 struct Survey {
   std::unique_ptr<engine::Rules> rules = engine::Rules::none();
   std::unique_ptr<engine::Run> run;
   std::vector<std::string> files;
 };
-std::expected<Survey, std::string> survey_inputs(const ReadOptions& read,
-                                                 const DiagnosticSink& diag,
-                                                 const engine::HookFactory& hooks) {
+std::expected<Survey, Failure> survey_inputs(const ReadOptions& read, const DiagnosticSink& diag,
+                                             const engine::HookFactory& hooks) {
   auto settings = settings_of(read);
-  if (!settings) return std::unexpected(settings.error());
+  if (!settings) return std::unexpected(Failure{settings.error()});
   Survey s;
   s.run = std::make_unique<engine::Run>(*s.rules, std::move(*settings));
-  if (auto ok = s.run->check(); !ok) return std::unexpected(ok.error());
+  if (auto ok = s.run->check(); !ok) return std::unexpected(Failure{ok.error()});
   const std::vector<hunt::Input> inputs = hunt::expand_inputs(read.inputs, diag);
-  if (inputs.empty()) return std::unexpected("nothing to read");
+  if (inputs.empty()) return std::unexpected(Failure{"nothing to read", 1});
   {
     ProgressBar bar(s.run->counters(), !read.quiet);
     s.run->read(inputs, diag, hooks);
@@ -102,7 +96,7 @@ int run(const MetricsOptions& opt) {
     return complain("metrics", "--gap: expected a duration such as 30m, 12h or 2d", 2);
   const survey::MetricsCollector collector(*gap);
   auto s = survey_inputs(opt.read, printer.sink(), collector.hooks());
-  if (!s) return complain("metrics", s.error(), s.error() == "nothing to read" ? 1 : 2);
+  if (!s) return complain("metrics", s.error().message, s.error().status);
   const survey::Metrics m = collector.finish(s->run->hooks(), s->files);
   if (auto w = write_output(opt.output, report::metrics_text(m, format_of(opt.output))); !w)
     return complain("metrics", w.error(), 1);
@@ -125,7 +119,7 @@ int run_logons(const LogonsOptions& opt) {
     return complain("logons", "--source: expected an address or a network such as 10.0.0.0/8", 2);
   const survey::LogonsCollector collector;
   auto s = survey_inputs(opt.read, printer.sink(), collector.hooks());
-  if (!s) return complain("logons", s.error(), s.error() == "nothing to read" ? 1 : 2);
+  if (!s) return complain("logons", s.error().message, s.error().status);
   const std::vector<survey::LogonRow> rows = collector.finish(s->run->hooks(), filter);
   if (auto w = write_output(opt.output, report::logons_text(rows, format_of(opt.output))); !w)
     return complain("logons", w.error(), 1);

@@ -77,7 +77,7 @@ void reads_of(const Fact& f, std::vector<Read>& out) {
       if (nl == std::string_view::npos) break;
       ids.remove_prefix(nl + 1);
     }
-    // A record that lists no item (or more than were kept) still shows at least one, or its count.
+    // A record that lists no message id still shows at least one item, or the count it gives.
     if (!listed)
       for (std::int64_t i = 0, n = std::max<std::int64_t>(1, f.items); i < n && i < 100000; ++i)
         out.push_back({"mail|" + std::to_string(f.source.file) + ":" +
@@ -224,8 +224,8 @@ std::optional<ClaimFinding> judge_claim(const Claim& claim, bool intrusion, cons
       reasons.push_back(why);
     }
     // The count is a lower bound whenever reads may go unlogged.
-    for (const auto& u : documents.unlogged)
-      if (c.documents_verdict == ClaimVerdict::Consistent)
+    if (c.documents_verdict == ClaimVerdict::Consistent)
+      for (const auto& u : documents.unlogged)
         reasons.back() += "; the count is a lower bound: " + u;
   }
   c.verdict = c.bytes_verdict ? *c.bytes_verdict : *c.documents_verdict;

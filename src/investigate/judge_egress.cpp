@@ -84,23 +84,4 @@ std::expected<EgressFinding, std::string> judge_egress(const Intrusion& x, const
   return e;
 }
 
-std::optional<ClaimFinding> judge_claim(const EgressFinding& e,
-                                        std::optional<std::uint64_t> claimed_bytes) {
-  if (!claimed_bytes) return std::nullopt;
-  ClaimFinding c;
-  c.claimed_bytes = *claimed_bytes;
-  c.observed_bytes = e.total_bytes;
-  if (!e.flow_logs) {
-    c.verdict = ClaimVerdict::Undetermined;
-    c.reason = "no flow source covers the intrusion window";
-  } else if (c.observed_bytes * 2 >= c.claimed_bytes) {
-    c.verdict = ClaimVerdict::Consistent;
-    c.reason = "observed egress is at least half the claim";
-  } else {
-    c.verdict = ClaimVerdict::Inconsistent;
-    c.reason = "observed egress is less than half the claim, and flow logs cover the window";
-  }
-  return c;
-}
-
 }  // namespace tansa::investigate
