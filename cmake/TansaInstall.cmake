@@ -71,4 +71,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Depends: from the libraries the binary links, through dpkg-shlibdeps (dpkg-dev).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Without a --geoip database, countries come from Debian's (old) country database.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "geoip-database")
 include(CPack)

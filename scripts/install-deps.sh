@@ -10,6 +10,8 @@ PACKAGES=(
   libsimdjson-dev libyaml-cpp-dev libvectorscan-dev libre2-dev
   libfmt-dev libcli11-dev libsqlite3-dev sqlite3 zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # GeoIP: MaxMind databases given with --geoip, and Debian's legacy country database by default.
+  libmaxminddb-dev libgeoip-dev geoip-database
   # Baselines for bench/: the other EVTX readers tansa is measured against.
   libevtx-utils python3-evtx python3 bc time
   # The HTML report test opens reports in headless Chromium.
