@@ -1,6 +1,7 @@
 #include "geo/geoip.h"
 
 #include <GeoIP.h>
+#include <fmt/format.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,8 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-
-#include <fmt/format.h>
+#include <fstream>
 
 namespace tansa::geo {
 
@@ -67,8 +67,8 @@ class MaxMindDb final : public Database {
     auto m = std::unique_ptr<MaxMindDb>(new MaxMindDb());
     const int status = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &m->db_);
     if (status != MMDB_SUCCESS)
-      return std::unexpected(fmt::format("{}: not a readable MaxMind database: {}", path,
-                                         MMDB_strerror(status)));
+      return std::unexpected(
+          fmt::format("{}: not a readable MaxMind database: {}", path, MMDB_strerror(status)));
     m->open_ = true;
     const auto& md = m->db_.metadata;
     std::string type = md.database_type ? printable(md.database_type, 64) : "MaxMind DB";
@@ -106,9 +106,12 @@ class MaxMindDb final : public Database {
       const char* path[] = {"autonomous_system_number", nullptr};
       if (MMDB_aget_value(&r.entry, &d, path) == MMDB_SUCCESS && d.has_data) {
         std::uint64_t n = 0;
-        if (d.type == MMDB_DATA_TYPE_UINT32) n = d.uint32;
-        else if (d.type == MMDB_DATA_TYPE_UINT16) n = d.uint16;
-        else if (d.type == MMDB_DATA_TYPE_UINT64) n = d.uint64;
+        if (d.type == MMDB_DATA_TYPE_UINT32)
+          n = d.uint32;
+        else if (d.type == MMDB_DATA_TYPE_UINT16)
+          n = d.uint16;
+        else if (d.type == MMDB_DATA_TYPE_UINT64)
+          n = d.uint64;
         if (n > 0 && n <= 0xffffffffu) {
           p.asn = static_cast<std::uint32_t>(n);
           p.as_org = printable(text(r.entry, {"autonomous_system_organization"}), kMaxOrgChars);
@@ -158,7 +161,11 @@ class LegacyCountryDb final : public Database {
     if (std::filesystem::is_regular_file(v6, ec))
       db->v6_ = GeoIP_open(v6.c_str(), GEOIP_MMAP_CACHE | GEOIP_SILENCE);
     if (!db->v4_ && !db->v6_) return nullptr;
-    db->label_ = "geoip-database " + date_of(db->v4_ ? db->v4_ : db->v6_);
+    // The file's own date is when Debian built it; the package version says how old the data
+    // is ("20230203+really20191224": data of 2019-12-24). The data's date is the honest one.
+    std::string date = dir == kDebianGeoIpDir ? debian_data_date() : "";
+    if (date.empty()) date = date_of(db->v4_ ? db->v4_ : db->v6_);
+    db->label_ = "geoip-database " + date;
     db->describe_ = fmt::format("{} (Debian's legacy country database in {})", db->label_, dir);
     return db;
   }
@@ -192,6 +199,24 @@ class LegacyCountryDb final : public Database {
 
  private:
   LegacyCountryDb() = default;
+
+  // The data date in the installed geoip-database package's version, from dpkg's status file.
+  static std::string debian_data_date() {
+    std::ifstream f("/var/lib/dpkg/status");
+    std::string line;
+    bool in_package = false;
+    for (int n = 0; n < 2000000 && std::getline(f, line); ++n) {
+      if (line.rfind("Package: ", 0) == 0) in_package = line == "Package: geoip-database";
+      if (!in_package || line.rfind("Version: ", 0) != 0) continue;
+      const std::size_t at = line.find("really");
+      const std::string v = line.substr(at == std::string::npos ? 9 : at + 6);
+      if (v.size() >= 8 &&
+          std::all_of(v.begin(), v.begin() + 8, [](char c) { return c >= '0' && c <= '9'; }))
+        return v.substr(0, 4) + "-" + v.substr(4, 2) + "-" + v.substr(6, 2);
+      return {};
+    }
+    return {};
+  }
 
   // "GEO-106FREE 20191224 Build 1 ...": the date is the first eight-digit word.
   static std::string date_of(GeoIP* gi) {
@@ -288,7 +313,9 @@ std::vector<std::string> Resolver::describe() const {
   return out;
 }
 
-Place Resolver::lookup(std::string_view address) const { return lookup(address, {}, {}); }
+Place Resolver::lookup(std::string_view address) const {
+  return lookup(address, {}, {});
+}
 
 Place Resolver::lookup(std::string_view address, std::string_view log_country,
                        std::string_view log_field) const {
@@ -336,7 +363,7 @@ bool is_public(const IpAddress& a) {
   }
   if (a.family != 6) return false;
   if (std::all_of(b.begin(), b.end() - 1, [](std::uint8_t x) { return x == 0; })) return false;
-  if ((b[0] & 0xfe) == 0xfc) return false;                 // unique local
+  if ((b[0] & 0xfe) == 0xfc) return false;                  // unique local
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // link local
   if (b[0] == 0xff) return false;                           // multicast
   return true;

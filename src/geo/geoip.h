@@ -1,6 +1,6 @@
 // Where an address is: its country and autonomous system, from MaxMind-format databases
-// (libmaxminddb: GeoLite2/GeoIP2 Country, City and ASN, or any MMDB with the same keys), or from the
-// legacy country database Debian ships in geoip-database (libGeoIP), which is old: every answer
+// (libmaxminddb: GeoLite2/GeoIP2 Country, City and ASN, or any MMDB with the same keys), or from
+// the legacy country database Debian ships in geoip-database (libGeoIP), which is old: every answer
 // from it carries the database's date. A log's own country field (FortiGate srccountry) wins over
 // any database, and every answer says where its country came from.
 //
