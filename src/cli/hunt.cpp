@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/geo_options.h"
 #include "cli/progress.h"
 #include "engine/engine.h"
 #include "engine/tuning.h"
@@ -26,7 +27,6 @@
 namespace tansa::cli {
 
 namespace {
-
 
 struct HuntOptions {
   ReadOptions read;  // inputs, --format, --from/--to, --threads, --year, --tz, -q
@@ -41,6 +41,7 @@ struct HuntOptions {
   std::string placeholders;
   std::size_t memory_mib = 256;
   TuningOptions tuning;  // --config, --no-config
+  GeoOptions geo;        // --geoip, --no-geoip
 };
 
 bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
@@ -159,6 +160,8 @@ int run(const HuntOptions& opt) {
 
   const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.read.inputs, diag);
   if (inputs.empty()) return complain("nothing to read", 1);
+  auto resolver = resolver_of(opt.geo, "hunt", opt.read.quiet);
+  if (!resolver) return complain(resolver.error(), 2);
   auto out = open_output(opt);
   if (!out) return complain(out.error(), 2);
   const bool color = !opt.no_color && out->file == stdout && ::isatty(STDOUT_FILENO) &&
@@ -172,7 +175,7 @@ int run(const HuntOptions& opt) {
   const double read_s = seconds_since(t_read);
   std::vector<std::string> sources;
   for (const auto& in : inputs) sources.push_back(in.path);
-  report::DetectionContext ctx{infos, sources};
+  report::DetectionContext ctx{infos, sources, &*resolver};
   std::unique_ptr<report::DetectionWriter> writer =
       report::make_writer(out->format, out->file, ctx, color);
   report::Summary summary;
@@ -242,6 +245,7 @@ void add_hunt_command(CLI::App& app, int& status) {
   cmd->add_option("--placeholders", opt->placeholders,
                   "YAML file with values for %placeholders% (|expand)");
   add_tuning_options(cmd, opt->tuning);
+  add_geo_options(cmd, opt->geo);
   cmd->add_option("--memory", opt->memory_mib,
                   "MiB of detections held in memory before sorting spills to disk")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));

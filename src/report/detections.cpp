@@ -44,8 +44,16 @@ const RuleInfo& rule_of(const DetectionContext& ctx, const Detection& d) {
   return d.rule < ctx.rules.size() ? ctx.rules[d.rule] : unknown;
 }
 
-// The few fields that tell a person what happened, first; the rest follow in event order.
-std::string details(const Detection& d, std::size_t max_chars) {
+// The places of the detection's external addresses, when the run resolves them.
+std::vector<geo::FieldPlace> places(const DetectionContext& ctx, const Detection& d) {
+  if (!ctx.geo) return {};
+  return geo::places_of(*ctx.geo, d.fields);
+}
+
+// The few fields that tell a person what happened, first; the rest follow in event order. An
+// address field with a known place reads "81.2.69.142 (GB, AS20712 Andrews & Arnold)".
+std::string details(const Detection& d, std::size_t max_chars,
+                    std::span<const geo::FieldPlace> where = {}) {
   // The fields a responder reads first, across formats: Windows (Sysmon, Security), syslog and
   // auth.log, key=value appliances, cloud audit logs, Zeek.
   // clang-format off
@@ -63,6 +71,8 @@ std::string details(const Detection& d, std::size_t max_chars) {
     if (v.empty() || out.size() >= max_chars) return;
     if (!out.empty()) out.append(" ¦ ");
     out.append(k).append(": ").append(v);
+    for (const geo::FieldPlace& p : where)
+      if (p.field == k) out.append(" (").append(p.place.text()).append(")");
   };
   for (std::string_view want : kFirst)
     for (const auto& [k, v] : d.fields)
@@ -104,7 +114,7 @@ class TableWriter final : public LineWriter {
     line_.append("] ");
     append_terminal_safe(line_, describe_source(ctx_, d.source));
     line_.append("\n    ");
-    append_terminal_safe(line_, details(d, 300));
+    append_terminal_safe(line_, details(d, 300, places(ctx_, d)));
     line_.push_back('\n');
     emit();
   }
@@ -135,7 +145,7 @@ class CsvWriter final : public LineWriter {
     cell(d.host);
     cell(d.source.file < ctx_.sources.size() ? ctx_.sources[d.source.file] : "");
     cell(fmt::format("{} {}", kind_name(d.source.kind), d.source.position));
-    cell(details(d, 4096), true);
+    cell(details(d, 4096, places(ctx_, d)), true);
     emit();
   }
 };
@@ -146,6 +156,34 @@ void append_source_json(std::string& out, const DetectionContext& ctx, const Sou
   fmt::format_to(std::back_inserter(out), ",\"{}\":{}}}", kind_name(s.kind), s.position);
 }
 
+// "geo":[{"field":"srcip","address":"81.2.69.142","country":"NL","country_source":"log
+// srccountry","asn":20712,"as_org":"...","as_source":"GeoLite2-ASN 2024-05-03"}]
+void append_places_json(std::string& out, std::span<const geo::FieldPlace> where) {
+  out.append(",\"geo\":[");
+  for (std::size_t i = 0; i < where.size(); ++i) {
+    const geo::FieldPlace& p = where[i];
+    if (i) out.push_back(',');
+    out.append("{\"field\":");
+    append_json_string(out, p.field);
+    out.append(",\"address\":");
+    append_json_string(out, p.address);
+    if (!p.place.country.empty()) {
+      out.append(",\"country\":");
+      append_json_string(out, p.place.country);
+      out.append(",\"country_source\":");
+      append_json_string(out, p.place.country_source);
+    }
+    if (p.place.asn) {
+      fmt::format_to(std::back_inserter(out), ",\"asn\":{},\"as_org\":", p.place.asn);
+      append_json_string(out, p.place.as_org);
+      out.append(",\"as_source\":");
+      append_json_string(out, p.place.as_source);
+    }
+    out.push_back('}');
+  }
+  out.push_back(']');
+}
+
 class JsonlWriter final : public LineWriter {
  public:
   JsonlWriter(std::FILE* out, const DetectionContext& ctx, bool timesketch)
@@ -154,11 +192,12 @@ class JsonlWriter final : public LineWriter {
     const RuleInfo& r = rule_of(ctx_, d);
     line_.clear();
     const std::string when = format_time(d.time_ns);
+    const std::vector<geo::FieldPlace> where = places(ctx_, d);
     if (timesketch_) {
       // Timesketch imports JSONL with message, datetime and timestamp_desc; timestamp in µs.
       line_.append("{\"message\":");
-      append_json_string(line_,
-                         fmt::format("[{}] {}: {}", to_string(r.level), r.title, details(d, 1024)));
+      append_json_string(
+          line_, fmt::format("[{}] {}: {}", to_string(r.level), r.title, details(d, 1024, where)));
       line_.append(",\"datetime\":");
       append_json_string(line_, when);
       fmt::format_to(std::back_inserter(line_), ",\"timestamp\":{}", d.time_ns / 1000);
@@ -199,6 +238,12 @@ class JsonlWriter final : public LineWriter {
         line_.push_back(':');
         append_json_string(line_, v);
       }
+      for (const geo::FieldPlace& p : where) {
+        line_.push_back(',');
+        append_json_string(line_, "geo_" + p.field);
+        line_.push_back(':');
+        append_json_string(line_, p.place.text());
+      }
     } else {
       line_.append(",\"fields\":{");
       for (std::size_t i = 0; i < d.fields.size(); ++i) {
@@ -208,6 +253,7 @@ class JsonlWriter final : public LineWriter {
         append_json_string(line_, d.fields[i].second);
       }
       line_.push_back('}');
+      if (!where.empty()) append_places_json(line_, where);
     }
     line_.append("}\n");
     emit();

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "geo/geoip.h"
 #include "tansa/detection.h"
 
 namespace tansa::report {
@@ -18,6 +19,9 @@ namespace tansa::report {
 struct DetectionContext {
   std::span<const RuleInfo> rules;
   std::span<const std::string> sources;
+  // Where external addresses are (country, AS): shown beside each address field, and as "geo" in
+  // JSON lines. Null: no places, not even the log's own country fields.
+  const geo::Resolver* geo = nullptr;
 };
 
 class DetectionWriter {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "mmdb_writer.h"
 
 namespace {
 
@@ -352,3 +353,107 @@ TEST(Hunt, SigmaHqRegressionSuiteEndToEnd) {
 }
 
 }  // namespace
+
+// GeoIP: every external address in a detection carries its country and AS from the databases
+// given (here written by the test), the log's own country field winning over them; internal and
+// documentation addresses no database knows carry nothing; --no-geoip turns it off.
+class HuntGeoIp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    using tansa::geo::testing::MmdbWriter;
+    MmdbWriter country("GeoLite2-Country", 6, 1714694400);  // 2024-05-03
+    country.insert("203.0.113.0/24", MmdbWriter::country("JP", "Japan"));
+    country.insert("198.51.100.0/24", MmdbWriter::country("NL", "Netherlands"));
+    country.write(tmp("country.mmdb").string());
+    MmdbWriter asn("GeoLite2-ASN", 4, 1714694400);
+    asn.insert("203.0.113.0/24", MmdbWriter::asn(64500, "Example Transit"));
+    asn.write(tmp("asn.mmdb").string());
+    geoip_ = " --geoip " + tmp("country.mmdb").string() + " --geoip " + tmp("asn.mmdb").string();
+    std::ofstream(tmp("fgt_country.log"))
+        << "date=2024-01-05 time=12:01:02 devname=\"FGT-EDGE\" tz=\"+0900\" logid=\"0101039947\" "
+           "type=\"event\" subtype=\"vpn\" action=\"tunnel-up\" remip=203.0.113.7 "
+           "srccountry=\"Netherlands\" tunnelip=10.212.134.200 user=\"tanaka\" "
+           "logdesc=\"SSL VPN tunnel up\" msg=\"SSL tunnel established\"\n";
+  }
+  // "rule_id line-or-record geo-array" per detection, the geo array minified ("-" when absent).
+  static std::vector<std::string> places(const fs::path& jsonl) {
+    std::vector<std::string> out;
+    simdjson::dom::parser parser;
+    std::ifstream in(jsonl);
+    std::string line;
+    while (std::getline(in, line)) {
+      simdjson::dom::element e = parser.parse(line);
+      auto pos = e["source"]["record"].error() ? e["source"]["line"] : e["source"]["record"];
+      auto geo = e["geo"];
+      out.push_back(std::string(std::string_view(e["rule_title"])) + " " +
+                    std::to_string(std::uint64_t(pos)) + " " +
+                    (geo.error() ? std::string("-") : simdjson::minify(geo.value())));
+    }
+    return out;
+  }
+  std::string geoip_;
+};
+
+TEST_F(HuntGeoIp, ExternalAddressesCarryCountryAndAs) {
+  const fs::path out = tmp("geo.jsonl");
+  ASSERT_EQ(
+      sh(kBin + " hunt -q -r " + kRules + " " + kLogs + "/windows.jsonl " + kLogs + "/conn.log " +
+         tmp("fgt_country.log").string() + geoip_ + " -o " + out.string() + " 2>/dev/null"),
+      0);
+  const std::string jp =
+      R"("country":"JP","country_source":"GeoLite2-Country 2024-05-03","asn":64500,)"
+      R"("as_org":"Example Transit","as_source":"GeoLite2-ASN 2024-05-03")";
+  const std::vector<std::string> got = places(out);
+  const std::vector<std::string> want = {
+      R"(RDP From Anywhere 5 [{"field":"IpAddress","address":"203.0.113.7",)" + jp + "}]",
+      "RDP From Anywhere 6 -",  // 10.0.0.5: internal
+      // The log's srccountry wins over the database's JP; the AS still comes from the database.
+      R"(VPN Tunnel Up 1 [{"field":"remip","address":"203.0.113.7","country":"NL",)"
+      R"("country_source":"log srccountry","asn":64500,"as_org":"Example Transit",)"
+      R"("as_source":"GeoLite2-ASN 2024-05-03"}])",
+      // 10.0.0.10 is internal; 198.51.100.99 has a country and no AS.
+      R"(Large Upload 9 [{"field":"id.resp_h","address":"198.51.100.99","country":"NL",)"
+      R"("country_source":"GeoLite2-Country 2024-05-03"}])",
+      "Whoami Run 1 -", "Cmd Run 2 -", "Cmd Run 3 -", "Cmd Run 7 -"};
+  EXPECT_EQ(got, want);
+}
+
+TEST_F(HuntGeoIp, TheTableShowsThePlaceBesideTheAddress) {
+  const fs::path out = tmp("geo.txt"), err = tmp("geo.err");
+  ASSERT_EQ(sh(kBin + " hunt --no-color -r " + kRules + " " + kLogs + "/windows.jsonl" + geoip_ +
+               " > " + out.string() + " 2> " + err.string()),
+            0);
+  const std::string table = slurp(out);
+  EXPECT_NE(table.find("IpAddress: 203.0.113.7 (JP, AS64500 Example Transit)"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("IpAddress: 10.0.0.5\n"), std::string::npos) << table;
+  // What answered is said once, on standard error.
+  EXPECT_NE(slurp(err).find("GeoIP from GeoLite2-Country 2024-05-03 (" +
+                            tmp("country.mmdb").string() + ")"),
+            std::string::npos)
+      << slurp(err);
+}
+
+// --no-geoip: no database answers; what the log itself says of a country still does.
+TEST_F(HuntGeoIp, NoGeoIpLeavesOnlyTheLogsOwnCountry) {
+  const fs::path out = tmp("nogeo.jsonl");
+  ASSERT_EQ(sh(kBin + " hunt -q --no-geoip -r " + kRules + " " + kLogs + "/windows.jsonl " +
+               tmp("fgt_country.log").string() + " -o " + out.string() + " 2>/dev/null"),
+            0);
+  const std::vector<std::string> got = places(out);
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "RDP From Anywhere 5 -", "RDP From Anywhere 6 -",
+                     R"(VPN Tunnel Up 1 [{"field":"remip","address":"203.0.113.7","country":"NL",)"
+                     R"("country_source":"log srccountry"}])",
+                     "Whoami Run 1 -", "Cmd Run 2 -", "Cmd Run 3 -", "Cmd Run 7 -"}));
+}
+
+TEST_F(HuntGeoIp, AnUnreadableDatabaseIsAnErrorNamingIt) {
+  const fs::path bad = tmp("bad.mmdb"), err = tmp("bad.err");
+  std::ofstream(bad) << "nothing here";
+  EXPECT_EQ(sh(kBin + " hunt -r " + kRules + " " + kLogs + "/windows.jsonl --geoip " +
+               bad.string() + " > /dev/null 2> " + err.string()),
+            2);
+  EXPECT_NE(slurp(err).find(bad.string() + ": not a readable MaxMind database"), std::string::npos)
+      << slurp(err);
+}
