@@ -48,6 +48,24 @@ std::expected<Findings, std::string> analyze(const AnalysisInput& in) {
   out.egress = std::move(*egress);
   out.documents = judge_documents(x, in.streams, *in.assets, out.assets);
   out.claim = judge_claim(in.claim, x.found(), out.egress, out.documents, out.assets);
+  const std::vector<TaggedDetection> strong =
+      in.rules ? tagged(in.detections, *in.rules) : std::vector<TaggedDetection>{};
+  auto entries = judge_entry(x, *in.db, *in.assets, in.streams, strong);
+  if (!entries) return std::unexpected(entries.error());
+  out.initial_access = std::move(*entries);
+  WeaknessInput wi;
+  wi.intrusion = &x;
+  wi.db = in.db;
+  wi.assets = in.assets;
+  wi.streams = &in.streams;
+  wi.detections = &strong;
+  wi.entries = &out.initial_access;
+  wi.tampering = &out.tampering;
+  wi.egress = &out.egress;
+  wi.input_last = out.input_last;
+  auto weaknesses = judge_weaknesses(wi);
+  if (!weaknesses) return std::unexpected(weaknesses.error());
+  out.weaknesses = std::move(*weaknesses);
   return out;
 }
 

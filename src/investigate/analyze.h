@@ -126,6 +126,31 @@ struct CoverageFinding {
   std::uint64_t events = 0;
 };
 
+// Where an entry came from. `country_from` says who gave the country: "log" (the appliance's own
+// field, such as a VPN log's source country), later a GeoIP database; empty with no country.
+struct EntrySource {
+  std::string address, country, country_from;
+};
+
+// How the intruder got in, for one wave (judge_entry): when, by which way, through which appliance
+// or host, with which account, from where, and why the logs say so.
+struct EntryPoint {
+  std::int64_t time = 0;
+  EntryVector vector = EntryVector::Unknown;
+  std::string via_host, account;
+  EntrySource source;
+  std::string reason;
+  std::vector<Evidence> evidence;
+};
+
+// A condition the logs show that let the intruder in, move or stay unseen (judge_weaknesses).
+// Never without evidence; `advice` is one sentence a defender can act on.
+struct Weakness {
+  WeaknessKind kind = WeaknessKind::UnseenDwell;
+  std::string detail, advice;
+  std::vector<Evidence> evidence;
+};
+
 struct Findings {
   Access unauthorized_access = Access::Undetermined;
   std::string reason;
@@ -141,6 +166,8 @@ struct Findings {
   std::vector<TamperFinding> tampering;
   std::vector<GapFinding> gaps;
   std::vector<CoverageFinding> coverage;
+  std::vector<EntryPoint> initial_access;  // one per wave, in time order
+  std::vector<Weakness> weaknesses;
   std::vector<std::string> files;  // evidence references index this
   std::int64_t input_first = 0, input_last = 0;
 };

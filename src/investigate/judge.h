@@ -98,4 +98,45 @@ struct AccessAnswer {
                                                       const DocumentCount& documents,
                                                       const std::vector<AssetFinding>& assets);
 
+// A strong detection with its rule's tags: ATT&CK technique tags say what it shows (t1558.003
+// Kerberoasting, t1003.006 DCSync, t1110 guessing) without naming a product.
+struct TaggedDetection {
+  DetectionRef ref;
+  std::vector<std::string> tags;  // lower case, as "attack.t1558.003"
+};
+// The high and critical detections among `detections`, with their tags.
+[[nodiscard]] std::vector<TaggedDetection> tagged(const std::vector<Detection>& detections,
+                                                  const std::vector<RuleInfo>& rules);
+
+// How the intruder got in, one entry per wave in time order (docs/investigate.md): the
+// intruder's successful accesses from outside (VPN sessions, SSH and remote-desktop logons from
+// its external addresses, cloud operations from a new address), each starting a wave when its
+// address or (except cloud) its account is new to the intrusion; each entry's vector from what
+// came before it. An `unknown` entry first when the intrusion had access and began before any
+// entry the logs show. Empty without an intruder's access. An error when a query fails.
+[[nodiscard]] std::expected<std::vector<EntryPoint>, std::string> judge_entry(
+    const Intrusion& x, const CaseDb& db, const Assets& assets, const std::vector<Stream>& streams,
+    const std::vector<TaggedDetection>& detections);
+
+// What the logs show let the intruder in, move or stay unseen: one Weakness per kind, each with
+// the events that show it, never without. Missing file auditing and flow logs are reported
+// without an intrusion too; the other kinds only with one.
+struct WeaknessInput {
+  const Intrusion* intrusion = nullptr;
+  const CaseDb* db = nullptr;
+  const Assets* assets = nullptr;
+  const std::vector<Stream>* streams = nullptr;
+  const std::vector<TaggedDetection>* detections = nullptr;
+  const std::vector<EntryPoint>* entries = nullptr;
+  const std::vector<TamperFinding>* tampering = nullptr;
+  const EgressFinding* egress = nullptr;
+  std::int64_t input_last = 0;  // the end of the input, for how long the intrusion went unseen
+};
+[[nodiscard]] std::expected<std::vector<Weakness>, std::string> judge_weaknesses(
+    const WeaknessInput& in);
+
+// Whether an account name is a service or shared account's by its name: svc-*, *_svc, service*,
+// and the usual shared names (root, admin, administrator, deploy, backup, ...).
+[[nodiscard]] bool service_account(std::string_view account);
+
 }  // namespace tansa::investigate

@@ -40,7 +40,8 @@ const std::vector<FactQuery>& all_fact_queries() {
                                               kLogonsByUserBetween,
                                               kFlowsFromBetween,
                                               kFlowsToBetween,
-                                              kFlowsTo};
+                                              kFlowsTo,
+                                              kLogonOnHost};
   return kAll;
 }
 

@@ -145,6 +145,10 @@ inline constexpr FactQuery kFlowsFromBetween{"flows_from_between", FactKind::Flo
 inline constexpr FactQuery kFlowsToBetween{"flows_to_between", FactKind::Flow,
                                            "dst_ip = ? AND ts BETWEEN ? AND ?"};
 inline constexpr FactQuery kFlowsTo{"flows_to", FactKind::Flow, "dst_ip = ?"};
+// Weaknesses: one logon a host recorded, to show that its log is there.
+inline constexpr FactQuery kLogonOnHost{
+    "logon_on_host", FactKind::Logon,
+    "rowid = (SELECT l.rowid FROM logons l WHERE l.host = ? LIMIT 1)"};
 
 #undef TANSA_ACCOUNT
 

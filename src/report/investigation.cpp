@@ -142,6 +142,72 @@ std::string dwell(double d) {
   return buf;
 }
 
+// How they got in, in words for a reader who is not a responder.
+std::string vector_words(EntryVector v) {
+  switch (v) {
+    case EntryVector::VpnPasswordGuessing:
+      return "guessed a VPN password";
+    case EntryVector::VpnValidAccount:
+      return "logged in to the VPN with an account's valid password";
+    case EntryVector::VpnApplianceExploit:
+      return "came in through a weakness of the VPN appliance itself";
+    case EntryVector::SshPasswordGuessing:
+      return "guessed an SSH password";
+    case EntryVector::SshValidAccount:
+      return "logged in by SSH with a valid account";
+    case EntryVector::RdpExposed:
+      return "logged on through remote desktop reachable from the internet";
+    case EntryVector::CloudAccount:
+      return "signed in to a cloud account";
+    case EntryVector::Unknown:
+      return "got in, but the logs do not show how";
+  }
+  return "?";
+}
+
+// "On 2023-06-12 at 17:46 UTC the intruder guessed a VPN password and got in through FW1 as
+// tanaka, from 203.0.113.66 (Netherlands)."
+std::string entry_sentence(const inv::EntryPoint& e) {
+  const std::string t = format_time(e.time);
+  std::string o = "On " + t.substr(0, 10) + " at " + t.substr(11, 5) + " UTC the intruder " +
+                  vector_words(e.vector);
+  if (e.vector != EntryVector::Unknown) {
+    if (!e.via_host.empty()) o += ", through " + e.via_host;
+    if (!e.account.empty()) o += ", as " + e.account;
+    if (!e.source.address.empty())
+      o += ", from " + e.source.address +
+           (e.source.country.empty() ? "" : " (" + e.source.country + ")");
+  }
+  return o + ".";
+}
+
+// A weakness's kind as a heading a reader who is not a responder follows.
+std::string weakness_title(WeaknessKind k) {
+  switch (k) {
+    case WeaknessKind::GuessingNotStopped:
+      return "Password guessing was not stopped";
+    case WeaknessKind::ServiceAccountAccess:
+      return "Service or shared accounts could log on remotely";
+    case WeaknessKind::ReplicationRights:
+      return "An account that is not a domain controller could copy every password (DCSync)";
+    case WeaknessKind::Rc4ServiceTickets:
+      return "Service passwords could be cracked offline (RC4 tickets, Kerberoasting)";
+    case WeaknessKind::AdminOutsideAdminHosts:
+      return "Administrators logged on from machines that are not admin hosts";
+    case WeaknessKind::FileAuditingMissing:
+      return "Sensitive files sit on hosts that record no file access";
+    case WeaknessKind::LogsStartLate:
+      return "Logs are not kept as long as the intrusion lasted";
+    case WeaknessKind::TamperingUnnoticed:
+      return "Logs were cleared or auditing turned off, and nothing reacted";
+    case WeaknessKind::FlowLogsMissing:
+      return "No record of network traffic from the hosts the intruder held";
+    case WeaknessKind::UnseenDwell:
+      return "How long the intrusion went unseen";
+  }
+  return "?";
+}
+
 }  // namespace
 
 std::string investigation_json(const inv::Findings& f) {
@@ -157,6 +223,16 @@ std::string investigation_json(const inv::Findings& f) {
   j.key("first_malicious").raw(time_or_null(f.first_malicious));
   j.key("last_malicious").raw(time_or_null(f.last_malicious));
   j.key("dwell_days").raw(dwell(f.dwell_days));
+  j.key("initial_access").open('[');
+  for (const auto& e : f.initial_access) {
+    j.open('{').kt("time", e.time).kv("vector", to_string(e.vector)).kv("via_host", e.via_host);
+    j.kv("account", e.account).key("source").open('{').kv("address", e.source.address);
+    j.kv("country", e.source.country).kv("country_from", e.source.country_from).close('}');
+    j.kv("reason", e.reason).kv("summary", entry_sentence(e));
+    evidence(j, f, e.evidence);
+    j.close('}');
+  }
+  j.close(']');
   entities(j, f, "sources", "address", "country", f.sources);
   entities(j, f, "accounts", "name", "note", f.accounts);
   entities(j, f, "hosts", "name", "role", f.hosts);
@@ -256,6 +332,14 @@ std::string investigation_json(const inv::Findings& f) {
         .num(c.events)
         .close('}');
   j.close(']');
+  j.key("weaknesses").open('[');
+  for (const auto& w : f.weaknesses) {
+    j.open('{').kv("kind", to_string(w.kind)).kv("title", weakness_title(w.kind));
+    j.kv("detail", w.detail).kv("advice", w.advice);
+    evidence(j, f, w.evidence);
+    j.close('}');
+  }
+  j.close(']');
   j.key("input").open('{');
   if (f.input_first) j.kt("first", f.input_first).kt("last", f.input_last);
   j.key("files").open('[');
@@ -290,7 +374,11 @@ std::string verdict_words(const inv::Findings& f) {
 }  // namespace
 
 std::string investigation_markdown(const inv::Findings& f) {
-  std::string o = "# tansa investigation\n\n## Answers\n\n";
+  std::string o = "# tansa investigation\n\n## How they got in\n\n";
+  if (f.initial_access.empty()) o += "No intruder got in, as far as the logs show.\n";
+  for (const auto& e : f.initial_access)
+    o += "- " + md(entry_sentence(e)) + " Why: " + md(e.reason) + ".\n";
+  o += "\n## Answers\n\n";
   o += "- **Unauthorized access:** " + md(verdict_words(f)) + " " + md(f.reason) + "\n";
   if (f.first_malicious)
     o += "- **Since:** " + format_time(*f.first_malicious) + " until " +
@@ -347,6 +435,18 @@ std::string investigation_markdown(const inv::Findings& f) {
   for (const auto& d : f.detections)
     o += "| " + format_time(d.time_ns) + " | " + md(d.level) + " | " + md(d.title) + " | " +
          md(d.host) + " | " + md(ref_text(f, d.source)) + " |\n";
+  o += "\n## What let them in and kept them unseen\n\n";
+  if (f.weaknesses.empty()) o += "The logs show no weakness.\n";
+  for (const auto& w : f.weaknesses) {
+    o += "### " + md(weakness_title(w.kind)) + "\n\n" + md(w.detail) + ".\n\n**What to do:** " +
+         md(w.advice) + "\n\nShown by " + std::to_string(w.evidence.size()) + " event" +
+         (w.evidence.size() == 1 ? "" : "s") + ", the first: " +
+         (w.evidence.empty()
+              ? std::string("none")
+              : format_time(w.evidence.front().time_ns) + " " + md(w.evidence.front().what) + " (" +
+                    md(ref_text(f, w.evidence.front().source)) + ")") +
+         ".\n\n";
+  }
   return o;
 }
 
@@ -463,6 +563,11 @@ std::string investigation_html(const inv::Findings& f) {
       "rect.src{fill:#b00}rect.acct{fill:#d80}rect.host{fill:#357}rect.egr{fill:#707}"
       "svg text{font-size:12px}.answers li{margin:.3em 0}"
       "</style></head><body><h1>tansa investigation</h1>";
+  o += "<h2>How they got in</h2>";
+  if (f.initial_access.empty()) o += "<p>No intruder got in, as far as the logs show.</p>";
+  for (const auto& e : f.initial_access)
+    o += "<p><b>" + h(entry_sentence(e)) + "</b> " + h(e.reason) + ". " +
+         evidence_list(f, e.evidence) + "</p>";
   o += "<h2>Answers</h2><ul class=answers>";
   o += "<li>Was there unauthorized access? <span class='" + h(to_string(f.unauthorized_access)) +
        "'>" + h(verdict_words(f)) + "</span> " + h(f.reason) + "</li>";
@@ -556,7 +661,12 @@ std::string investigation_html(const inv::Findings& f) {
     o += "<tr><td>" + h(format_time(d.time_ns)) + "</td><td>" + h(d.level) + "</td><td>" +
          h(d.title) + "</td><td>" + h(d.host) + "</td><td class=ref>" + h(ref_text(f, d.source)) +
          "</td></tr>";
-  o += "</table><p class=ref>Made by tansa. Every value above comes from the logs and is shown as "
+  o += "</table><h2>What let them in and kept them unseen</h2>";
+  if (f.weaknesses.empty()) o += "<p>The logs show no weakness.</p>";
+  for (const auto& w : f.weaknesses)
+    o += "<h3>" + h(weakness_title(w.kind)) + "</h3><p>" + h(w.detail) +
+         ".</p><p><b>What to do:</b> " + h(w.advice) + "</p>" + evidence_list(f, w.evidence);
+  o += "<p class=ref>Made by tansa. Every value above comes from the logs and is shown as "
        "text.</p></body></html>\n";
   return o;
 }
@@ -570,6 +680,19 @@ std::string investigation_summary(const inv::Findings& f) {
   };
   line("unauthorized access: ",
        std::string(to_string(f.unauthorized_access)) + " (" + f.reason + ")");
+  if (!f.initial_access.empty()) {
+    const inv::EntryPoint& e = f.initial_access.front();
+    std::string s = format_time(e.time) + " " + std::string(to_string(e.vector));
+    if (!e.via_host.empty()) s += " via " + e.via_host;
+    if (!e.account.empty()) s += " as " + e.account;
+    if (!e.source.address.empty())
+      s += " from " + e.source.address +
+           (e.source.country.empty() ? "" : " (" + e.source.country + ")");
+    if (f.initial_access.size() > 1)
+      s += "; " + std::to_string(f.initial_access.size() - 1) + " later wave" +
+           (f.initial_access.size() > 2 ? "s" : "");
+    line("entry point:         ", s);
+  }
   if (f.first_malicious)
     line("intrusion:           ", format_time(*f.first_malicious) + " to " +
                                       format_time(*f.last_malicious) + " (" + dwell(f.dwell_days) +
@@ -598,6 +721,10 @@ std::string investigation_summary(const inv::Findings& f) {
              human_bytes(f.claim->observed_bytes) + " left");
   line("tampering, gaps:     ",
        std::to_string(f.tampering.size()) + ", " + std::to_string(f.gaps.size()));
+  std::string kinds;
+  for (const auto& w : f.weaknesses)
+    kinds += (kinds.empty() ? "" : ", ") + std::string(to_string(w.kind));
+  line("weaknesses:          ", kinds.empty() ? "none shown" : kinds);
   return o;
 }
 
