@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/geo_options.h"
 #include "cli/progress.h"
 #include "engine/engine.h"
 #include "report/detections.h"
@@ -27,7 +28,6 @@
 namespace tansa::cli {
 
 namespace {
-
 
 struct MetricsOptions {
   ReadOptions read;
@@ -108,6 +108,7 @@ struct LogonsOptions {
   ReadOptions read;
   std::string output, account, source;
   bool failed = false;
+  GeoOptions geo;
 };
 
 int run_logons(const LogonsOptions& opt) {
@@ -117,10 +118,13 @@ int run_logons(const LogonsOptions& opt) {
   filter.account = opt.account;
   if (!opt.source.empty() && !(filter.source = Network::parse(opt.source)))
     return complain("logons", "--source: expected an address or a network such as 10.0.0.0/8", 2);
+  auto resolver = resolver_of(opt.geo, "logons", opt.read.quiet);
+  if (!resolver) return complain("logons", resolver.error(), 2);
   const survey::LogonsCollector collector;
   auto s = survey_inputs(opt.read, printer.sink(), collector.hooks());
   if (!s) return complain("logons", s.error().message, s.error().status);
-  const std::vector<survey::LogonRow> rows = collector.finish(s->run->hooks(), filter);
+  std::vector<survey::LogonRow> rows = collector.finish(s->run->hooks(), filter);
+  survey::place_rows(rows, *resolver);
   if (auto w = write_output(opt.output, report::logons_text(rows, format_of(opt.output))); !w)
     return complain("logons", w.error(), 1);
   if (!opt.read.quiet) print_totals("logons", *s, printer.count());
@@ -310,6 +314,7 @@ void add_logons_command(CLI::App& app, int& status) {
   cmd->add_option("--account", opt->account,
                   "Only this account (any case, with or without its domain)");
   cmd->add_option("--source", opt->source, "Only logons from this address or network (CIDR)");
+  add_geo_options(cmd, opt->geo);
   cmd->callback([&status, opt] { status = run_logons(*opt); });
 }
 

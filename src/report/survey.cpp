@@ -140,25 +140,31 @@ std::string ids_text(const std::vector<int>& ids) {
 }
 
 void logons_table(std::string& o, const std::vector<survey::LogonRow>& rows) {
-  line(o, fmt::format("{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<16} {:<18} {:<20} {}",
-                      "FIRST", "LAST", "COUNT", "KIND", "OUTCOME", "ACCOUNT", "SOURCE",
-                      "WORKSTATION", "TARGET", "TYPE", "EVENT IDS"));
+  line(o,
+       fmt::format("{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<20} {:<16} {:<18} {:<20} {}",
+                   "FIRST", "LAST", "COUNT", "KIND", "OUTCOME", "ACCOUNT", "SOURCE", "PLACE",
+                   "WORKSTATION", "TARGET", "TYPE", "EVENT IDS"));
   for (const auto& r : rows)
-    line(o, fmt::format("{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<16} {:<18} {:<20} {}",
-                        when(r.first), when(r.last), r.count, r.kind, r.outcome,
-                        cell(r.account, 26), cell(r.source, 39), cell(r.workstation, 16),
-                        cell(r.target, 30), cell(r.type, 20), ids_text(r.event_ids)));
+    line(o, fmt::format(
+                "{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<20} {:<16} {:<18} {:<20} {}",
+                when(r.first), when(r.last), r.count, r.kind, r.outcome, cell(r.account, 26),
+                cell(r.source, 39), cell(r.place.text(), 30), cell(r.workstation, 16),
+                cell(r.target, 30), cell(r.type, 20), ids_text(r.event_ids)));
   if (rows.empty()) o += "no logons\n";
 }
 
 void logons_csv(std::string& o, const std::vector<survey::LogonRow>& rows) {
-  o += "first,last,count,kind,outcome,account,source,workstation,target,type,event_ids\n";
+  o += "first,last,count,kind,outcome,account,source,country,country_source,asn,as_org,"
+       "workstation,target,type,event_ids\n";
   for (const auto& r : rows) {
     o += fmt::format("{},{},{}", when(r.first), when(r.last), r.count);
+    const std::string asn = r.place.asn ? std::to_string(r.place.asn) : "";
     for (std::string_view v :
          {std::string_view(r.kind), std::string_view(r.outcome), std::string_view(r.account),
-          std::string_view(r.source), std::string_view(r.workstation), std::string_view(r.target),
-          std::string_view(r.type)}) {
+          std::string_view(r.source), std::string_view(r.place.country),
+          std::string_view(r.place.country_source), std::string_view(asn),
+          std::string_view(r.place.as_org), std::string_view(r.workstation),
+          std::string_view(r.target), std::string_view(r.type)}) {
       o += ',';
       append_csv_cell(o, v);
     }
@@ -182,6 +188,15 @@ void logons_jsonl(std::string& o, const std::vector<survey::LogonRow>& rows) {
     text("outcome", r.outcome);
     text("account", r.account);
     text("source", r.source);
+    if (!r.place.country.empty()) {
+      text("country", r.place.country);
+      text("country_source", r.place.country_source);
+    }
+    if (r.place.asn) {
+      o += fmt::format(",\"asn\":{}", r.place.asn);
+      text("as_org", r.place.as_org);
+      text("as_source", r.place.as_source);
+    }
     text("workstation", r.workstation);
     text("target", r.target);
     text("type", r.type);

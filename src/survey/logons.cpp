@@ -112,9 +112,11 @@ std::optional<LogonRow> from_fact(const inv::Fact& f) {
       switch (inv::vpn_event(f)) {
         case inv::VpnEvent::LoginFailed:
           r.outcome = "failure";
+          r.log_country = f.extra;  // srccountry
           return r;
         case inv::VpnEvent::SessionStart:
           r.outcome = "success";
+          r.log_country = f.extra;
           return r;
         default:
           return std::nullopt;
@@ -190,6 +192,7 @@ void LogonsHook::add(LogonRow row) {
   for (int id : row.event_ids)
     if (std::find(r.event_ids.begin(), r.event_ids.end(), id) == r.event_ids.end())
       r.event_ids.push_back(id);
+  if (r.log_country.empty()) r.log_country = std::move(row.log_country);
 }
 
 engine::HookFactory LogonsCollector::hooks() const {
@@ -211,6 +214,11 @@ std::vector<LogonRow> LogonsCollector::finish(
     return a.first != b.first ? a.first < b.first : a.last < b.last;
   });
   return out;
+}
+
+void place_rows(std::vector<LogonRow>& rows, const geo::Resolver& resolver) {
+  for (LogonRow& r : rows)
+    r.place = resolver.lookup(r.source, r.log_country, r.log_country.empty() ? "" : "srccountry");
 }
 
 }  // namespace tansa::survey

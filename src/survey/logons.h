@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "geo/geoip.h"
 #include "tansa/net.h"
 
 namespace tansa::survey {
@@ -29,7 +30,12 @@ struct LogonRow {
   std::uint64_t count = 0;
   std::int64_t first = 0, last = 0;
   std::vector<int> event_ids;  // the Windows event ids behind the row
+  std::string log_country;     // the log's own country for the source (FortiGate srccountry)
+  geo::Place place;            // the source's country and AS (place_rows), when external
 };
+
+// Fills each row's place from its source address, the log's own country winning.
+void place_rows(std::vector<LogonRow>& rows, const geo::Resolver& resolver);
 
 // Which rows to keep: failures only, one account, sources in a network.
 struct LogonFilter {

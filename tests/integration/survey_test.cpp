@@ -10,6 +10,7 @@
 #include <string>
 
 #include "cli_test_util.h"
+#include "mmdb_writer.h"
 
 namespace {
 
@@ -81,6 +82,43 @@ TEST(Metrics, EveryFileAndStreamWithItsSpanRecordsAndSilences) {
   EXPECT_NE(csv.find("stream,,\"'=HYPERLINK("), std::string::npos) << csv;
 }
 
+// GeoIP: each row's source carries its country and AS from the databases given (written here by
+// the test); a VPN log's own srccountry wins over the database; internal sources carry nothing.
+TEST(Logons, SourcesCarryCountryAndAs) {
+  using tansa::geo::testing::MmdbWriter;
+  const fs::path dir = tansa::testing::tmp("survey", "logons_geo");
+  fs::create_directories(dir);
+  MmdbWriter country("GeoLite2-Country", 6, 1714694400);  // 2024-05-03
+  country.insert("203.0.113.0/24", MmdbWriter::country("JP", "Japan"));
+  country.insert("198.51.100.0/24", MmdbWriter::country("NL", "Netherlands"));
+  country.write((dir / "country.mmdb").string());
+  MmdbWriter asn("GeoLite2-ASN", 4, 1714694400);
+  asn.insert("203.0.113.0/24", MmdbWriter::asn(64500, "Example Transit"));
+  asn.write((dir / "asn.mmdb").string());
+  std::ofstream(dir / "fgt.log")
+      << "date=2024-01-06 time=01:00:00 devname=\"FGT-EDGE\" tz=\"+0000\" logid=\"0101039947\" "
+         "type=\"event\" subtype=\"vpn\" action=\"tunnel-up\" remip=198.51.100.20 "
+         "srccountry=\"Germany\" tunnelip=10.212.134.201 user=\"sato\" "
+         "msg=\"SSL tunnel established\"\n";
+  const std::string geoip = " --geoip '" + (dir / "country.mmdb").string() + "' --geoip '" +
+                            (dir / "asn.mmdb").string() + "'";
+  const std::string csv = run(
+      "logons '" + kData + "/hunt/logs/windows.jsonl' '" + (dir / "fgt.log").string() + "'" + geoip,
+      dir / "l.csv");
+  EXPECT_EQ(csv,
+            "first,last,count,kind,outcome,account,source,country,country_source,asn,as_org,"
+            "workstation,target,type,event_ids\n"
+            "2024-01-05T03:00:00Z,2024-01-05T03:00:00Z,1,windows,success,tanaka,203.0.113.7,JP,"
+            "GeoLite2-Country 2024-05-03,64500,Example Transit,,DC01,logon type 10,4624\n"
+            "2024-01-05T03:00:01Z,2024-01-05T03:00:01Z,1,windows,success,sato,10.0.0.5,,,,,,DC01,"
+            "logon type 10,4624\n"
+            "2024-01-06T01:00:00Z,2024-01-06T01:00:00Z,1,vpn,success,sato,198.51.100.20,DE,"
+            "log srccountry,,,,FGT-EDGE,vpn,\n");
+  const std::string table =
+      run("logons '" + kData + "/hunt/logs/windows.jsonl'" + geoip, dir / "l.txt");
+  EXPECT_NE(table.find("203.0.113.7     JP, AS64500 Example Transit"), std::string::npos) << table;
+}
+
 TEST(Logons, OneTableAcrossWindowsVpnSshAndCloud) {
   const fs::path dir = tansa::testing::tmp("survey", "logons");
   fs::create_directories(dir);
@@ -88,32 +126,34 @@ TEST(Logons, OneTableAcrossWindowsVpnSshAndCloud) {
                            "/hunt/logs/fortigate.log' '" + kData + "/hunt/logs/m365.jsonl' '" +
                            kData + "/hunt/logs/windows.jsonl' '" + kData + "/evtx/sample.evtx'";
   const std::string all = run("logons --year 2026 " + logs, dir / "all.csv");
-  EXPECT_EQ(all,
-            "first,last,count,kind,outcome,account,source,workstation,target,type,event_ids\n"
-            "2024-01-05T03:00:00Z,2024-01-05T03:00:00Z,1,windows,success,tanaka,203.0.113.7,,DC01,"
-            "logon type 10,4624\n"
-            "2024-01-05T03:00:01Z,2024-01-05T03:00:01Z,1,windows,success,sato,10.0.0.5,,DC01,"
-            "logon type 10,4624\n"
-            "2024-01-05T03:00:12Z,2024-01-05T03:00:12Z,1,vpn,failure,tanaka,203.0.113.7,,FGT-EDGE,"
-            "vpn,\n"
-            "2024-01-05T03:01:02Z,2024-01-05T03:01:02Z,1,vpn,success,tanaka,203.0.113.7,,FGT-EDGE,"
-            "vpn,\n"
-            "2024-03-14T09:26:53Z,2024-03-14T09:26:54Z,2,windows,failure,CORP\\alice,10.0.13.37,"
-            "KALI,WKS01.corp.example,logon type 3,4625\n"
-            "2024-03-14T09:26:55Z,2024-03-14T09:26:55Z,1,windows,failure,CORP\\administrator,"
-            "10.0.13.37,KALI,WKS01.corp.example,logon type 3,4625\n"
-            "2024-03-14T09:26:58Z,2024-03-14T09:26:58Z,1,windows,success,CORP\\alice,10.0.13.37,"
-            "KALI,WKS01.corp.example,logon type 3,4624\n"
-            "2026-01-05T03:10:01Z,2026-01-05T03:10:01Z,1,ssh,failure,oracle,203.0.113.7,,web1,ssh,"
-            "\n"
-            "2026-01-05T03:10:02Z,2026-01-05T03:10:02Z,1,ssh,failure,oracle,203.0.113.7,,web1,ssh "
-            "password,\n"
-            "2026-01-05T03:10:05Z,2026-01-05T03:10:05Z,1,ssh,failure,root,203.0.113.7,,web1,ssh "
-            "password,\n"
-            "2026-01-05T03:10:09Z,2026-01-05T03:10:09Z,1,ssh,success,root,203.0.113.7,,web1,ssh "
-            "password,\n"
-            "2026-01-05T03:11:00Z,2026-01-05T03:11:00Z,1,ssh,success,deploy,198.51.100.20,,web1,"
-            "ssh publickey,\n");
+  EXPECT_EQ(
+      all,
+      "first,last,count,kind,outcome,account,source,country,country_source,asn,as_org,"
+      "workstation,target,type,event_ids\n"
+      "2024-01-05T03:00:00Z,2024-01-05T03:00:00Z,1,windows,success,tanaka,203.0.113.7,,,,,,DC01,"
+      "logon type 10,4624\n"
+      "2024-01-05T03:00:01Z,2024-01-05T03:00:01Z,1,windows,success,sato,10.0.0.5,,,,,,DC01,"
+      "logon type 10,4624\n"
+      "2024-01-05T03:00:12Z,2024-01-05T03:00:12Z,1,vpn,failure,tanaka,203.0.113.7,,,,,,FGT-EDGE,"
+      "vpn,\n"
+      "2024-01-05T03:01:02Z,2024-01-05T03:01:02Z,1,vpn,success,tanaka,203.0.113.7,,,,,,FGT-EDGE,"
+      "vpn,\n"
+      "2024-03-14T09:26:53Z,2024-03-14T09:26:54Z,2,windows,failure,CORP\\alice,10.0.13.37,,,,,"
+      "KALI,WKS01.corp.example,logon type 3,4625\n"
+      "2024-03-14T09:26:55Z,2024-03-14T09:26:55Z,1,windows,failure,CORP\\administrator,"
+      "10.0.13.37,,,,,KALI,WKS01.corp.example,logon type 3,4625\n"
+      "2024-03-14T09:26:58Z,2024-03-14T09:26:58Z,1,windows,success,CORP\\alice,10.0.13.37,,,,,"
+      "KALI,WKS01.corp.example,logon type 3,4624\n"
+      "2026-01-05T03:10:01Z,2026-01-05T03:10:01Z,1,ssh,failure,oracle,203.0.113.7,,,,,,web1,ssh,"
+      "\n"
+      "2026-01-05T03:10:02Z,2026-01-05T03:10:02Z,1,ssh,failure,oracle,203.0.113.7,,,,,,web1,ssh "
+      "password,\n"
+      "2026-01-05T03:10:05Z,2026-01-05T03:10:05Z,1,ssh,failure,root,203.0.113.7,,,,,,web1,ssh "
+      "password,\n"
+      "2026-01-05T03:10:09Z,2026-01-05T03:10:09Z,1,ssh,success,root,203.0.113.7,,,,,,web1,ssh "
+      "password,\n"
+      "2026-01-05T03:11:00Z,2026-01-05T03:11:00Z,1,ssh,success,deploy,198.51.100.20,,,,,,web1,"
+      "ssh publickey,\n");
   // The Microsoft 365 fixture holds a download and an inbox rule: neither is a sign-in.
   EXPECT_EQ(all.find(",cloud,"), std::string::npos);
 
