@@ -11,8 +11,10 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/geo_options.h"
 #include "cli/progress.h"
 #include "engine/engine.h"
+#include "investigate/places.h"
 #include "investigate/run.h"
 #include "report/investigation.h"
 #include "report/text.h"
@@ -38,6 +40,7 @@ struct InvestigateOptions {
   bool quiet = false;
   std::string tz;
   std::size_t memory_mib = 256;  // for sorting detections, shared by the two sorters
+  GeoOptions geo;                // --geoip, --no-geoip
 };
 
 enum class ReportFormat { Html, Markdown, Json };
@@ -135,6 +138,8 @@ int run_investigate(const InvestigateOptions& opt) {
   if (!opt.quiet)
     for (const auto& n : (*rules)->notes()) fail(n);
 
+  auto resolver = resolver_of(opt.geo, "investigate", opt.quiet);
+  if (!resolver) return fail(resolver.error()), 2;
   std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.inputs, diag);
   inv::drop_case_db(inputs, request->case_path);
   if (inputs.empty()) return fail("nothing to read"), 1;
@@ -152,6 +157,7 @@ int run_investigate(const InvestigateOptions& opt) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto outcome = (*investigation)->conclude(run, fail);
   if (!outcome) return fail(outcome.error()), 1;
+  inv::place_sources(outcome->findings, *resolver);
   if (!write_report(opt, outcome->findings, (*investigation)->db())) return 1;
   if (!opt.quiet) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -200,6 +206,7 @@ void add_investigate_command(CLI::App& app, int& status) {
                   "Year of RFC 3164 syslog timestamps (default: from the file)");
   cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress bar or totals on standard error");
+  add_geo_options(cmd, opt->geo);
   cmd->callback([opt, &status] { status = run_investigate(*opt); });
 }
 

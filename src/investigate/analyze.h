@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "geo/geoip.h"
 #include "investigate/assets.h"
 #include "investigate/casedb.h"
 #include "investigate/facts.h"
@@ -37,6 +38,7 @@ struct Entity {
   std::string note;  // a source's country; an account's role ("created by the intruder")
   std::string tie;   // what tied it to the intrusion when no detection or session did (a wave)
   std::vector<Evidence> evidence;
+  geo::Place place;  // a source's country and AS, with where each came from (places.h)
 };
 
 struct Edge {

@@ -17,6 +17,16 @@ std::string time_or_null(const std::optional<std::int64_t>& t) {
   return t ? "\"" + format_time(*t) + "\"" : "null";
 }
 
+// An entity's note in words, with a source's autonomous system: "Netherlands, AS64500 Example".
+std::string place_of(const inv::Entity& e) {
+  std::string o = e.note;
+  if (e.place.asn) {
+    o += (o.empty() ? "AS" : ", AS") + std::to_string(e.place.asn);
+    if (!e.place.as_org.empty()) o += " " + e.place.as_org;
+  }
+  return o;
+}
+
 std::string ref_text(const inv::Findings& f, const SourceRef& r) {
   std::string file = r.file < f.files.size() ? f.files[r.file] : "?";
   const char* kind = r.kind == SourceRef::Kind::Record ? "record"
@@ -128,6 +138,8 @@ void entities(Json& j, const inv::Findings& f, std::string_view key, std::string
   for (const auto& e : list) {
     j.open('{').kv(name_key, e.name);
     if (!note_key.empty()) j.kv(note_key, e.note);
+    if (!e.place.country_source.empty()) j.kv("country_source", e.place.country_source);
+    if (e.place.asn) j.key("asn").num(e.place.asn).kv("as_org", e.place.as_org);
     if (!e.tie.empty()) j.kv("tie", e.tie);
     j.kt("first", e.first).kt("last", e.last);
     evidence(j, f, e.evidence);
@@ -385,8 +397,8 @@ std::string investigation_markdown(const inv::Findings& f) {
          format_time(*f.last_malicious) + " (" + dwell(f.dwell_days) + " days)\n";
   std::string srcs;
   for (const auto& s : f.sources)
-    srcs +=
-        (srcs.empty() ? "" : ", ") + md(s.name) + (s.note.empty() ? "" : " (" + md(s.note) + ")");
+    srcs += (srcs.empty() ? "" : ", ") + md(s.name) +
+            (place_of(s).empty() ? "" : " (" + md(place_of(s)) + ")");
   o += "- **From:** " + (srcs.empty() ? "none found" : srcs) + "\n";
   std::string accts, hosts;
   for (const auto& a : f.accounts) accts += (accts.empty() ? "" : ", ") + md(a.name);
@@ -577,7 +589,8 @@ std::string investigation_html(const inv::Findings& f) {
   o += "<li>From where? ";
   if (f.sources.empty()) o += "No external source found.";
   for (const auto& s : f.sources)
-    o += "<b>" + h(s.name) + "</b>" + (s.note.empty() ? "" : " (" + h(s.note) + ")") + " ";
+    o +=
+        "<b>" + h(s.name) + "</b>" + (place_of(s).empty() ? "" : " (" + h(place_of(s)) + ")") + " ";
   o += "</li><li>Which accounts? ";
   for (const auto& a : f.accounts)
     o += "<b>" + h(a.name) + "</b>" + (a.note.empty() ? "" : " (" + h(a.note) + ")") + " ";
@@ -621,8 +634,8 @@ std::string investigation_html(const inv::Findings& f) {
          "</h2><table><tr><th>name</th><th>note</th><th>first</th><th>last</th><th>evidence</th></"
          "tr>";
     for (const auto& e : list)
-      o += "<tr><td>" + h(e.name) + "</td><td>" + h(e.note) +
-           (e.tie.empty() ? "" : (e.note.empty() ? "" : "; ") + h("tied by: " + e.tie)) +
+      o += "<tr><td>" + h(e.name) + "</td><td>" + h(place_of(e)) +
+           (e.tie.empty() ? "" : (place_of(e).empty() ? "" : "; ") + h("tied by: " + e.tie)) +
            "</td><td>" + h(format_time(e.first)) + "</td><td>" + h(format_time(e.last)) +
            "</td><td>" + evidence_list(f, e.evidence) + "</td></tr>";
     o += "</table>";
@@ -699,7 +712,7 @@ std::string investigation_summary(const inv::Findings& f) {
                                       " days)");
   std::string s;
   for (const auto& x : f.sources)
-    s += (s.empty() ? "" : ", ") + x.name + (x.note.empty() ? "" : " (" + x.note + ")");
+    s += (s.empty() ? "" : ", ") + x.name + (place_of(x).empty() ? "" : " (" + place_of(x) + ")");
   line("sources:             ", s.empty() ? "none" : s);
   s.clear();
   for (const auto& x : f.accounts) s += (s.empty() ? "" : ", ") + x.name;
