@@ -52,6 +52,11 @@ class InvestigateGeoIp : public ::testing::Test {
     const std::string text = slurp(d / "report.json");
     simdjson::dom::element report = parser.parse(text);
     std::vector<std::string> out;
+    for (simdjson::dom::element e : report["initial_access"].get_array()) {
+      auto src = e["source"];
+      out.push_back("entry " + std::string(std::string_view(src["address"])) + " " +
+                    std::string(std::string_view(src["country"])));
+    }
     for (simdjson::dom::element s : report["sources"].get_array()) {
       auto str = [&](const char* k) {
         auto v = s[k];
@@ -71,6 +76,7 @@ class InvestigateGeoIp : public ::testing::Test {
 TEST_F(InvestigateGeoIp, TheDatabasePlacesASourceNoLogPlaces) {
   EXPECT_EQ(sources("linux-pivot"),
             (std::vector<std::string>{
+                "entry 203.0.113.150 JP",
                 "203.0.113.150 JP GeoLite2-Country 2024-05-03 64500 Example Transit"}));
 }
 
@@ -79,7 +85,8 @@ TEST_F(InvestigateGeoIp, TheVpnLogsCountryWins) {
   std::string summary;
   EXPECT_EQ(
       sources("vpn-intrusion", &summary),
-      (std::vector<std::string>{"203.0.113.66 Netherlands log srccountry 64500 Example Transit",
+      (std::vector<std::string>{"entry 203.0.113.66 Netherlands", "entry 203.0.113.99 Netherlands",
+                                "203.0.113.66 Netherlands log srccountry 64500 Example Transit",
                                 "203.0.113.99 Netherlands log srccountry 64500 Example Transit"}));
   EXPECT_NE(summary.find("sources:             203.0.113.66 (Netherlands, AS64500 Example "
                          "Transit), 203.0.113.99 (Netherlands, AS64500 Example Transit)"),
