@@ -141,14 +141,14 @@ std::string ids_text(const std::vector<int>& ids) {
 
 void logons_table(std::string& o, const std::vector<survey::LogonRow>& rows) {
   line(o,
-       fmt::format("{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<20} {:<16} {:<18} {:<20} {}",
+       fmt::format("{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<28} {:<16} {:<18} {:<20} {}",
                    "FIRST", "LAST", "COUNT", "KIND", "OUTCOME", "ACCOUNT", "SOURCE", "PLACE",
                    "WORKSTATION", "TARGET", "TYPE", "EVENT IDS"));
   for (const auto& r : rows)
     line(o, fmt::format(
-                "{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<20} {:<16} {:<18} {:<20} {}",
+                "{:<20} {:<20} {:>7}  {:<8} {:<7} {:<26} {:<15} {:<28} {:<16} {:<18} {:<20} {}",
                 when(r.first), when(r.last), r.count, r.kind, r.outcome, cell(r.account, 26),
-                cell(r.source, 39), cell(r.place.text(), 30), cell(r.workstation, 16),
+                cell(r.source, 39), cell(r.place.text(), 28), cell(r.workstation, 16),
                 cell(r.target, 30), cell(r.type, 20), ids_text(r.event_ids)));
   if (rows.empty()) o += "no logons\n";
 }
