@@ -339,6 +339,7 @@ struct Intruder {
       act(t + kMin + i * 5 * kSec);
     }
     svc = "svc-" + pick(w, std::vector<std::string>{"sql", "backup", "report", "scan"});
+    tr.weaknesses.insert(WeaknessKind::Rc4ServiceTickets);
   }
   // From the DC to the file server as `user`; reads `share` (empty: reads nothing).
   std::uint64_t file_server(std::int64_t t, const std::string& user, const std::string& share) {
@@ -389,6 +390,8 @@ struct Intruder {
     tr.edge(from_name, c.lnx, user, "ssh", t);
     hold(c.lnx_ip, t);
     lnx_account = user;
+    // deploy, svc-build, backup: a service account with a password, logged on to by SSH.
+    tr.weaknesses.insert(WeaknessKind::ServiceAccountAccess);
   }
   void sudo(std::int64_t t, const std::string& command) {
     w.auth(c.lnx_log, t, "sudo",
@@ -534,6 +537,8 @@ void wave(Intruder& x, const Plan& p, int k, std::int64_t t) {
     x.ips.push_back(ip);
     x.source(ip, "");
     x.ssh(t, x.lnx_account, ip, ip);
+    x.tr.initial_access.push_back(
+        {t, EntryVector::SshValidAccount, c.lnx, lower(x.lnx_account), ip, ""});
     x.sudo(t + 4 * kMin, "/usr/bin/id");  // names no asset
     return;
   }
@@ -543,6 +548,12 @@ void wave(Intruder& x, const Plan& p, int k, std::int64_t t) {
   const std::string ws = tie == 1 ? "DESKTOP-" + letters(w, 7) : x.ws;
   const std::int64_t length = 90 * kMin;
   const std::string tunnel = x.vpn(t, victim.name, ip, k == 0 ? 4 + below(w, 4) : 0, length);
+  // The wave's way in: guessing in the first (four to seven failures, nothing locking the
+  // account), a stolen password without a failure in the later ones.
+  x.tr.initial_access.push_back(
+      {t, k == 0 ? EntryVector::VpnPasswordGuessing : EntryVector::VpnValidAccount, "FW1",
+       lower(victim.name), ip, x.country(ip)});
+  if (k == 0) x.tr.weaknesses.insert(WeaknessKind::GuessingNotStopped);
   const std::uint64_t s = x.logon(c.dc_log, c.dc, t + 3 * kMin, victim.name, 3, tunnel, ws, "NTLM");
   if (k == 0) x.kerberoast(t + 5 * kMin, victim.name, tunnel, s);
   windows_actions(x, p, k, t + 20 * kMin, victim.name, ip);
@@ -562,6 +573,7 @@ void intrusion(World& w, const Company& c, Intruder& x) {
     day += 14 + below(w, 15);
   }
   w.truth.access = true;
+  w.truth.weaknesses.insert(WeaknessKind::UnseenDwell);
 }
 
 // --- the truth from the logs as written ----------------------------------------------------------
@@ -619,6 +631,9 @@ bool judge_assets(World& w, const Company& c, const Intruder& x,
                                                   : AssetVerdict::Undetermined;
   };
   const bool fs_covers = audited && covered(fs_times, true), m365_covers = covered(m365, false);
+  // Sensitive files on a host whose log records no file access: the Linux host always (no log
+  // here records file reads there), the file server when its log holds no 5145.
+  if (c.has_linux || !audited) tr.weaknesses.insert(WeaknessKind::FileAuditingMissing);
   verdict(c.share_asset(), fs_covers);
   verdict("hr-records", fs_covers);
   verdict(c.site_asset(), m365_covers);

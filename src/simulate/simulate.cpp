@@ -162,6 +162,11 @@ void edge_intrusion(World& w, const EdgeIntrusion& x) {
   // Day 0: in, Kerberoasting.
   const std::int64_t up1 = t + 6 * kMin;
   session(up1, "tanaka", ip1, "10.8.0.201", 45 * kMin, 80000000);
+  // The way in: five wrong passwords, then tanaka's session; nothing locked the account.
+  tr.initial_access.push_back(
+      {up1, EntryVector::VpnPasswordGuessing, "FW1", "tanaka", ip1, country});
+  tr.weaknesses.insert(WeaknessKind::GuessingNotStopped);
+  tr.weaknesses.insert(WeaknessKind::UnseenDwell);
   const std::uint64_t l1 =
       w.logon(kDC, up1 + 4 * kMin, "tanaka", 3, "10.8.0.201", kAttackWs, "NTLM");
   tr.edge(kAttackWs, "DC1", "tanaka", "3", up1 + 4 * kMin);
@@ -170,6 +175,7 @@ void edge_intrusion(World& w, const EdgeIntrusion& x) {
   for (int i = 0; i < 14; ++i)
     w.kerberos_ticket(kDC, up1 + 8 * kMin + i * 5 * kSec, "tanaka", "10.8.0.201",
                       "MSSQLSvc/db" + std::to_string(i), 0x17);
+  tr.weaknesses.insert(WeaknessKind::Rc4ServiceTickets);
   // Day 9: an account of its own, made a Domain Admin.
   const std::int64_t up2 = kStart + 51 * kDay + 20 * kHour + 10 * kMin;
   session(up2, "tanaka", ip1, "10.8.0.202", 30 * kMin, 5000000);
@@ -184,6 +190,13 @@ void edge_intrusion(World& w, const EdgeIntrusion& x) {
     const std::int64_t up = kStart + (70 + 14 * k) * kDay + 15 * kHour + jitter_minutes(w, 90);
     const std::string tunnel = "10.8.0." + std::to_string(210 + k);
     session(up, "backup_adm", ip2, tunnel, 70 * kMin, 30000000);
+    // The second wave: its own Domain Admin account from a new address, by remote desktop from
+    // its own machine rather than the admin host.
+    if (k == 0) {
+      tr.initial_access.push_back(
+          {up, EntryVector::VpnValidAccount, "FW1", "backup_adm", ip2, country});
+      tr.weaknesses.insert(WeaknessKind::AdminOutsideAdminHosts);
+    }
     const std::uint64_t ld =
         w.logon(kDC, up + 2 * kMin, "backup_adm", 10, tunnel, kAttackWs, "Negotiate");
     tr.edge(kAttackWs, "DC1", "backup_adm", "10", up + 2 * kMin);
@@ -198,6 +211,7 @@ void edge_intrusion(World& w, const EdgeIntrusion& x) {
       w.clear_log(kFS, on + 2 * kMin, "backup_adm", lf);  // the logon above is gone with it
       w.audit_off(kFS, on + 3 * kMin, "backup_adm", lf);
       tr.tampering = {{"log_cleared", "FS1"}, {"audit_policy_changed", "FS1"}};
+      tr.weaknesses.insert(WeaknessKind::TamperingUnnoticed);
       tr.mark(on + 3 * kMin);
       logged = false;
     }
@@ -262,6 +276,13 @@ void linux_pivot(World& w) {
       at = t + 4 * kMin;
     }
     w.auth(kBastion, at, "sshd", "Accepted password for deploy from " + ip + " port 51234 ssh2");
+    if (s == 0) {  // eight guesses for root and admin, then the shared deploy account's password
+      tr.initial_access.push_back(
+          {at, EntryVector::SshPasswordGuessing, "bastion", "deploy", ip, ""});
+      tr.weaknesses.insert(WeaknessKind::GuessingNotStopped);
+      tr.weaknesses.insert(WeaknessKind::ServiceAccountAccess);
+      tr.weaknesses.insert(WeaknessKind::UnseenDwell);
+    }
     tr.mark(at);
     tr.edge(ip, "bastion", "deploy", "ssh", at);
     const std::int64_t hop = at + 10 * kMin;
@@ -382,6 +403,22 @@ std::string truth_json(const std::string& name, const Truth& t) {
   for (std::size_t i = 0; i < t.tampering.size(); ++i)
     o += std::string(i ? ", " : "") + "{\"kind\": " + js(t.tampering[i].first) +
          ", \"host\": " + js(t.tampering[i].second) + "}";
+  o += "],\n  \"initial_access\": [";
+  std::vector<Entry> entries = t.initial_access;
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.time < b.time; });
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    o += std::string(i ? "," : "") + "\n    {\"time\": " + js(format_time(entries[i].time)) +
+         ", \"vector\": " + js(to_string(entries[i].vector)) +
+         ", \"via_host\": " + js(entries[i].via_host) + ", \"account\": " + js(entries[i].account) +
+         ", \"source\": {\"address\": " + js(entries[i].address) +
+         ", \"country\": " + js(entries[i].country) + "}}";
+  o += "],\n  \"weaknesses\": [";
+  bool firstw = true;
+  for (WeaknessKind k : t.weaknesses) {
+    o += (firstw ? "" : ", ") + js(to_string(k));
+    firstw = false;
+  }
   o += "],\n  \"gaps\": [],\n  \"coverage\": [";
   bool firstv = true;
   for (const auto& [k, v] : t.coverage) {
@@ -492,6 +529,12 @@ std::expected<void, std::string> write_scenario(const std::string& name, const s
                  {"hr-records", AssetVerdict::NotAccessed},
                  {"rocket-sharepoint", AssetVerdict::NotAccessed}};
   }
+  // Sensitive files on a host whose log records no file access: build01 (no Linux log here
+  // records file reads), or FS1 when its log as written holds no 5145.
+  const auto& fs_log = w.windows_log(kFS);
+  const bool fs_audited = std::any_of(fs_log.begin(), fs_log.end(),
+                                      [](const WinEvent& e) { return e.spec.event_id == 5145; });
+  if (linux || !fs_audited) tr.weaknesses.insert(WeaknessKind::FileAuditingMissing);
   w.count_documents();
   if (auto r = w.write(dir, !linux, !linux, linux); !r) return r;
   std::ofstream(fs::path(dir) / "assets.yml") << (linux ? kAssetsLinux : kAssetsWindows);

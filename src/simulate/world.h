@@ -75,6 +75,13 @@ struct Edge {
   std::int64_t first;
 };
 
+// One wave's way in (truth.json `initial_access`): the access that began it.
+struct Entry {
+  std::int64_t time = 0;
+  EntryVector vector = EntryVector::Unknown;
+  std::string via_host, account, address, country;
+};
+
 // What the attacker did that the logs can show: truth.json.
 struct Truth {
   std::string description, claim;
@@ -93,6 +100,8 @@ struct Truth {
   std::uint64_t documents = 0;
   std::map<std::string, std::uint64_t> asset_documents;
   std::vector<std::pair<std::string, std::string>> tampering;  // kind, host
+  std::vector<Entry> initial_access;                           // one per wave, in time order
+  std::set<WeaknessKind> weaknesses;  // each kind the logs show, with its events
 
   void mark(std::int64_t t) {
     first = std::min(first, t);

@@ -67,6 +67,20 @@ std::string edges(element list) {
 std::string kinds(element list) {
   return each(list, [](element e) { return str(e["kind"]) + " on " + str(e["host"]); });
 }
+// Each wave's way in: when, how, through which host, as whom, from where.
+std::string entries(element list) {
+  return each(list, [](element e) {
+    return str(e["time"]) + " " + str(e["vector"]) + " via " + str(e["via_host"]) + " as " +
+           str(e["account"]) + " from " + str(e["source"]["address"]);
+  });
+}
+// The weakness kinds: the report's, and separately those it gives without evidence.
+std::string weakness_kinds(element list, bool report) {
+  return each(list, [&](element e) {
+    if (!report) return str(e);
+    return str(e["kind"]) + (e["evidence"].get_array().size() ? "" : " (no evidence)");
+  });
+}
 std::string spans(element list) {
   return each(list, [](element e) {
     return str(e["host"]) + " " + str(e["source"]) + " " + str(e["first"]) + " " + str(e["last"]);
@@ -150,6 +164,9 @@ Answers compare(element truth, element r) {
   a["tampering"] = {kinds(truth["tampering"]), kinds(r["tampering"])};
   a["gaps"] = {kinds(truth["gaps"]), kinds(r["gaps"])};
   a["coverage"] = {spans(truth["coverage"]), spans(r["coverage"])};
+  a["initial_access"] = {entries(truth["initial_access"]), entries(r["initial_access"])};
+  a["weaknesses"] = {weakness_kinds(truth["weaknesses"], false),
+                     weakness_kinds(r["weaknesses"], true)};
   return a;
 }
 

@@ -130,6 +130,37 @@ TEST_P(Scenario, InvestigationGivesTheTruth) {
   };
   EXPECT_EQ(spans(r["coverage"]), spans(truth["coverage"]));
 
+  // How they got in: one entry per wave, in time order, as the truth has it.
+  auto entries = [](element list) {
+    std::vector<std::string> out;
+    for (element e : list.get_array())
+      out.push_back(str(e["time"]) + " " + str(e["vector"]) + " via " + str(e["via_host"]) +
+                    " as " + str(e["account"]) + " from " + str(e["source"]["address"]) + " (" +
+                    str(e["source"]["country"]) + ")");
+    return out;
+  };
+  EXPECT_EQ(entries(r["initial_access"]), entries(truth["initial_access"]));
+  for (element e : r["initial_access"].get_array()) {
+    EXPECT_TRUE(tansa::parse<tansa::EntryVector>(str(e["vector"]))) << str(e["vector"]);
+    EXPECT_FALSE(str(e["reason"]).empty());
+    EXPECT_GT(e["evidence"].get_array().size(), 0u) << str(e["vector"]);
+  }
+  // What let them in: each kind the truth expects, with its evidence, and no other.
+  std::set<std::string> kinds_got, kinds_want;
+  for (element w : r["weaknesses"].get_array()) {
+    kinds_got.insert(str(w["kind"]));
+    EXPECT_GT(w["evidence"].get_array().size(), 0u) << str(w["kind"]);
+    EXPECT_FALSE(str(w["advice"]).empty()) << str(w["kind"]);
+    // Without an intrusion, no weakness may claim one.
+    const auto kind = tansa::parse<tansa::WeaknessKind>(str(w["kind"]));
+    ASSERT_TRUE(kind) << str(w["kind"]);
+    if (word<tansa::Access>(truth["unauthorized_access"]) == tansa::Access::No) {
+      EXPECT_FALSE(tansa::claims_intrusion(*kind)) << str(w["kind"]);
+    }
+  }
+  for (element k : truth["weaknesses"].get_array()) kinds_want.insert(str(k));
+  EXPECT_EQ(kinds_got, kinds_want);
+
   // Every answer carries its evidence.
   for (const char* k : {"sources", "accounts", "hosts", "lateral_movement"})
     for (element e : r[k].get_array()) EXPECT_GT(e["evidence"].get_array().size(), 0u) << k;
@@ -198,6 +229,11 @@ TEST_P(DocumentClaims, VerdictWeighsWhatWasReadAndWhatLeft) {
   md.replace(md.find("report.json"), 11, "report.md");
   ASSERT_EQ(sh(md), 0);
   EXPECT_NE(slurp(dir / "report.md").find("## The claim"), std::string::npos);
+  // The report opens with the way in and closes with the weaknesses.
+  const std::string report_md = slurp(dir / "report.md");
+  EXPECT_LT(report_md.find("## How they got in"), report_md.find("## Answers"));
+  EXPECT_NE(report_md.find("## What let them in and kept them unseen"), std::string::npos);
+  EXPECT_GT(report_md.find("## What let them in"), report_md.find("## Detections behind"));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -230,6 +266,10 @@ TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
             0);
   const std::string summary = slurp(dir / "summary.txt");
   EXPECT_NE(summary.find("unauthorized access: yes"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("entry point:         2023-06-12T17:46:00.000000Z vpn_password_guessing "
+                         "via FW1 as tanaka from 203.0.113.66 (Netherlands); 1 later wave"),
+            std::string::npos)
+      << summary;
   EXPECT_NE(summary.find("asset satellite-design: accessed, 280 documents seen read"), std::string::npos) << summary;
   // The database answers an analyst's own question in SQL.
   ASSERT_EQ(sh("sqlite3 '" + (dir / "my.db").string() +
@@ -238,6 +278,47 @@ TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
                (dir / "q.txt").string() + "'"),
             0);
   EXPECT_EQ(slurp(dir / "q.txt"), "280\n");
+}
+
+// Logs that start after the intrusion began (retention shorter than the dwell time): the VPN log
+// of the vpn-intrusion scenario cut to start two days after the first wave. The way in is then
+// unknown, the reason names the log that starts late, and that is a weakness.
+TEST(Investigate, ALogThatStartsAfterTheIntrusionLeavesTheWayInUnknown) {
+  const fs::path dir = tmp("late");
+  fs::remove_all(dir);
+  ASSERT_EQ(sh(kBin + " simulate --scenario vpn-intrusion -o '" + dir.string() + "' > /dev/null"),
+            0);
+  {
+    std::istringstream in(slurp(dir / "fortigate.log"));
+    std::ofstream out(dir / "fortigate.log", std::ios::trunc);
+    for (std::string line; std::getline(in, line);)
+      if (line.substr(5, 10) >= "2023-06-14") out << line << '\n';  // "date=YYYY-MM-DD ..."
+  }
+  fs::remove(dir / "truth.json");
+  ASSERT_EQ(sh(tansa::testing::investigate_simulated(kBin, dir, "")), 0);
+  simdjson::dom::parser parser;
+  const std::string text = slurp(dir / "report.json");
+  element r = parser.parse(text);
+  element first = r["initial_access"].at(0);
+  EXPECT_EQ(word<tansa::EntryVector>(first["vector"]), tansa::EntryVector::Unknown);
+  EXPECT_EQ(str(first["time"]), str(r["first_malicious"]));
+  EXPECT_NE(str(first["reason"]).find("no fortigate:event log from FW1 before 2023-06-14"),
+            std::string::npos)
+      << str(first["reason"]);
+  EXPECT_GT(first["evidence"].get_array().size(), 0u);
+  // The later waves are still there, by the sessions the log kept.
+  std::set<std::string> later;
+  for (element e : r["initial_access"].get_array())
+    if (word<tansa::EntryVector>(e["vector"]) == tansa::EntryVector::VpnValidAccount)
+      later.insert(str(e["account"]));
+  EXPECT_TRUE(later.contains("backup_adm"));
+  bool late = false;
+  for (element w : r["weaknesses"].get_array())
+    if (word<tansa::WeaknessKind>(w["kind"]) == tansa::WeaknessKind::LogsStartLate) {
+      late = true;
+      EXPECT_NE(str(w["detail"]).find("FW1"), std::string::npos) << str(w["detail"]);
+    }
+  EXPECT_TRUE(late) << text.substr(0, 4000);
 }
 
 TEST(Investigate, ZonelessSyslogIsPlacedByTzAsHuntPlacesIt) {

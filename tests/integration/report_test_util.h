@@ -56,4 +56,10 @@ inline void PrintTo(Attribution v, std::ostream* os) {
 inline void PrintTo(GapKind v, std::ostream* os) {
   *os << to_string(v);
 }
+inline void PrintTo(EntryVector v, std::ostream* os) {
+  *os << to_string(v);
+}
+inline void PrintTo(WeaknessKind v, std::ostream* os) {
+  *os << to_string(v);
+}
 }  // namespace tansa
