@@ -1,0 +1,115 @@
+#include "watch/processor.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tansa::watch {
+
+bool Processor::Later::operator()(const Detection& a, const Detection& b) const {
+  return DetectionOrder{*rules}(b, a);
+}
+
+Processor::Processor(engine::Rules& rules, ProcessorOptions options, EmitFn emit)
+    : rules_(rules),
+      options_(options),
+      emit_(std::move(emit)),
+      matcher_(rules.set()),
+      correlator_([&] {
+        std::vector<correlate::Rejection> again;  // reported when the rules were loaded
+        return std::make_unique<correlate::Correlator>(rules.set().rules(),
+                                                       rules.correlation_rules(), again);
+      }()),
+      buffer_(Later{&rules.infos()}) {
+  const correlate::Correlator& c = *correlator_;
+  slim_.resize(rules_.set().size());
+  for (std::uint32_t r = 0; r < slim_.size(); ++r) {
+    if (!c.suppressed(r)) continue;
+    std::vector<FieldId> ids;
+    for (const auto& name : c.fields_read(r)) ids.push_back(field_id(name));
+    std::sort(ids.begin(), ids.end());
+    slim_[r] = std::move(ids);
+  }
+  for (const auto& cr : rules_.correlation_rules())
+    max_timespan_ = std::max(max_timespan_, cr->timespan_ns);
+}
+
+Processor::~Processor() = default;
+
+std::uint32_t Processor::add_stream(std::string name, std::string identity) {
+  names_.push_back(std::move(name));
+  identities_.push_back(std::move(identity));
+  return static_cast<std::uint32_t>(names_.size() - 1);
+}
+
+std::string Processor::key_of(const Detection& d) const {
+  const auto& infos = rules_.infos();
+  const std::string_view id = d.rule < infos.size() ? std::string_view(infos[d.rule].id) : "?";
+  const std::string_view stream = d.source.file < identities_.size()
+                                      ? std::string_view(identities_[d.source.file])
+                                      : std::string_view("?");
+  // One event gives one group key per correlation, so rule and event identify a detection.
+  return fmt::format("{}|{}|{}", id, stream, d.source.position);
+}
+
+void Processor::emit(const Detection& d) {
+  ++counters_.detections;
+  emit_(d, key_of(d));
+}
+
+void Processor::feed(const Detection& d) {
+  correlate::Correlator& c = *correlator_;
+  c.add(d, [&](Detection&& out) { emit(out); });
+}
+
+void Processor::process(const Event& e) {
+  ++counters_.events;
+  const bool correlating = correlator_->size() != 0;
+  const bool late = correlating && e.time_ns < fed_to_;
+  if (late) ++counters_.late;
+  if (e.time_ns > max_time_) max_time_ = e.time_ns;
+  hits_.clear();
+  matcher_.match(e, hits_);
+  for (std::uint32_t rule : hits_) {
+    Detection d;
+    if (rule < slim_.size() && slim_[rule])
+      d.capture(e, rule, *slim_[rule]);
+    else
+      d.capture(e, rule);
+    if (!correlator_->suppressed(rule)) emit(d);
+    if (correlating && !late) buffer_.push(std::move(d));
+  }
+  while (buffer_.size() > options_.max_buffered) {
+    Detection d = buffer_.top();
+    buffer_.pop();
+    fed_to_ = std::max(fed_to_, d.time_ns);
+    ++counters_.forced;
+    feed(d);
+  }
+  counters_.scan_failures = matcher_.scan_failures();
+}
+
+void Processor::advance(bool idle) {
+  if (max_time_ == INT64_MIN) return;
+  std::int64_t to = max_time_;
+  if (!idle)
+    to =
+        max_time_ < INT64_MIN + options_.lateness_ns ? INT64_MIN : max_time_ - options_.lateness_ns;
+  while (!buffer_.empty() && buffer_.top().time_ns <= to) {
+    Detection d = buffer_.top();
+    buffer_.pop();
+    feed(d);
+  }
+  fed_to_ = std::max(fed_to_, to);
+}
+
+std::int64_t Processor::needed_since() const {
+  if (correlator_->size() == 0) return INT64_MAX;
+  std::int64_t need = INT64_MAX;
+  if (fed_to_ != INT64_MIN)
+    need = fed_to_ < INT64_MIN + max_timespan_ ? INT64_MIN : fed_to_ - max_timespan_;
+  if (!buffer_.empty()) need = std::min(need, buffer_.top().time_ns);
+  return need;
+}
+
+}  // namespace tansa::watch

@@ -1,0 +1,299 @@
+#include "watch/watcher.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+
+#include "watch/follow.h"
+#include "watch/lines.h"
+#include "watch/listen.h"
+#include "watch/state.h"
+
+namespace tansa::watch {
+
+namespace {
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+std::int64_t mono_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Keys of written detections are remembered this long (wall time): far longer than any restart
+// re-reads.
+constexpr std::int64_t kRememberNs = 7LL * 24 * 3600 * 1'000'000'000;
+// Lines a file's unreadable ones are reported for, then only counted.
+constexpr std::uint64_t kReportedSkips = 20;
+// Bytes read from one input per turn of the loop: the others get their turn (and the loop its
+// checkpoint) however fast one of them is written.
+constexpr std::size_t kBudget = std::size_t{1} << 20;
+
+}  // namespace
+
+struct Watcher::Impl {
+  // A followed file, with what the loop knows of it.
+  struct Followed {
+    std::unique_ptr<Follower> follower;
+    std::optional<LineFormat> format;
+    bool unsupported = false;
+    std::string identity;  // of the file segment last read (device, inode, generation)
+    std::uint32_t stream = 0;
+    std::int64_t max_time = INT64_MIN;  // latest event time read from it
+    // Positions with the latest event time before each, at checkpoints: where a restart must start
+    // re-reading to rebuild the correlations' state (the last sample before anything they need).
+    struct Sample {
+      FilePosition at;
+      std::int64_t max_before;
+    };
+    std::deque<Sample> samples;
+    std::uint64_t skipped = 0;
+  };
+  engine::Rules* rules = nullptr;
+  WatchOptions options;
+  NoteFn note;
+  std::unique_ptr<State> state;
+  std::optional<std::uint64_t> output_length;
+  std::vector<Followed> files;
+  std::vector<std::unique_ptr<Listener>> listeners;
+  std::vector<std::uint32_t> listener_stream;
+  std::vector<std::uint64_t> listener_seq;
+  std::unique_ptr<Processor> processor;
+  LineParser parser;
+  Event event;
+  WatchCounters counters;
+  std::string error;  // the first failure that stops the run
+  const WriteFn* write = nullptr;
+
+  void on_detection(const Detection& d, const std::string& key) {
+    if (!error.empty()) return;
+    auto do_write = [&]() -> std::optional<std::uint64_t> {
+      return (*write)(d, processor->stream_names());
+    };
+    if (!state) {
+      if (do_write())
+        ++counters.written;
+      else
+        error = "a detection could not be written";
+      return;
+    }
+    auto r = state->record(key, wall_ns(), do_write);
+    if (!r) {
+      error = r.error();
+      return;
+    }
+    if (*r)
+      ++counters.written;
+    else
+      ++counters.duplicates;
+  }
+
+  formats::SyslogOptions syslog_options() const {
+    formats::SyslogOptions o = options.syslog;
+    if (o.reference_ns == 0) o.reference_ns = wall_ns();
+    return o;
+  }
+
+  void on_line(Followed& f, std::string_view line, std::uint64_t offset, const FilePosition& pos) {
+    ++counters.lines;
+    const std::string id = fmt::format("f:{}:{}:{}", pos.dev, pos.ino, pos.generation);
+    if (id != f.identity) {
+      f.identity = id;
+      f.stream = processor->add_stream(f.follower->path(), id);
+      // A new file (or generation) starts: nothing before its start is needed again.
+      f.samples.clear();
+      f.samples.push_back({FilePosition{pos.dev, pos.ino, pos.generation, offset}, INT64_MIN});
+    }
+    if (line.empty() || f.unsupported) return;
+    if (!f.format) {
+      std::string matched;
+      f.format = sniff_line_format(line, f.follower->path(), matched);
+      if (!f.format) {
+        f.unsupported = true;
+        note(f.follower->path() + ": " +
+             (matched.empty() ? std::string("format not recognised")
+                              : "format " + matched + " cannot be followed line by line") +
+             "; not read");
+        return;
+      }
+    }
+    if (!parser.parse(*f.format, line, syslog_options(), event)) {
+      if (++f.skipped <= kReportedSkips)
+        note(fmt::format("{}: offset {}: not {}; skipped", f.follower->path(), offset,
+                         to_string(*f.format)));
+      ++counters.skipped;
+      return;
+    }
+    event.source = SourceRef{f.stream, SourceRef::Kind::Offset, offset};
+    if (event.time_ns > f.max_time) f.max_time = event.time_ns;
+    processor->process(event);
+  }
+
+  void on_message(std::size_t k, std::string_view message) {
+    ++counters.messages;
+    const Listener& l = *listeners[k];
+    const LineFormat fmt =
+        l.kind() == Listener::Kind::SyslogUdp || l.kind() == Listener::Kind::SyslogTcp
+            ? LineFormat::Syslog
+            : LineFormat::Json;
+    if (!parser.parse(fmt, message, syslog_options(), event)) {
+      ++counters.skipped;
+      return;
+    }
+    event.source = SourceRef{listener_stream[k], SourceRef::Kind::Record, ++listener_seq[k]};
+    processor->process(event);
+  }
+
+  std::vector<FileCheckpoint> positions() {
+    const std::int64_t need = processor->needed_since();
+    std::vector<FileCheckpoint> out;
+    for (Followed& f : files) {
+      const FilePosition at = f.follower->position();
+      if (at.ino == 0) continue;  // never opened
+      // Samples of another file or generation than the one being read say nothing about it.
+      while (!f.samples.empty() &&
+             (f.samples.front().at.ino != at.ino || f.samples.front().at.dev != at.dev ||
+              f.samples.front().at.generation != at.generation))
+        f.samples.pop_front();
+      f.samples.push_back({at, f.max_time});
+      // The last sample before which nothing needed was read.
+      while (f.samples.size() > 1 && f.samples[1].max_before < need) f.samples.pop_front();
+      const std::uint64_t replay = f.samples.front().at.offset;
+      out.push_back(
+          FileCheckpoint{f.follower->path(), at, replay, f.follower->fingerprint(replay)});
+    }
+    return out;
+  }
+
+  std::expected<void, std::string> checkpoint() {
+    auto files_now = positions();
+    if (!state) return {};
+    return state->checkpoint(files_now, wall_ns() - kRememberNs);
+  }
+};
+
+Watcher::Watcher() : impl_(std::make_unique<Impl>()) {}
+Watcher::~Watcher() = default;
+
+std::expected<std::unique_ptr<Watcher>, std::string> Watcher::open(engine::Rules& rules,
+                                                                   WatchOptions options,
+                                                                   NoteFn note) {
+  std::unique_ptr<Watcher> w(new Watcher());
+  Impl& m = *w->impl_;
+  m.rules = &rules;
+  m.options = std::move(options);
+  m.note = note ? std::move(note) : NoteFn([](const std::string&) {});
+  m.processor = std::make_unique<Processor>(
+      rules, ProcessorOptions{m.options.lateness_ns, m.options.max_buffered},
+      [&m](const Detection& d, const std::string& key) { m.on_detection(d, key); });
+  std::vector<FileCheckpoint> saved;
+  if (!m.options.state_path.empty()) {
+    auto s = State::open(m.options.state_path);
+    if (!s) return std::unexpected(s.error());
+    m.state = std::move(*s);
+    auto f = m.state->files();
+    if (!f) return std::unexpected(f.error());
+    saved = std::move(*f);
+    auto len = m.state->output_length();
+    if (!len) return std::unexpected(len.error());
+    m.output_length = *len;
+  }
+  for (const std::string& path : m.options.paths) {
+    std::optional<FilePosition> start;
+    std::uint64_t fingerprint = 0;
+    for (const FileCheckpoint& c : saved)
+      if (c.path == path) {
+        start = c.at;
+        start->offset = std::min(c.replay_from, c.at.offset);  // re-read what correlations need
+        fingerprint = c.fingerprint;
+      }
+    Impl::Followed f;
+    f.follower = std::make_unique<Follower>(path, start, m.options.from_end, m.note, fingerprint);
+    m.files.push_back(std::move(f));
+  }
+  struct Want {
+    Listener::Kind kind;
+    const std::string* address;
+  };
+  const std::string stdin_name = "-";
+  for (const Want& want :
+       {Want{Listener::Kind::SyslogUdp, &m.options.syslog_udp},
+        Want{Listener::Kind::SyslogTcp, &m.options.syslog_tcp},
+        Want{Listener::Kind::JsonTcp, &m.options.json_tcp},
+        Want{Listener::Kind::JsonStdin, m.options.json_stdin ? &stdin_name : nullptr}}) {
+    if (!want.address || want.address->empty()) continue;
+    auto l = Listener::open(want.kind, *want.address);
+    if (!l) return std::unexpected(l.error());
+    const std::string identity = fmt::format("n:{}:{}", (*l)->name(), wall_ns());
+    m.listener_stream.push_back(m.processor->add_stream((*l)->name(), identity));
+    m.listener_seq.push_back(0);
+    m.listeners.push_back(std::move(*l));
+  }
+  return w;
+}
+
+std::optional<std::uint64_t> Watcher::recorded_output_length() const {
+  return impl_->output_length;
+}
+
+std::vector<std::string> Watcher::bound() const {
+  std::vector<std::string> out;
+  for (const auto& l : impl_->listeners) out.push_back(l->name());
+  return out;
+}
+
+const ProcessorCounters& Watcher::processor_counters() const {
+  return impl_->processor->counters();
+}
+const WatchCounters& Watcher::counters() const {
+  return impl_->counters;
+}
+
+std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, const WriteFn& write) {
+  Impl& m = *impl_;
+  m.write = &write;
+  const std::int64_t idle_ns = std::clamp<std::int64_t>(m.options.lateness_ns, 0, 5'000'000'000);
+  std::int64_t last_input = mono_ns(), last_checkpoint = mono_ns();
+  std::vector<pollfd> fds;
+  while (!stop.load(std::memory_order_relaxed) && m.error.empty()) {
+    std::size_t got = 0;
+    for (Impl::Followed& f : m.files)
+      got += f.follower->poll([&](std::string_view line, std::uint64_t offset,
+                                  const FilePosition& pos) { m.on_line(f, line, offset, pos); },
+                              kBudget);
+    fds.clear();
+    for (const auto& l : m.listeners) l->add_fds(fds);
+    const int timeout = got ? 0 : m.options.poll_ms;
+    const int ready = ::poll(fds.data(), fds.size(), timeout);
+    if (ready > 0) {
+      std::size_t at = 0;
+      for (std::size_t k = 0; k < m.listeners.size(); ++k) {
+        const std::size_t n = m.listeners[k]->fd_count();
+        got += m.listeners[k]->service(
+            std::span<const pollfd>(fds.data() + at, n),
+            [&](std::string_view msg) { m.on_message(k, msg); }, kBudget);
+        at += n;
+      }
+    }
+    const std::int64_t now = mono_ns();
+    if (got) last_input = now;
+    m.processor->advance(now - last_input >= idle_ns);
+    m.counters.udp_dropped = 0;
+    for (const auto& l : m.listeners) m.counters.udp_dropped += l->dropped();
+    if (now - last_checkpoint >= std::int64_t{m.options.checkpoint_ms} * 1'000'000) {
+      last_checkpoint = now;
+      if (auto r = m.checkpoint(); !r) return r;
+    }
+  }
+  if (!m.error.empty()) return std::unexpected(m.error);
+  return m.checkpoint();
+}
+
+}  // namespace tansa::watch

@@ -1,0 +1,257 @@
+// `tansa watch` end to end: the test starts the binary itself on 127.0.0.1 (ports chosen by the
+// kernel, read back from what it prints), appends to a followed file through a rotation by rename
+// and a copy-truncate, sends syslog over UDP and TCP (both framings), and kills it with SIGKILL
+// and starts it again. Every detection is checked exactly: which rule, which host, which time,
+// and that none is written twice. Processes are stopped by the PID this test started.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli_test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using tansa::testing::slurp;
+
+const std::string kBin = TANSA_BINARY;
+const std::string kRules = std::string(TANSA_SOURCE_DIR) + "/rules/linux";
+
+// One `tansa watch` process, stopped by its PID.
+class WatchProcess {
+ public:
+  WatchProcess(const std::vector<std::string>& args, const fs::path& err) : err_(err) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 2);
+      const int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(kBin.c_str()));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(kBin.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~WatchProcess() { stop(SIGKILL); }
+  // Waits until it has printed `what` (after `from` bytes of its standard error).
+  bool wait_for(const std::string& what, std::size_t from = 0) {
+    for (int i = 0; i < 600; ++i) {
+      const std::string e = slurp(err_);
+      if (e.size() > from && e.find(what, from) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  int stop(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  // The port of "listening on <proto> 127.0.0.1:PORT".
+  int port(const std::string& proto) {
+    const std::string e = slurp(err_);
+    const std::string key = "listening on " + proto + " 127.0.0.1:";
+    const auto at = e.rfind(key);
+    return at == std::string::npos ? -1 : std::stoi(e.substr(at + key.size()));
+  }
+
+ private:
+  fs::path err_;
+  pid_t pid_ = -1;
+};
+
+struct Det {
+  std::string title, host, time, source;
+  auto operator<=>(const Det&) const = default;
+};
+
+std::vector<Det> read_detections(const fs::path& p) {
+  std::vector<Det> out;
+  simdjson::dom::parser parser;
+  std::ifstream in(p);
+  std::string line;
+  while (std::getline(in, line)) {
+    simdjson::dom::element e = parser.parse(line);
+    Det d;
+    d.title = std::string(std::string_view(e["rule_title"]));
+    d.host = std::string(std::string_view(e["host"]));
+    d.time = std::string(std::string_view(e["time"])).substr(0, 19);
+    std::string_view file = e["source"]["file"];
+    d.source = std::string(file);
+    out.push_back(d);
+  }
+  return out;
+}
+
+// Waits until the detections file holds `n` lines (and a moment more, to see any extra).
+std::vector<Det> wait_detections(const fs::path& p, std::size_t n) {
+  for (int i = 0; i < 400; ++i) {
+    if (fs::exists(p) && read_detections(p).size() >= n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return read_detections(p);
+}
+
+void append(const fs::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::app) << text;
+}
+
+std::string ssh(const std::string& time, const std::string& host, bool ok, const std::string& user,
+                const std::string& ip) {
+  return time + " " + host + " sshd[4242]: " + (ok ? "Accepted" : "Failed") + " password for " +
+         user + " from " + ip + " port 50000 ssh2\n";
+}
+
+void send_udp(int port, const std::string& msg) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::close(fd);
+}
+
+void send_tcp(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  ::close(fd);
+}
+
+const std::string kRoot = "SSH Login as root Accepted";
+const std::string kBurst = "SSH Failures From One Address";
+const std::string kGuessed = "SSH Login Accepted From an Address That Was Guessing";
+
+TEST(Watch, FilesRotationsSyslogAndKillNineGiveEveryDetectionOnce) {
+  const fs::path dir = tansa::testing::tmp("watch", "acceptance");
+  fs::remove_all(dir);
+  fs::create_directories(dir / "rules");
+  fs::copy_file(kRules + "/sshd_root_login_accepted.yml", dir / "rules/root.yml");
+  fs::copy_file(kRules + "/ssh_bruteforce_then_success.yml", dir / "rules/burst.yml");
+  const fs::path log = dir / "auth.log", out = dir / "detections.jsonl", err = dir / "err.txt";
+  const std::string logp = log.string();
+  append(log, ssh("Jan  5 02:00:00", "web1", true, "alice", "192.0.2.1"));  // before: no detection
+  const std::vector<std::string> args = {
+      "watch",        logp,          "-r",           (dir / "rules").string(),
+      "-o",           out.string(),  "--state",      (dir / "state.db").string(),
+      "--lateness",   "2s",          "--year",       "2024",
+      "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0"};
+
+  auto w = std::make_unique<WatchProcess>(args, err);
+  ASSERT_TRUE(w->wait_for("watching")) << slurp(err);
+  const int udp = w->port("udp"), tcp = w->port("tcp");
+  ASSERT_GT(udp, 0) << slurp(err);
+  ASSERT_GT(tcp, 0) << slurp(err);
+
+  // 1. An appended line.
+  append(log, ssh("Jan  5 03:00:00", "web1", true, "root", "203.0.113.7"));
+  auto got = wait_detections(out, 1);
+  ASSERT_EQ(got, (std::vector<Det>{{kRoot, "web1", "2024-01-05T03:00:00", logp}})) << slurp(err);
+
+  // 2. A brute force that spans a rotation by rename: three failures in the old file, two and the
+  // login in the new one.
+  for (int i = 0; i < 3; ++i)
+    append(log, ssh("Jan  5 04:00:0" + std::to_string(i), "web1", false, "bob", "198.51.100.9"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  fs::rename(log, dir / "auth.log.1");
+  for (int i = 3; i < 5; ++i)
+    append(log, ssh("Jan  5 04:00:0" + std::to_string(i), "web1", false, "bob", "198.51.100.9"));
+  append(log, ssh("Jan  5 04:00:10", "web1", true, "bob", "198.51.100.9"));
+  got = wait_detections(out, 3);
+  ASSERT_EQ(got.size(), 3u) << slurp(err);
+  EXPECT_EQ(got[1], (Det{kBurst, "web1", "2024-01-05T04:00:04", logp}));
+  EXPECT_EQ(got[2], (Det{kGuessed, "web1", "2024-01-05T04:00:10", logp}));
+
+  // 3. A copy-truncate: the file is copied away and emptied; the next line is at offset 0 again.
+  fs::copy_file(log, dir / "auth.log.2");
+  fs::resize_file(log, 0);
+  append(log, ssh("Jan  5 04:30:00", "web1", true, "root", "203.0.113.8"));
+  got = wait_detections(out, 4);
+  ASSERT_EQ(got.size(), 4u) << slurp(err);
+  EXPECT_EQ(got[3], (Det{kRoot, "web1", "2024-01-05T04:30:00", logp}));
+
+  // 4. Syslog over UDP, then over TCP: one octet-counted and one newline-framed message.
+  send_udp(udp,
+           "<38>Jan  5 05:00:00 web2 sshd[9]: Accepted password for root from 192.0.2.50 "
+           "port 22 ssh2");
+  got = wait_detections(out, 5);
+  ASSERT_EQ(got.size(), 5u) << slurp(err);
+  EXPECT_EQ(got[4].title, kRoot);
+  EXPECT_EQ(got[4].host, "web2");
+  const std::string m5424 =
+      "<38>1 2024-01-05T05:10:00Z web3 sshd 9 - - Accepted password for root from 192.0.2.51 "
+      "port 22 ssh2";
+  send_tcp(tcp, std::to_string(m5424.size()) + " " + m5424 +
+                    "<38>Jan  5 05:20:00 web4 sshd[9]: Accepted password for root from "
+                    "192.0.2.52 port 22 ssh2\n");
+  got = wait_detections(out, 7);
+  ASSERT_EQ(got.size(), 7u) << slurp(err);
+  EXPECT_EQ(got[5],
+            (Det{kRoot, "web3", "2024-01-05T05:10:00", "tcp 127.0.0.1:" + std::to_string(tcp)}));
+  EXPECT_EQ(got[6],
+            (Det{kRoot, "web4", "2024-01-05T05:20:00", "tcp 127.0.0.1:" + std::to_string(tcp)}));
+
+  // 5. kill -9 right after new lines (some may be read and written, some not), more lines while
+  // it is down, then a restart: every detection once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a checkpoint has passed
+  append(log, ssh("Jan  5 06:00:00", "web1", true, "root", "203.0.113.9"));
+  for (int i = 0; i < 5; ++i)
+    append(log, ssh("Jan  5 06:10:0" + std::to_string(i), "web1", false, "eve", "198.51.100.77"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  w->stop(SIGKILL);
+  append(log, ssh("Jan  5 06:20:00", "web1", true, "eve", "198.51.100.77"));
+  append(log, ssh("Jan  5 06:30:00", "web1", true, "root", "203.0.113.10"));
+  const std::size_t err_before = slurp(err).size();
+  w = std::make_unique<WatchProcess>(args, err);
+  ASSERT_TRUE(w->wait_for("watching", err_before)) << slurp(err);
+  got = wait_detections(out, 11);
+  w->stop(SIGTERM);
+  got = read_detections(out);
+  std::set<Det> unique(got.begin(), got.end());
+  EXPECT_EQ(unique.size(), got.size()) << "a detection was written twice\n" << slurp(out);
+  ASSERT_EQ(got.size(), 11u) << slurp(out) << slurp(err);
+  const std::vector<Det> tail(got.begin() + 7, got.end());
+  const std::set<Det> want = {{kRoot, "web1", "2024-01-05T06:00:00", logp},
+                              {kBurst, "web1", "2024-01-05T06:10:04", logp},
+                              {kGuessed, "web1", "2024-01-05T06:20:00", logp},
+                              {kRoot, "web1", "2024-01-05T06:30:00", logp}};
+  EXPECT_EQ(std::set<Det>(tail.begin(), tail.end()), want) << slurp(out);
+}
+
+TEST(Watch, ABarePortIsRefusedSoNothingListensOnEveryInterfaceByAccident) {
+  const fs::path dir = tansa::testing::tmp("watch", "bare-port");
+  fs::create_directories(dir);
+  const fs::path err = dir / "err.txt";
+  WatchProcess w({"watch", "--syslog-udp", "5514", "-r", kRules}, err);
+  EXPECT_EQ(WEXITSTATUS(w.stop(0)), 2);
+  EXPECT_NE(slurp(err).find("0.0.0.0"), std::string::npos) << slurp(err);
+}
+
+}  // namespace

@@ -1,0 +1,178 @@
+// The per-event core of watch: what it emits, when, and under which key.
+#include "watch/processor.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "formats/syslog.h"
+
+namespace tansa::watch {
+namespace {
+
+constexpr const char* kRules = R"(title: Root Login
+id: root-login
+status: test
+level: high
+logsource: {product: linux, service: sshd}
+detection:
+  selection: {outcome: accepted, user: root}
+  condition: selection
+---
+title: Failed
+id: failed
+name: failed
+status: test
+level: low
+logsource: {product: linux, service: sshd}
+detection:
+  selection: {outcome: failed}
+  condition: selection
+---
+title: Three Failures
+id: three-failures
+status: test
+level: medium
+correlation:
+  type: event_count
+  rules: [failed]
+  group-by: [src_ip]
+  timespan: 10m
+  condition: {gte: 3}
+)";
+
+struct Got {
+  std::string rule, key;
+  std::int64_t time;
+};
+
+class ProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = engine::Rules::from_text(kRules, "test");
+    ASSERT_TRUE(r) << r.error();
+    rules = std::move(*r);
+  }
+  std::unique_ptr<Processor> make(std::int64_t lateness_s) {
+    auto p =
+        std::make_unique<Processor>(*rules, ProcessorOptions{lateness_s * 1'000'000'000, 1000},
+                                    [this](const Detection& d, const std::string& key) {
+                                      got.push_back({rules->infos()[d.rule].id, key, d.time_ns});
+                                    });
+    stream = p->add_stream("auth.log", "f:1:2:0");
+    return p;
+  }
+  // "Jan  5 03:MM:SS" sshd line; `failed` or accepted, from `ip`.
+  void line(Processor& p, int minute, int second, bool failed, const std::string& user,
+            const std::string& ip, std::uint64_t offset) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "Jan  5 03:%02d:%02d web1 sshd[1]: %s password for %s from %s port 22 ssh2",
+                  minute, second, failed ? "Failed" : "Accepted", user.c_str(), ip.c_str());
+    formats::SyslogOptions o;
+    o.year = 2024;
+    ASSERT_TRUE(formats::parse_syslog_line(buf, o, e));
+    e.source = SourceRef{stream, SourceRef::Kind::Offset, offset};
+    p.process(e);
+  }
+  std::vector<std::string> rules_got() const {
+    std::vector<std::string> out;
+    for (const Got& g : got) out.push_back(g.rule);
+    return out;
+  }
+  std::unique_ptr<engine::Rules> rules;
+  std::vector<Got> got;
+  Event e;
+  std::uint32_t stream = 0;
+};
+
+TEST_F(ProcessorTest, SingleEventDetectionIsEmittedBeforeProcessReturns) {
+  auto p = make(60);
+  line(*p, 0, 0, false, "root", "203.0.113.7", 0);
+  ASSERT_EQ(rules_got(), std::vector<std::string>{"root-login"});
+  EXPECT_EQ(got[0].key, "root-login|f:1:2:0|0");
+}
+
+TEST_F(ProcessorTest, RulesThatOnlyFeedCorrelationsAreNotEmitted) {
+  auto p = make(60);
+  line(*p, 0, 0, true, "bob", "203.0.113.7", 0);
+  p->advance(true);
+  EXPECT_TRUE(got.empty());
+}
+
+TEST_F(ProcessorTest, CorrelationFiresOnlyOnceTheWatermarkPassesItsEvents) {
+  auto p = make(60);
+  for (int i = 0; i < 3; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
+  p->advance(false);
+  EXPECT_TRUE(got.empty()) << "the watermark (latest - 60 s) is before the failures";
+  line(*p, 1, 30, false, "alice", "198.51.100.1", 400);  // 90 s later: the watermark passes them
+  p->advance(false);
+  ASSERT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
+  EXPECT_EQ(got[0].key, "three-failures|f:1:2:0|200") << "keyed by the event completing it";
+}
+
+TEST_F(ProcessorTest, IdleReleasesEverythingBuffered) {
+  auto p = make(60);
+  for (int i = 0; i < 3; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
+  p->advance(true);
+  EXPECT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
+}
+
+TEST_F(ProcessorTest, EventsWithinTheLatenessAreCorrelatedInEventTimeOrder) {
+  auto p = make(60);
+  line(*p, 0, 40, true, "bob", "203.0.113.7", 0);
+  line(*p, 0, 10, true, "bob", "203.0.113.7", 100);  // 30 s late: within the lateness
+  line(*p, 0, 20, true, "bob", "203.0.113.7", 200);
+  p->advance(true);
+  ASSERT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
+  EXPECT_EQ(got[0].key, "three-failures|f:1:2:0|0") << "the event at 00:40 completes the window";
+  EXPECT_EQ(p->counters().late, 0u);
+}
+
+TEST_F(ProcessorTest, EventsLaterThanTheLatenessAreCountedAndEvaluatedAlone) {
+  auto p = make(60);
+  line(*p, 10, 0, true, "bob", "203.0.113.7", 0);
+  p->advance(false);  // the watermark is now 03:09:00
+  line(*p, 0, 0, true, "bob", "203.0.113.7", 100);
+  line(*p, 0, 1, true, "bob", "203.0.113.7", 200);
+  line(*p, 0, 2, false, "root", "203.0.113.7", 300);
+  p->advance(true);
+  EXPECT_EQ(p->counters().late, 3u);
+  EXPECT_EQ(rules_got(), std::vector<std::string>{"root-login"})
+      << "the late root login still fires; the late failures are not correlated";
+}
+
+TEST_F(ProcessorTest, TheSameEventsGiveTheSameKeysInAnotherProcessor) {
+  for (int run = 0; run < 2; ++run) {
+    auto p = make(60);
+    for (int i = 0; i < 4; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
+    line(*p, 0, 5, false, "root", "203.0.113.7", 400);
+    p->advance(true);
+  }
+  ASSERT_EQ(got.size() % 2, 0u);
+  const std::size_t half = got.size() / 2;
+  for (std::size_t i = 0; i < half; ++i) EXPECT_EQ(got[i].key, got[half + i].key);
+}
+
+TEST_F(ProcessorTest, NeededSinceCoversTheLongestTimespanBehindTheClock) {
+  auto p = make(0);
+  EXPECT_EQ(p->needed_since(), INT64_MAX);
+  line(*p, 20, 0, true, "bob", "203.0.113.7", 0);
+  p->advance(false);
+  EXPECT_EQ(p->needed_since(), p->clock() - 600'000'000'000);
+}
+
+TEST_F(ProcessorTest, TheBufferIsBoundedByPushingTheWatermark) {
+  auto p = std::make_unique<Processor>(*rules, ProcessorOptions{3600'000'000'000, 2},
+                                       [this](const Detection& d, const std::string& key) {
+                                         got.push_back({rules->infos()[d.rule].id, key, d.time_ns});
+                                       });
+  stream = p->add_stream("auth.log", "f:1:2:0");
+  for (int i = 0; i < 5; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
+  EXPECT_LE(p->buffered(), 2u);
+  EXPECT_EQ(p->counters().forced, 3u);
+}
+
+}  // namespace
+}  // namespace tansa::watch
