@@ -39,6 +39,8 @@ Processor::~Processor() = default;
 std::uint32_t Processor::add_stream(std::string name, std::string identity) {
   names_.push_back(std::move(name));
   identities_.push_back(std::move(identity));
+  stream_max_.push_back(INT64_MIN);
+  stream_touch_.push_back(INT64_MIN);
   return static_cast<std::uint32_t>(names_.size() - 1);
 }
 
@@ -68,6 +70,10 @@ void Processor::process(const Event& e) {
   const bool late = correlating && e.time_ns < fed_to_;
   if (late) ++counters_.late;
   if (e.time_ns > max_time_) max_time_ = e.time_ns;
+  if (e.source.file < stream_max_.size()) {
+    stream_max_[e.source.file] = std::max(stream_max_[e.source.file], e.time_ns);
+    stream_touch_[e.source.file] = now_;
+  }
   hits_.clear();
   matcher_.match(e, hits_);
   for (std::uint32_t rule : hits_) {
@@ -89,12 +95,17 @@ void Processor::process(const Event& e) {
   counters_.scan_failures = matcher_.scan_failures();
 }
 
-void Processor::advance(bool idle) {
+void Processor::advance(std::int64_t now_ns) {
+  now_ = now_ns;
   if (max_time_ == INT64_MIN) return;
+  // The slowest active stream's clock; none active: everything may go.
+  std::int64_t slowest = INT64_MAX;
+  for (std::size_t s = 0; s < stream_max_.size(); ++s)
+    if (stream_max_[s] != INT64_MIN && now_ns - stream_touch_[s] < options_.idle_ns)
+      slowest = std::min(slowest, stream_max_[s]);
   std::int64_t to = max_time_;
-  if (!idle)
-    to =
-        max_time_ < INT64_MIN + options_.lateness_ns ? INT64_MIN : max_time_ - options_.lateness_ns;
+  if (slowest != INT64_MAX)
+    to = slowest < INT64_MIN + options_.lateness_ns ? INT64_MIN : slowest - options_.lateness_ns;
   while (!buffer_.empty() && buffer_.top().time_ns <= to) {
     Detection d = buffer_.top();
     buffer_.pop();

@@ -5,14 +5,17 @@
 //   Processor p(rules, {.lateness_ns = 60e9}, emit);
 //   auto s = p.add_stream("/var/log/auth.log", "f:2049:1234:0");   // SourceRef::file of its events
 //   p.process(event);        // event.source.file == s; matched now; detections to `emit`
-//   p.advance(idle);         // correlations fed up to the watermark (everything when idle)
+//   p.advance(now);          // correlations fed up to the watermark (now: the caller's clock)
 //
 // What it promises:
-// - Event time, not arrival time, drives the correlations. The watermark is the latest event time
-//   seen minus the lateness; a base detection waits in a bounded buffer until the watermark passes
-//   it, then goes to the correlator in hunt's one order (time, source, rule). An event older than
-//   what the correlator has already been fed is late: its own rules still fire, but it is not
-//   correlated, and it is counted.
+// - Event time, not arrival time, drives the correlations. Each stream has its own clock (its
+//   latest event time); the watermark is the slowest active stream's clock minus the lateness, so
+//   a file read a moment after a syslog message of later time does not make the file's events
+//   late. A stream that has sent nothing for `idle_ns` (of the caller's clock) stops holding the
+//   watermark back; when every stream is idle, everything waiting is released. A base detection
+//   waits in a bounded buffer until the watermark passes it, then goes to the correlator in hunt's
+//   one order (time, source, rule). An event older than what the correlator has already been fed
+//   is late: its own rules still fire, but it is not correlated, and it is counted.
 // - Every detection carries a key (rule id, the stream's identity, the event's position in it,
 //   and for correlations the group-by values): the same event read again after a restart gives
 //   the same key, so the caller can refuse to write a detection twice.
@@ -39,6 +42,9 @@ struct ProcessorOptions {
   // Base detections held for the correlations at most; beyond it the watermark is pushed forward
   // (and what is released early is counted), so memory stays bounded under any rate.
   std::size_t max_buffered = 1'000'000;
+  // How long a stream may be silent (in advance()'s clock) before it stops holding the watermark
+  // back.
+  std::int64_t idle_ns = 5'000'000'000;
 };
 
 struct ProcessorCounters {
@@ -67,10 +73,10 @@ class Processor {
 
   // One event, its source already set. Single-event detections go to emit before this returns.
   void process(const Event& e);
-  // Feeds the correlations every buffered detection the watermark has passed; with `idle` (no
-  // input for a while) every buffered detection, as if the watermark had reached the latest
-  // event.
-  void advance(bool idle);
+  // Feeds the correlations every buffered detection the watermark has passed. `now_ns` is the
+  // caller's monotonic clock (it also stamps the streams' events until the next call); when every
+  // stream has been idle for idle_ns, every buffered detection is released.
+  void advance(std::int64_t now_ns);
 
   // The watermark: event times below it are late. INT64_MIN before the first event.
   [[nodiscard]] std::int64_t clock() const { return fed_to_; }
@@ -99,6 +105,9 @@ class Processor {
   std::vector<std::uint32_t> hits_;
   std::vector<std::optional<std::vector<FieldId>>> slim_;
   std::vector<std::string> names_, identities_;
+  std::vector<std::int64_t> stream_max_;    // per stream: its latest event time
+  std::vector<std::int64_t> stream_touch_;  // per stream: the clock when it last sent an event
+  std::int64_t now_ = 0;
   std::priority_queue<Detection, std::vector<Detection>, Later> buffer_;
   std::int64_t max_time_ = INT64_MIN;  // latest event time seen
   std::int64_t fed_to_ = INT64_MIN;    // the correlator has been fed every detection up to here

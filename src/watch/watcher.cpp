@@ -191,7 +191,9 @@ std::expected<std::unique_ptr<Watcher>, std::string> Watcher::open(engine::Rules
   m.options = std::move(options);
   m.note = note ? std::move(note) : NoteFn([](const std::string&) {});
   m.processor = std::make_unique<Processor>(
-      rules, ProcessorOptions{m.options.lateness_ns, m.options.max_buffered},
+      rules,
+      ProcessorOptions{m.options.lateness_ns, m.options.max_buffered,
+                       std::clamp<std::int64_t>(m.options.lateness_ns, 0, 5'000'000'000)},
       [&m](const Detection& d, const std::string& key) { m.on_detection(d, key); });
   std::vector<FileCheckpoint> saved;
   if (!m.options.state_path.empty()) {
@@ -259,8 +261,8 @@ const WatchCounters& Watcher::counters() const {
 std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, const WriteFn& write) {
   Impl& m = *impl_;
   m.write = &write;
-  const std::int64_t idle_ns = std::clamp<std::int64_t>(m.options.lateness_ns, 0, 5'000'000'000);
-  std::int64_t last_input = mono_ns(), last_checkpoint = mono_ns();
+  std::int64_t last_checkpoint = mono_ns();
+  m.processor->advance(mono_ns());
   std::vector<pollfd> fds;
   while (!stop.load(std::memory_order_relaxed) && m.error.empty()) {
     std::size_t got = 0;
@@ -283,8 +285,7 @@ std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, con
       }
     }
     const std::int64_t now = mono_ns();
-    if (got) last_input = now;
-    m.processor->advance(now - last_input >= idle_ns);
+    m.processor->advance(now);
     m.counters.udp_dropped = 0;
     for (const auto& l : m.listeners) m.counters.udp_dropped += l->dropped();
     if (now - last_checkpoint >= std::int64_t{m.options.checkpoint_ms} * 1'000'000) {

@@ -42,6 +42,8 @@ correlation:
   condition: {gte: 3}
 )";
 
+constexpr std::int64_t kIdle = 3600'000'000'000;  // a clock at which every stream is idle
+
 struct Got {
   std::string rule, key;
   std::int64_t time;
@@ -97,17 +99,17 @@ TEST_F(ProcessorTest, SingleEventDetectionIsEmittedBeforeProcessReturns) {
 TEST_F(ProcessorTest, RulesThatOnlyFeedCorrelationsAreNotEmitted) {
   auto p = make(60);
   line(*p, 0, 0, true, "bob", "203.0.113.7", 0);
-  p->advance(true);
+  p->advance(kIdle);
   EXPECT_TRUE(got.empty());
 }
 
 TEST_F(ProcessorTest, CorrelationFiresOnlyOnceTheWatermarkPassesItsEvents) {
   auto p = make(60);
   for (int i = 0; i < 3; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
-  p->advance(false);
+  p->advance(0);
   EXPECT_TRUE(got.empty()) << "the watermark (latest - 60 s) is before the failures";
   line(*p, 1, 30, false, "alice", "198.51.100.1", 400);  // 90 s later: the watermark passes them
-  p->advance(false);
+  p->advance(0);
   ASSERT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
   EXPECT_EQ(got[0].key, "three-failures|f:1:2:0|200") << "keyed by the event completing it";
 }
@@ -115,7 +117,7 @@ TEST_F(ProcessorTest, CorrelationFiresOnlyOnceTheWatermarkPassesItsEvents) {
 TEST_F(ProcessorTest, IdleReleasesEverythingBuffered) {
   auto p = make(60);
   for (int i = 0; i < 3; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
-  p->advance(true);
+  p->advance(kIdle);
   EXPECT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
 }
 
@@ -124,7 +126,7 @@ TEST_F(ProcessorTest, EventsWithinTheLatenessAreCorrelatedInEventTimeOrder) {
   line(*p, 0, 40, true, "bob", "203.0.113.7", 0);
   line(*p, 0, 10, true, "bob", "203.0.113.7", 100);  // 30 s late: within the lateness
   line(*p, 0, 20, true, "bob", "203.0.113.7", 200);
-  p->advance(true);
+  p->advance(kIdle);
   ASSERT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
   EXPECT_EQ(got[0].key, "three-failures|f:1:2:0|0") << "the event at 00:40 completes the window";
   EXPECT_EQ(p->counters().late, 0u);
@@ -133,11 +135,11 @@ TEST_F(ProcessorTest, EventsWithinTheLatenessAreCorrelatedInEventTimeOrder) {
 TEST_F(ProcessorTest, EventsLaterThanTheLatenessAreCountedAndEvaluatedAlone) {
   auto p = make(60);
   line(*p, 10, 0, true, "bob", "203.0.113.7", 0);
-  p->advance(false);  // the watermark is now 03:09:00
+  p->advance(0);  // the watermark is now 03:09:00
   line(*p, 0, 0, true, "bob", "203.0.113.7", 100);
   line(*p, 0, 1, true, "bob", "203.0.113.7", 200);
   line(*p, 0, 2, false, "root", "203.0.113.7", 300);
-  p->advance(true);
+  p->advance(kIdle);
   EXPECT_EQ(p->counters().late, 3u);
   EXPECT_EQ(rules_got(), std::vector<std::string>{"root-login"})
       << "the late root login still fires; the late failures are not correlated";
@@ -148,18 +150,50 @@ TEST_F(ProcessorTest, TheSameEventsGiveTheSameKeysInAnotherProcessor) {
     auto p = make(60);
     for (int i = 0; i < 4; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
     line(*p, 0, 5, false, "root", "203.0.113.7", 400);
-    p->advance(true);
+    p->advance(kIdle);
   }
   ASSERT_EQ(got.size() % 2, 0u);
   const std::size_t half = got.size() / 2;
   for (std::size_t i = 0; i < half; ++i) EXPECT_EQ(got[i].key, got[half + i].key);
 }
 
+TEST_F(ProcessorTest, AFastStreamDoesNotMakeASlowerOnesEventsLate) {
+  auto p = make(1);
+  const std::uint32_t file = stream;
+  const std::uint32_t udp = p->add_stream("udp 127.0.0.1:514", "n:udp");
+  line(*p, 0, 0, true, "bob", "203.0.113.7", 0);  // the file is at 03:00
+  p->advance(0);
+  stream = udp;
+  line(*p, 5, 0, false, "alice", "192.0.2.1", 1);  // syslog is five minutes ahead
+  p->advance(0);
+  stream = file;
+  line(*p, 0, 1, true, "bob", "203.0.113.7", 100);
+  line(*p, 0, 2, true, "bob", "203.0.113.7", 200);
+  p->advance(0);
+  EXPECT_EQ(p->counters().late, 0u) << "the watermark follows the slowest active stream";
+  p->advance(kIdle);
+  EXPECT_EQ(rules_got(), std::vector<std::string>{"three-failures"});
+}
+
+TEST_F(ProcessorTest, AnIdleStreamStopsHoldingTheWatermarkBack) {
+  auto p = make(1);
+  const std::uint32_t file = stream;
+  const std::uint32_t udp = p->add_stream("udp 127.0.0.1:514", "n:udp");
+  line(*p, 0, 0, true, "bob", "203.0.113.7", 0);  // the file at 03:00, then silent
+  p->advance(10'000'000'000);                     // 10 s later: the file is idle
+  stream = udp;
+  line(*p, 5, 0, false, "alice", "192.0.2.1", 1);
+  p->advance(10'000'000'000);
+  stream = file;
+  line(*p, 0, 1, true, "bob", "203.0.113.7", 100);
+  EXPECT_EQ(p->counters().late, 1u) << "the udp stream alone sets the watermark now: 03:04:59";
+}
+
 TEST_F(ProcessorTest, NeededSinceCoversTheLongestTimespanBehindTheClock) {
   auto p = make(0);
   EXPECT_EQ(p->needed_since(), INT64_MAX);
   line(*p, 20, 0, true, "bob", "203.0.113.7", 0);
-  p->advance(false);
+  p->advance(0);
   EXPECT_EQ(p->needed_since(), p->clock() - 600'000'000'000);
 }
 
