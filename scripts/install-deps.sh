@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # GeoIP: MaxMind databases given with --geoip, and Debian's legacy country database by default.
   libmaxminddb-dev libgeoip-dev geoip-database
+  # Archives read in place (zip, 7z, tar): collections arrive as them.
+  libarchive-dev
   # Baselines for bench/: the other EVTX readers tansa is measured against.
   libevtx-utils python3-evtx python3 bc time
   # The HTML report test opens reports in headless Chromium.

@@ -23,6 +23,7 @@ struct ReadOptions {
   unsigned threads = 0;
   int year = 0;
   bool quiet = false;
+  std::vector<std::string> archive_passwords;
 };
 void add_read_options(CLI::App* cmd, ReadOptions& o);
 // The engine's settings from them; an error names the option that cannot be read.

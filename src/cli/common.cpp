@@ -29,6 +29,10 @@ void add_read_options(CLI::App* cmd, ReadOptions& o) {
   cmd->add_option("--year", o.year,
                   "Year of syslog timestamps that carry none (default: from the file's date)");
   cmd->add_option("--tz", o.tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+  cmd->add_option("--archive-password", o.archive_passwords,
+                  "Password for encrypted archive members; repeatable (\"infected\" is always "
+                  "tried)")
+      ->allow_extra_args(false);
 }
 
 std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
@@ -36,6 +40,7 @@ std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
   s.threads = o.threads;
   s.format = o.format;
   s.reader.year = o.year;
+  s.reader.archive_passwords = o.archive_passwords;
   if (!o.from.empty()) {
     auto t = engine::parse_time_bound(o.from, false);
     if (!t) return std::unexpected("--from: cannot read '" + o.from + "' as a date or time");

@@ -132,6 +132,12 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::from_text(std::string_
 }
 
 // The settings with the spill folder named: the system's when none is given.
+// The passwords given, then "infected" (malware and incident collections' convention).
+static std::vector<std::string> with_default_password(std::vector<std::string> given) {
+  if (std::find(given.begin(), given.end(), "infected") == given.end()) given.push_back("infected");
+  return given;
+}
+
 static Settings with_temp_dir(Settings s) {
   if (s.temp_dir.empty()) s.temp_dir = fs::temp_directory_path().string();
   return s;
@@ -156,7 +162,8 @@ Run::Run(Rules& rules, Settings settings, std::optional<std::vector<hunt::Format
       threads_(settings_.threads ? settings_.threads
                                  : std::max(1u, std::thread::hardware_concurrency())),
       pipeline_(formats ? std::move(*formats) : hunt::builtin_formats(settings_.reader),
-                hunt::Options{settings_.format, settings_.from_ns, settings_.to_ns}),
+                hunt::Options{settings_.format, settings_.from_ns, settings_.to_ns,
+                              with_default_password(settings_.reader.archive_passwords)}),
       sorter_(rules.set().rules(), settings_.sort_memory, settings_.temp_dir) {
   // With correlations every base detection must reach them; selection is the caller's then.
   const correlate::Correlator& correlator = *correlator_;

@@ -53,9 +53,15 @@ void report(const ReaderContext& ctx, const std::string& reason) {
   (*ctx.diag)(Diagnostic{ctx.input->path, Diagnostic::Where::None, 0, reason});
 }
 
+// The input's bytes as a stream: the file (or standard input), or an archive member's bytes.
+std::expected<std::unique_ptr<io::ByteSource>, std::string> open_source(const ReaderContext& ctx) {
+  if (ctx.in_memory) return io::ByteSource::from_memory(ctx.memory);
+  return io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+}
+
 // Standard input and compressed files, decompressed whole into memory (bounded).
 bool read_whole(const ReaderContext& ctx, std::string& out) {
-  auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+  auto src = open_source(ctx);
   if (!src) {
     report(ctx, src.error());
     return false;
@@ -79,6 +85,13 @@ bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
   else
     cb.on_event = emit;
   cb.on_diagnostic = *ctx.diag;
+  if (ctx.in_memory && !ctx.compressed) {
+    auto r = evtx::read_bytes(
+        {reinterpret_cast<const std::uint8_t*>(ctx.memory.data()), ctx.memory.size()},
+        ctx.input->path, o, cb);
+    if (!r) report(ctx, r.error());
+    return r.has_value();
+  }
   if (ctx.input->path == "-" || ctx.compressed) {
     std::string all;
     if (!read_whole(ctx, all)) return false;
@@ -110,6 +123,10 @@ struct Text {
 };
 
 bool load_text(const ReaderContext& ctx, Text& t) {
+  if (ctx.in_memory && !ctx.compressed) {
+    t.view = ctx.memory;
+    return true;
+  }
   if (ctx.input->path == "-" || ctx.compressed) {
     if (!read_whole(ctx, t.buffer)) return false;
     t.view = t.buffer;
@@ -136,7 +153,7 @@ bool read_windows_json(const ReaderContext& ctx, const Emit& emit) {
 // Line-oriented formats stream through a ByteSource (decompressing on the fly).
 template <typename Fn>
 bool with_lines(const ReaderContext& ctx, Fn&& fn) {
-  auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+  auto src = open_source(ctx);
   if (!src) {
     report(ctx, src.error());
     return false;
@@ -159,7 +176,7 @@ formats::SyslogOptions syslog_options(const ReaderOptions& ro, const ReaderConte
 }
 
 bool read_json(const ReaderContext& ctx, const Emit& emit) {
-  auto src = io::ByteSource::open(ctx.input->path, ctx.stdin_head);
+  auto src = open_source(ctx);
   if (!src) {
     report(ctx, src.error());
     return false;

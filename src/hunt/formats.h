@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hunt/pipeline.h"
@@ -13,6 +14,9 @@ namespace tansa::hunt {
 struct ReaderOptions {
   int year = 0;               // 0: infer from the file's modification time
   int tz_offset_minutes = 0;  // zone of timestamps that carry none (RFC 3164 syslog)
+  // Passwords tried on encrypted archive members (--archive-password), then "infected", the
+  // convention of malware and incident collections.
+  std::vector<std::string> archive_passwords;
 };
 
 std::vector<Format> builtin_formats(const ReaderOptions& options);

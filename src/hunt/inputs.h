@@ -12,14 +12,19 @@
 namespace tansa::hunt {
 
 struct Input {
-  std::string path;  // "-" for standard input
+  std::string path;  // "-" for standard input; "bundle.zip!dir/Security.evtx" for a member
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;  // for syslog year inference
+  // An archive member: the archive's path and the member's place among its regular files.
+  std::string archive;
+  std::uint32_t member = 0;
 };
 
 // Files are taken as given; folders are walked recursively (symlinks to folders are not followed,
 // so a link loop cannot make the walk endless); "-" stands for standard input. Paths that do not
-// exist or cannot be read are reported and skipped. The result is sorted and free of duplicates.
+// exist or cannot be read are reported and skipped. An archive (zip, 7z, rar, tar and compressed
+// tar: io/archive.h) stands for its members, "archive!member", in the archive's order. The result
+// is sorted and free of duplicates.
 std::vector<Input> expand_inputs(const std::vector<std::string>& paths, const DiagnosticSink& diag);
 
 }  // namespace tansa::hunt

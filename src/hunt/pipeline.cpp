@@ -1,14 +1,14 @@
 #include "hunt/pipeline.h"
 
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <mutex>
 #include <thread>
 
+#include "io/archive.h"
 #include "io/byte_source.h"
 
 namespace tansa::hunt {
@@ -34,6 +34,7 @@ const Format* Pipeline::detect(const Input& input) const {
       if (f.name == options_.force_format) return &f;
     return nullptr;
   }
+  if (!input.archive.empty()) return nullptr;  // detected from its bytes when read
   std::string head;
   if (input.path == "-") {
     // Standard input cannot be reopened: its head is kept and handed to the reader.
@@ -52,14 +53,23 @@ const Format* Pipeline::detect(const Input& input) const {
   } else {
     head = io::read_head(input.path);
   }
+  return detect_head(head, input.path);
+}
+
+const Format* Pipeline::detect_head(std::string_view head, const std::string& path) const {
+  if (!options_.force_format.empty()) {
+    for (const Format& f : formats_)
+      if (f.name == options_.force_format) return &f;
+    return nullptr;
+  }
   for (const Format& f : formats_)
-    if (f.sniff && f.sniff(head, input.path)) return &f;
+    if (f.sniff && f.sniff(head, path)) return &f;
   return nullptr;
 }
 
 void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t index,
                         std::span<const Emit> lanes, std::vector<std::uint8_t>& scratch,
-                        Counters& counters, const DiagnosticSink& diag) {
+                        Counters& counters, const DiagnosticSink& diag, const std::string* memory) {
   if (!format) {
     counters.files_failed.fetch_add(1);
     diag(Diagnostic{input.path, Diagnostic::Where::None, 0,
@@ -74,14 +84,70 @@ void Pipeline::read_one(const Input& input, const Format* format, std::uint32_t 
                     &diag,
                     &counters.bytes_read,
                     input.path == "-" ? std::string_view(stdin_head_) : std::string_view(),
-                    compressed(input),
+                    memory ? io::sniff_compression(*memory) != io::ByteSource::Compression::None
+                           : compressed(input),
                     lanes,
-                    &scratch};
+                    &scratch,
+                    memory != nullptr,
+                    memory ? std::string_view(*memory) : std::string_view()};
   const std::uint64_t before = counters.bytes_read.load();
   const bool ok = format->read(ctx, lanes[0]);
   // Readers that do not report progress themselves count as fully read when done.
   if (counters.bytes_read.load() == before) counters.bytes_read.fetch_add(input.size);
   (ok ? counters.files_read : counters.files_failed).fetch_add(1);
+}
+
+void Pipeline::read_archive(const std::vector<Input>& inputs,
+                            std::span<const std::uint32_t> members, std::span<const Emit> lanes,
+                            std::vector<std::uint8_t>& scratch, Counters& counters,
+                            const DiagnosticSink& diag) {
+  const std::string& path = inputs[members.front()].archive;
+  auto fail_from = [&](std::size_t k, const std::string& why) {
+    for (; k < members.size(); ++k) {
+      counters.files_failed.fetch_add(1);
+      counters.bytes_read.fetch_add(inputs[members[k]].size);
+      diag(Diagnostic{inputs[members[k]].path, Diagnostic::Where::None, 0, why});
+    }
+  };
+  auto walker = io::ArchiveWalker::open(path, options_.archive_passwords);
+  if (!walker) return fail_from(0, walker.error());
+  std::size_t k = 0, unrecognised = 0;
+  io::ArchiveMember m;
+  while (k < members.size()) {
+    auto more = (*walker)->next(m);
+    if (!more) return fail_from(k, more.error());
+    if (!*more) return fail_from(k, "member missing when the archive was read again");
+    if (m.ordinal != inputs[members[k]].member) continue;
+    const std::uint32_t index = members[k++];
+    const Input& in = inputs[index];
+    auto bytes = (*walker)->read();
+    if (!bytes) {
+      if ((*walker)->bomb()) return fail_from(k - 1, bytes.error());
+      counters.files_failed.fetch_add(1);
+      counters.bytes_read.fetch_add(in.size);
+      diag(Diagnostic{in.path, Diagnostic::Where::None, 0, bytes.error()});
+      continue;
+    }
+    const std::string head = io::decompress_head(*bytes);
+    if (io::looks_like_archive(*bytes, head, in.path) && options_.force_format.empty()) {
+      counters.files_failed.fetch_add(1);
+      counters.bytes_read.fetch_add(in.size);
+      diag(Diagnostic{in.path, Diagnostic::Where::None, 0,
+                      "an archive inside an archive is not read; extract the outer one"});
+      continue;
+    }
+    const Format* f = detect_head(head, in.path);
+    if (!f && options_.force_format.empty()) {
+      // Archives carry documents and tools beside logs: counted once, not one line each.
+      ++unrecognised;
+      counters.bytes_read.fetch_add(in.size);
+      continue;
+    }
+    read_one(in, f, index, lanes, scratch, counters, diag, &*bytes);
+  }
+  if (unrecognised)
+    diag(Diagnostic{path, Diagnostic::Where::None, 0,
+                    fmt::format("{} members are in no format tansa reads; skipped", unrecognised)});
 }
 
 void Pipeline::run(const std::vector<Input>& inputs, std::span<const Emit> lanes,
@@ -108,25 +174,42 @@ void Pipeline::run(const std::vector<Input>& inputs, std::span<const Emit> lanes
   // Small files are not worth splitting: a file of a few chunks keeps one thread busy while the
   // others read other files.
   constexpr std::uint64_t kSplitBytes = 8u << 20;
+  // Archive members are read in one pass over their archive: one pooled task per archive.
+  std::vector<std::vector<std::uint32_t>> archives;
   for (std::uint32_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].archive.empty()) {
+      if (archives.empty() || inputs[archives.back().front()].archive != inputs[i].archive)
+        archives.emplace_back();
+      archives.back().push_back(i);
+      continue;
+    }
     format[i] = detect(inputs[i]);
     const bool split =
         format[i] && format[i]->parallel_inside && threads > 1 && inputs[i].size >= kSplitBytes;
     (split ? serial : pooled).push_back(i);
   }
   const std::span<const Emit> all(counted);
-  for (std::uint32_t i : serial)
-    read_one(inputs[i], format[i], i, all, scratch[0], counters, diag);
+  for (std::uint32_t i : serial) read_one(inputs[i], format[i], i, all, scratch[0], counters, diag);
 
   std::atomic<std::size_t> next{0};
+  const std::size_t tasks = pooled.size() + archives.size();
   auto worker = [&](unsigned k) {
-    for (std::size_t j; (j = next.fetch_add(1)) < pooled.size();)
-      read_one(inputs[pooled[j]], format[pooled[j]], pooled[j], all.subspan(k, 1), scratch[k],
-               counters, diag);
+    for (std::size_t j; (j = next.fetch_add(1)) < tasks;) {
+      if (j < archives.size()) {  // archives first: they are usually the big ones
+        // The inputs are sorted by path, so members by name: back to the archive's order.
+        std::vector<std::uint32_t> order = archives[j];
+        std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+          return inputs[x].member < inputs[y].member;
+        });
+        read_archive(inputs, order, all.subspan(k, 1), scratch[k], counters, diag);
+        continue;
+      }
+      const std::uint32_t i = pooled[j - archives.size()];
+      read_one(inputs[i], format[i], i, all.subspan(k, 1), scratch[k], counters, diag);
+    }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::min<std::size_t>(threads, pooled.size()); ++t)
-    pool.emplace_back(worker, t);
+  for (unsigned t = 1; t < std::min<std::size_t>(threads, tasks); ++t) pool.emplace_back(worker, t);
   worker(0);
   for (auto& t : pool) t.join();
   if (const std::uint64_t n = FieldTable::global().overflowed() - overflowed_before; n && diag)

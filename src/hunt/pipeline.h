@@ -35,9 +35,12 @@ struct ReaderContext {
   std::atomic<std::uint64_t>* bytes_read;  // progress, may be null
   // For standard input: the bytes already consumed to detect its format, which come first.
   std::string_view stdin_head;
-  bool compressed = false;  // gzip or zstd: readers must go through io::ByteSource
-  std::span<const Emit> lanes;          // `threads` of them; lanes[0] is `emit`
-  std::vector<std::uint8_t>* scratch;   // the calling lane's reusable buffer
+  bool compressed = false;             // gzip or zstd: readers must go through io::ByteSource
+  std::span<const Emit> lanes;         // `threads` of them; lanes[0] is `emit`
+  std::vector<std::uint8_t>* scratch;  // the calling lane's reusable buffer
+  // An archive member's bytes, read whole (io/archive.h); readers use them instead of the path.
+  bool in_memory = false;
+  std::string_view memory;
 };
 using ReaderFn = std::function<bool(const ReaderContext&, const Emit& emit)>;
 
@@ -53,6 +56,7 @@ struct Options {
   std::string force_format;  // empty: detect per file
   std::int64_t from_ns = std::numeric_limits<std::int64_t>::min();
   std::int64_t to_ns = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::string> archive_passwords;  // tried in turn on encrypted archive members
 };
 
 struct Counters {
@@ -69,7 +73,8 @@ class Pipeline {
  public:
   Pipeline(std::vector<Format> formats, Options options);
 
-  // Reads every input with one thread per lane (the calling thread is one of them). Events outside [from_ns, to_ns] are counted and dropped. Problems go to `diag`.
+  // Reads every input with one thread per lane (the calling thread is one of them). Events outside
+  // [from_ns, to_ns] are counted and dropped. Problems go to `diag`.
   void run(const std::vector<Input>& inputs, std::span<const Emit> lanes, Counters& counters,
            const DiagnosticSink& diag);
 
@@ -82,8 +87,14 @@ class Pipeline {
 
  private:
   void read_one(const Input& input, const Format* format, std::uint32_t index,
-                std::span<const Emit> lanes, std::vector<std::uint8_t>& scratch,
-                Counters& counters, const DiagnosticSink& diag);
+                std::span<const Emit> lanes, std::vector<std::uint8_t>& scratch, Counters& counters,
+                const DiagnosticSink& diag, const std::string* memory = nullptr);
+  // Reads the members `members` (indexes into `inputs`, one archive, in its order) one after
+  // another from one pass over the archive.
+  void read_archive(const std::vector<Input>& inputs, std::span<const std::uint32_t> members,
+                    std::span<const Emit> lanes, std::vector<std::uint8_t>& scratch,
+                    Counters& counters, const DiagnosticSink& diag);
+  [[nodiscard]] const Format* detect_head(std::string_view head, const std::string& path) const;
 
   std::vector<Format> formats_;
   Options options_;

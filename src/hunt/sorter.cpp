@@ -72,7 +72,8 @@ std::expected<bool, std::string> RunReader::next() {
         fmt::format("spill file {}: offset {}: {}; the run is incomplete", name_, offset_, why));
   };
   if (got != 8) return corrupt("truncated record length");
-  if (n > max_record_) return corrupt(fmt::format("record of {} bytes, longer than any written", n));
+  if (n > max_record_)
+    return corrupt(fmt::format("record of {} bytes, longer than any written", n));
   buf_.resize(n);
   if (std::fread(buf_.data(), 1, n, f_) != n) return corrupt("truncated record");
   std::size_t pos = 0;

@@ -20,10 +20,13 @@ class Raw {
  public:
   Raw(int fd, bool owned, std::string prefix)
       : fd_(fd), owned_(owned), prefix_(std::move(prefix)) {}
+  // Bytes in memory the caller keeps alive (an archive member).
+  explicit Raw(std::string_view memory) : fd_(-1), owned_(false), memory_(memory) {}
   Raw(Raw&& o) noexcept
       : fd_(std::exchange(o.fd_, -1)),
         owned_(std::exchange(o.owned_, false)),
         prefix_(std::move(o.prefix_)),
+        memory_(o.memory_),
         pos_(o.pos_),
         consumed_(o.consumed_) {}
   Raw(const Raw&) = delete;
@@ -40,7 +43,14 @@ class Raw {
       consumed_ += k;
       return k;
     }
-    if (fd_ < 0) return 0;  // an in-memory head only
+    if (fd_ < 0) {  // an in-memory head, or bytes in memory
+      const std::size_t at = pos_ - prefix_.size();
+      const std::size_t k = std::min(n, memory_.size() - std::min(at, memory_.size()));
+      if (k) std::memcpy(out, memory_.data() + at, k);
+      pos_ += k;
+      consumed_ += k;
+      return k;
+    }
     while (true) {
       const ssize_t r = ::read(fd_, out, n);
       if (r < 0 && errno == EINTR) continue;
@@ -55,6 +65,7 @@ class Raw {
   int fd_;
   bool owned_;
   std::string prefix_;
+  std::string_view memory_;
   std::size_t pos_ = 0;
   std::uint64_t consumed_ = 0;
 };
@@ -206,6 +217,19 @@ std::expected<std::unique_ptr<ByteSource>, std::string> ByteSource::open(const s
   const Compression c = sniff_compression(head);
   Raw raw(fd, owned, std::move(head));
   switch (c) {
+    case Compression::Gzip:
+      return std::make_unique<Gzip>(std::move(raw));
+    case Compression::Zstd:
+      return std::make_unique<Zstd>(std::move(raw));
+    case Compression::None:
+      break;
+  }
+  return std::make_unique<Plain>(std::move(raw));
+}
+
+std::unique_ptr<ByteSource> ByteSource::from_memory(std::string_view bytes) {
+  Raw raw(bytes);
+  switch (sniff_compression(bytes)) {
     case Compression::Gzip:
       return std::make_unique<Gzip>(std::move(raw));
     case Compression::Zstd:

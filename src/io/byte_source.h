@@ -22,6 +22,9 @@ class ByteSource {
   // (standard input's sniffed head), which come first.
   [[nodiscard]] static std::expected<std::unique_ptr<ByteSource>, std::string> open(
       const std::string& path, std::string_view prefix = {});
+  // Bytes in memory that outlive the source (an archive member), decompressed when they are gzip
+  // or zstd.
+  [[nodiscard]] static std::unique_ptr<ByteSource> from_memory(std::string_view bytes);
   virtual ~ByteSource() = default;
 
   // Fills `out` with up to out.size() decompressed bytes; 0 at the end. An error (corrupt or

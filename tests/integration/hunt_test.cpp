@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "archive_writer.h"
 #include "cli_test_util.h"
 #include "mmdb_writer.h"
 
@@ -456,4 +458,111 @@ TEST_F(HuntGeoIp, AnUnreadableDatabaseIsAnErrorNamingIt) {
             2);
   EXPECT_NE(slurp(err).find(bad.string() + ": not a readable MaxMind database"), std::string::npos)
       << slurp(err);
+}
+
+// Archives read in place: a zip, a 7z and a tar.gz of the fixtures give the same detections as
+// the fixtures themselves, each cited as "archive!member"; an encrypted zip opens with
+// "infected" unasked and with --archive-password; a zip bomb is reported and not followed.
+class HuntArchives : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* f : {"windows.jsonl", "fortigate.log", "auth_rotated.log.1.gz", "conn.log"})
+      members_.emplace_back(std::string("logs/") + f, slurp(kSrc + "/" + kLogs + "/" + f));
+    members_.emplace_back("evtx/sample.evtx", slurp(kSrc + "/tests/data/evtx/sample.evtx"));
+    // An Office document is a zip too, but a document: not an archive inside the archive.
+    members_.emplace_back(
+        "docs/handover.docx",
+        std::string("PK\x03\x04", 4) + std::string(26, '\0') + "[Content_Types].xml<Types/>");
+    members_.emplace_back("tools/notes.txt", "nothing to see");
+  }
+  // "rule_id member-name position", sorted, from a JSON lines output; members named by what
+  // follows the archive's "!", plain files by their name under the fixture folders.
+  static std::vector<std::string> hits(const fs::path& jsonl) {
+    std::vector<std::string> out;
+    for (const Hit& h : read_jsonl(jsonl)) {
+      const std::size_t bang = h.file.find('!');
+      std::string name = bang == std::string::npos ? h.file : h.file.substr(bang + 1);
+      name = fs::path(name).filename().string();
+      out.push_back(h.rule_id + " " + name + " " + std::to_string(h.position));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::vector<std::string> plain() {
+    const fs::path out = tmp("plain.jsonl");
+    EXPECT_EQ(
+        sh(kBin + " hunt -q --no-geoip -r " + kRules + " " + kLogs + "/windows.jsonl " + kLogs +
+           "/fortigate.log " + kLogs + "/auth_rotated.log.1.gz " + kLogs +
+           "/conn.log tests/data/evtx/sample.evtx --year 2024 -o " + out.string() + " 2>/dev/null"),
+        0);
+    return hits(out);
+  }
+  std::vector<std::pair<std::string, std::string>> members_;
+};
+
+TEST_F(HuntArchives, ZipSevenZipAndTarGzGiveTheDetectionsOfTheirFiles) {
+  using tansa::io::testing::ArchiveKind;
+  const std::vector<std::string> want = plain();
+  ASSERT_GE(want.size(), 5u);
+  for (auto [kind, name] :
+       {std::pair{ArchiveKind::Zip, "bundle.zip"}, std::pair{ArchiveKind::SevenZip, "bundle.7z"},
+        std::pair{ArchiveKind::TarGz, "bundle.tar.gz"}}) {
+    const fs::path archive = tmp(name), out = tmp(std::string(name) + ".jsonl"),
+                   err = tmp(std::string(name) + ".err");
+    tansa::io::testing::write_archive(archive.string(), kind, members_);
+    EXPECT_EQ(sh(kBin + " hunt --no-geoip -r " + kRules + " " + archive.string() +
+                 " --year 2024 -o " + out.string() + " 2> " + err.string()),
+              0)
+        << name << slurp(err);
+    EXPECT_EQ(hits(out), want) << name;
+    // Sources cite the member inside its archive.
+    EXPECT_NE(slurp(out).find(archive.string() + "!logs/windows.jsonl"), std::string::npos);
+    // What is not a log is counted once, not reported member by member.
+    EXPECT_NE(slurp(err).find(archive.string() + ": 2 members are in no format tansa reads"),
+              std::string::npos)
+        << slurp(err);
+  }
+}
+
+TEST_F(HuntArchives, EncryptedZipsOpenWithInfectedOrTheGivenPassword) {
+  using tansa::io::testing::ArchiveKind;
+  const std::vector<std::string> want = plain();
+  const fs::path infected = tmp("infected.zip"), secret = tmp("secret.zip"), out = tmp("enc.jsonl"),
+                 err = tmp("enc.err");
+  tansa::io::testing::write_archive(infected.string(), ArchiveKind::Zip, members_, "infected");
+  tansa::io::testing::write_archive(secret.string(), ArchiveKind::Zip, members_, "s3cret");
+  ASSERT_EQ(sh(kBin + " hunt -q --no-geoip -r " + kRules + " " + infected.string() +
+               " --year 2024 -o " + out.string() + " 2>/dev/null"),
+            0);
+  EXPECT_EQ(hits(out), want);
+  ASSERT_EQ(sh(kBin + " hunt -q --no-geoip -r " + kRules + " " + secret.string() +
+               " --archive-password s3cret --year 2024 -o " + out.string() + " 2>/dev/null"),
+            0);
+  EXPECT_EQ(hits(out), want);
+  // Without its password nothing can be read: each member says why, and the exit status is 1.
+  EXPECT_EQ(sh(kBin + " hunt --no-geoip -r " + kRules + " " + secret.string() + " -o " +
+               out.string() + " 2> " + err.string()),
+            1);
+  EXPECT_NE(slurp(err).find(secret.string() + "!logs/windows.jsonl: encrypted, and no "
+                                              "--archive-password given opens it"),
+            std::string::npos)
+      << slurp(err);
+}
+
+TEST_F(HuntArchives, AZipBombIsReportedAndTheRestIsRead) {
+  using tansa::io::testing::ArchiveKind;
+  const fs::path bomb = tmp("bomb.zip"), out = tmp("bomb.jsonl"), err = tmp("bomb.err");
+  tansa::io::testing::write_archive(
+      bomb.string(), ArchiveKind::Zip,
+      {{"a.log", std::string(std::size_t{80} << 20, 'A')}, {"b.log", "never read"}});
+  ASSERT_EQ(sh(kBin + " hunt --no-geoip -r " + kRules + " " + bomb.string() + " " + kLogs +
+               "/windows.jsonl -o " + out.string() + " 2> " + err.string()),
+            0);
+  EXPECT_FALSE(read_jsonl(out).empty());  // the plain file's detections
+  const std::string e = slurp(err);
+  EXPECT_NE(e.find(bomb.string() + "!a.log: the archive expands beyond 250 times its size (a zip "
+                                   "bomb?); not followed further"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find(bomb.string() + "!b.log: the archive expands beyond"), std::string::npos) << e;
 }
