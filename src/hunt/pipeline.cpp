@@ -147,7 +147,8 @@ void Pipeline::read_archive(const std::vector<Input>& inputs,
   }
   if (unrecognised)
     diag(Diagnostic{path, Diagnostic::Where::None, 0,
-                    fmt::format("{} members are in no format tansa reads; skipped", unrecognised)});
+                    fmt::format("{} {} in no format tansa reads; skipped", unrecognised,
+                                unrecognised == 1 ? "member is" : "members are")});
 }
 
 void Pipeline::run(const std::vector<Input>& inputs, std::span<const Emit> lanes,
