@@ -262,9 +262,11 @@ class EntryJudge {
     const std::string way = what_way(c.way);
     std::string guessing;
     if (!tries.empty()) {
+      constexpr std::int64_t kMinute = 60LL * 1000000000;
+      const std::int64_t minutes =
+          std::max<std::int64_t>(1, (s.time_ns - tries.front().time_ns + kMinute - 1) / kMinute);
       guessing = plural(tries.size(), "failed " + way + " login") + " in the " +
-                 std::to_string((s.time_ns - tries.front().time_ns) / (60LL * 1000000000) + 1) +
-                 " minutes before";
+                 plural(static_cast<std::size_t>(minutes), "minute") + " before";
       if (tried.size() > 1 || !tried.contains(e.account)) {
         std::string names;
         for (const auto& n : tried) names += (names.empty() ? "" : ", ") + n;

@@ -307,8 +307,13 @@ class WeaknessJudge {
                                "Turn on file share and file access auditing (Audit File Share, "
                                "Audit Detailed File Share; auditd on Linux) on the hosts that "
                                "hold sensitive data, and collect those logs.");
+        std::string changed;  // auditing turned off in the log that is left
+        for (const TamperFinding& t : *in_.tampering)
+          if (t.kind == "audit_policy_changed" && host_key(t.host) == hk && changed.empty())
+            changed = "; its audit policy was changed at " + format_time(t.start);
         detail(w, asset.name + " is on " + any->host +
-                      ", whose logs record logons but no file access (no 5140, 5145 or 4663)");
+                      ", whose logs record logons but no file access (no 5140, 5145 or 4663)" +
+                      changed);
         add(w.evidence, evidence_of(*logon, any->host + " logs logons (" + describe(*logon) +
                                                 ") but no file access"));
       }

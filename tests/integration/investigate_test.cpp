@@ -321,6 +321,49 @@ TEST(Investigate, ALogThatStartsAfterTheIntrusionLeavesTheWayInUnknown) {
   EXPECT_TRUE(late) << text.substr(0, 4000);
 }
 
+// An administrator created on the VPN appliance in the night before a session from a new country,
+// with no guessing: the way in is the appliance itself. The same administrator created after the
+// session is no sign of how that session began.
+TEST(Investigate, AnAdministratorCreatedOnTheApplianceBeforeASessionIsAnApplianceExploit) {
+  const std::string up_home =
+      "date=2024-03-01 time=09:05:00 devname=\"FW1\" tz=\"+0000\" type=\"event\" "
+      "subtype=\"vpn\" action=\"tunnel-up\" remip=192.0.2.10 srccountry=\"Japan\" "
+      "tunnelip=10.8.0.10 user=\"ito\"\n";
+  const std::string admin =
+      "date=2024-03-02 time=02:11:00 devname=\"FW1\" tz=\"+0000\" type=\"event\" "
+      "subtype=\"system\" user=\"admin\" ui=\"https(198.51.100.77)\" action=\"Add\" "
+      "cfgpath=\"system.admin\" cfgobj=\"fortigate-tech\" msg=\"Add system.admin\"\n";
+  const std::string up_away =
+      "date=2024-03-02 time=03:00:00 devname=\"FW1\" tz=\"+0000\" type=\"event\" "
+      "subtype=\"vpn\" action=\"tunnel-up\" remip=198.51.100.77 srccountry=\"Romania\" "
+      "tunnelip=10.8.0.99 user=\"ito\"\n";
+  const std::string admin_later = std::string(admin).replace(admin.find("02:11"), 5, "05:11");
+  for (const bool before : {true, false}) {
+    const fs::path dir = tmp(before ? "appliance" : "appliance-later");
+    fs::create_directories(dir);
+    std::ofstream(dir / "fortigate.log")
+        << up_home << (before ? admin + up_away : up_away + admin_later);
+    std::ofstream(dir / "assets.yml")
+        << "internal_networks: [10.0.0.0/8]\nvpn_pool: [10.8.0.0/16]\n";
+    ASSERT_EQ(sh(kBin + " investigate '" + (dir / "fortigate.log").string() + "' --assets '" +
+                 (dir / "assets.yml").string() + "' -o '" + (dir / "report.json").string() +
+                 "' -q 2>/dev/null"),
+              0);
+    simdjson::dom::parser parser;
+    const std::string text = slurp(dir / "report.json");
+    element r = parser.parse(text);
+    ASSERT_EQ(r["initial_access"].get_array().size(), 1u) << text;
+    element e = r["initial_access"].at(0);
+    const auto want =
+        before ? tansa::EntryVector::VpnApplianceExploit : tansa::EntryVector::VpnValidAccount;
+    EXPECT_EQ(word<tansa::EntryVector>(e["vector"]), want) << str(e["reason"]);
+    EXPECT_EQ(str(e["account"]), "ito");
+    EXPECT_EQ(str(e["source"]["address"]), "198.51.100.77");
+    EXPECT_EQ(str(e["source"]["country"]), "Romania");
+    EXPECT_EQ(str(e["time"]), "2024-03-02T03:00:00.000000Z");
+  }
+}
+
 TEST(Investigate, ZonelessSyslogIsPlacedByTzAsHuntPlacesIt) {
   // An auth.log written in Japanese time (RFC 3164 lines carry no zone).
   const fs::path dir = tmp("tz");

@@ -398,6 +398,18 @@ TEST(JudgeWeaknesses, AHostWithShareAuditingIsNotMissingIt) {
   EXPECT_TRUE(c.judge().empty());
   c.streams[0].event_ids.erase(5145);
   EXPECT_TRUE(find(c.judge(), WeaknessKind::FileAuditingMissing));
+  // Auditing turned off in the log that is left: the detail says when.
+  c.tampering = {TamperFinding{"audit_policy_changed",
+                               "FS1",
+                               "Security (audit policy)",
+                               "x",
+                               Attribution::Intruder,
+                               40 * H,
+                               40 * H,
+                               {Evidence{40 * H, {}, "4719"}}}};
+  const std::optional<Weakness> w = find(c.judge(), WeaknessKind::FileAuditingMissing);
+  ASSERT_TRUE(w);
+  EXPECT_NE(w->detail.find("audit policy was changed"), std::string::npos) << w->detail;
 }
 
 TEST(JudgeWeaknesses, AnAdministratorOutsideTheAdminHostsButNotAtOne) {
