@@ -44,6 +44,8 @@ class Listener {
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] std::uint64_t dropped() const { return dropped_; }  // UDP, by the kernel
   [[nodiscard]] std::uint64_t truncated() const;
+  // Standard input has ended (other kinds never end).
+  [[nodiscard]] bool ended() const { return kind_ == Kind::JsonStdin && fd_ < 0; }
 
  private:
   Listener() = default;

@@ -286,6 +286,10 @@ std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, con
     }
     const std::int64_t now = mono_ns();
     m.processor->advance(now);
+    if (m.files.empty() && m.listeners.size() == 1 && m.listeners[0]->ended()) {
+      m.processor->advance(now + (std::int64_t{1} << 62));  // every stream idle: release all
+      break;
+    }
     m.counters.udp_dropped = 0;
     for (const auto& l : m.listeners) m.counters.udp_dropped += l->dropped();
     if (now - last_checkpoint >= std::int64_t{m.options.checkpoint_ms} * 1'000'000) {

@@ -58,8 +58,9 @@ class Watcher {
   // The addresses the listeners are bound to, as "HOST:PORT" (the port chosen when 0 was asked).
   [[nodiscard]] std::vector<std::string> bound() const;
 
-  // Runs until `stop` is set; checkpoints at the end. An error (the state cannot be written, a
-  // detection cannot be written) stops the run.
+  // Runs until `stop` is set, or standard input ends when it is the only input (then every
+  // waiting detection is released first, as at the end of a hunt); checkpoints at the end. An error
+  // (the state cannot be written, a detection cannot be written) stops the run.
   [[nodiscard]] std::expected<void, std::string> run(const std::atomic<bool>& stop,
                                                      const WriteFn& write);
 

@@ -255,3 +255,29 @@ TEST(Watch, ABarePortIsRefusedSoNothingListensOnEveryInterfaceByAccident) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Watch, JsonLinesOnStandardInputAreWatchedUntilTheInputEnds) {
+  const fs::path dir = tansa::testing::tmp("watch", "stdin");
+  fs::create_directories(dir);
+  const fs::path rules = dir / "rule.yml", out = dir / "d.jsonl", in = dir / "in.jsonl";
+  std::ofstream(rules) << "title: Console Login Without MFA\nid: console-no-mfa\nstatus: test\n"
+                          "level: high\nlogsource: {product: aws, service: cloudtrail}\n"
+                          "detection:\n  selection:\n    eventName: ConsoleLogin\n"
+                          "    additionalEventData.MFAUsed: 'No'\n  condition: selection\n";
+  std::ofstream(in)
+      << R"({"eventTime":"2024-01-05T03:00:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","additionalEventData":{"MFAUsed":"No"}})"
+      << "\n"
+      << R"({"eventTime":"2024-01-05T03:01:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","additionalEventData":{"MFAUsed":"Yes"}})"
+      << "\n";
+  EXPECT_EQ(tansa::testing::sh("timeout 60 '" + kBin + "' watch - -q -r '" + rules.string() +
+                               "' -o '" + out.string() + "' < '" + in.string() + "'"),
+            0);
+  const auto got = read_detections(out);
+  ASSERT_EQ(got.size(), 1u) << slurp(out);
+  EXPECT_EQ(got[0], (Det{"Console Login Without MFA", "signin.amazonaws.com", "2024-01-05T03:00:00",
+                         "stdin"}));
+}
+
+}  // namespace
