@@ -268,6 +268,191 @@ bool JsonObjectParser::parse(std::string_view text, const JsonLogsOptions& optio
   return parse_one(impl_->parser, text, options, out, error);
 }
 
+namespace {
+
+// Walks a JSON document as it streams in and hands over the records it holds, each as its own
+// text: the elements of a top-level array, the elements of a top-level object's "Records" array
+// (CloudTrail, and Azure's exports), or else each top-level object whole. Only what is still
+// needed stays in the buffer: the current element, or an object until it is known to hold no
+// Records. Strings are skipped with their escapes, so brackets inside them do not count.
+class DocumentStream {
+ public:
+  DocumentStream(std::string& buf, std::size_t pos, std::function<bool()> more)
+      : buf_(buf), pos_(pos), more_(std::move(more)) {}
+
+  // Calls deliver(text, offset) per record; returns what stopped it early ("" at a clean end).
+  template <typename Deliver>
+  std::string run(std::size_t max_record, Deliver&& deliver) {
+    max_ = max_record;
+    while (true) {
+      const int c = next_non_space();
+      if (c < 0) return {};
+      if (c == ',') {
+        ++pos_;
+        continue;
+      }
+      if (c == '[') {
+        ++pos_;
+        if (auto bad = array(deliver); !bad.empty()) return bad;
+        continue;
+      }
+      if (c != '{') return "not valid JSON: a record should start here";
+      if (auto bad = object(deliver); !bad.empty()) return bad;
+    }
+  }
+
+  // The stream offset of the scanner (for diagnostics).
+  [[nodiscard]] std::uint64_t offset() const { return base_ + pos_; }
+
+ private:
+  static constexpr std::size_t kNone = std::string::npos;
+
+  // More bytes; drops what is before the kept mark (or the scanner) when that is worth it.
+  bool fill() {
+    const std::size_t keep = mark_ == kNone ? pos_ : std::min(mark_, pos_);
+    if (keep > (std::size_t{1} << 20) && keep * 2 > buf_.size()) {
+      buf_.erase(0, keep);
+      base_ += keep;
+      pos_ -= keep;
+      if (mark_ != kNone) mark_ -= keep;
+    }
+    return more_();
+  }
+  // The byte at the scanner; filling may move the buffer, so pos_ is read again after it.
+  int at_pos() {
+    while (pos_ >= buf_.size())
+      if (!fill()) return -1;
+    return static_cast<unsigned char>(buf_[pos_]);
+  }
+  int next_non_space() {
+    while (true) {
+      const int c = at_pos();
+      if (c < 0) return -1;
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return c;
+      ++pos_;
+    }
+  }
+  // From pos_ at a value's first byte to just past it. "" or why it cannot.
+  std::string skip_value() {
+    int c = at_pos();
+    if (c == '"') return skip_string();
+    if (c != '{' && c != '[') {  // a number, true, false or null
+      while ((c = at_pos()) >= 0 && c != ',' && c != '}' && c != ']' && c != ' ' && c != '\n' &&
+             c != '\r' && c != '\t')
+        ++pos_;
+      return {};
+    }
+    int depth = 0;
+    while ((c = at_pos()) >= 0) {
+      if (mark_ != kNone && pos_ - mark_ > max_) return "record larger than the bound";
+      if (c == '"') {
+        if (auto bad = skip_string(); !bad.empty()) return bad;
+        continue;
+      }
+      ++pos_;
+      if (c == '{' || c == '[') {
+        if (++depth > 256) return "nested deeper than 256 levels";
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return {};
+      }
+    }
+    return "truncated JSON document";
+  }
+  std::string skip_string() {
+    ++pos_;  // the opening quote
+    int c;
+    while ((c = at_pos()) >= 0) {
+      ++pos_;
+      if (c == '\\') {
+        if (at_pos() < 0) break;
+        ++pos_;
+      } else if (c == '"') {
+        return {};
+      }
+    }
+    return "truncated JSON document";
+  }
+  // Elements of an array whose '[' was just passed, each delivered.
+  template <typename Deliver>
+  std::string array(Deliver& deliver) {
+    while (true) {
+      const int c = next_non_space();
+      if (c < 0) return "truncated JSON document";
+      if (c == ']') {
+        ++pos_;
+        return {};
+      }
+      if (c == ',') {
+        ++pos_;
+        continue;
+      }
+      mark_ = pos_;
+      const std::uint64_t offset = base_ + pos_;
+      if (auto bad = skip_value(); !bad.empty()) return bad;
+      deliver(std::string_view(buf_).substr(mark_, pos_ - mark_), offset);
+      mark_ = kNone;
+    }
+  }
+  // A top-level object: its Records array's elements, or the object itself.
+  template <typename Deliver>
+  std::string object(Deliver& deliver) {
+    mark_ = pos_;
+    const std::uint64_t offset = base_ + pos_;
+    bool streamed = false;
+    ++pos_;  // '{'
+    while (true) {
+      int c = next_non_space();
+      if (c < 0) return "truncated JSON document";
+      if (c == ',') {
+        ++pos_;
+        continue;
+      }
+      if (c == '}') {
+        ++pos_;
+        if (!streamed) deliver(std::string_view(buf_).substr(mark_, pos_ - mark_), offset);
+        mark_ = kNone;
+        return {};
+      }
+      if (c != '"') return "not valid JSON: a key should start here";
+      // The key stays in the buffer while it is read (a mark of its own once nothing else is kept).
+      const bool own_mark = mark_ == kNone;
+      if (own_mark) mark_ = pos_;
+      const std::uint64_t key_at = base_ + pos_ + 1;
+      if (auto bad = skip_string(); !bad.empty()) return bad;
+      const std::size_t key_start = static_cast<std::size_t>(key_at - base_);
+      const bool records =
+          std::string_view(buf_).substr(key_start, pos_ - 1 - key_start) == "Records";
+      if (own_mark) mark_ = kNone;
+      if ((c = next_non_space()) != ':') return "not valid JSON: ':' expected";
+      ++pos_;
+      c = next_non_space();
+      if (c < 0) return "truncated JSON document";
+      if (records && c == '[' && !streamed) {
+        streamed = true;  // the object's other members are not records: skipped, not kept
+        mark_ = kNone;
+        ++pos_;
+        if (auto bad = array(deliver); !bad.empty()) return bad;
+        continue;
+      }
+      if (streamed) {
+        if (auto bad = skip_value(); !bad.empty()) return bad;
+        continue;
+      }
+      if (pos_ - mark_ > max_) return "JSON object larger than the bound";
+      if (auto bad = skip_value(); !bad.empty()) return bad;
+    }
+  }
+
+  std::string& buf_;
+  std::size_t pos_;
+  std::function<bool()> more_;
+  std::size_t mark_ = kNone;
+  std::uint64_t base_ = 0;
+  std::size_t max_ = 0;
+};
+
+}  // namespace
+
 TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::uint32_t file_index,
                              const JsonLogsOptions& opt,
                              const std::function<void(const Event&)>& emit,
@@ -362,63 +547,26 @@ TextReadStats read_json_logs(io::ByteSource& src, const std::string& name, std::
     return stats;
   }
 
-  // A whole document: an array, CloudTrail's {"Records": [...]}, or objects one after another.
-  while (more()) {
-    if (buf.size() > opt.max_document_bytes) {
-      if (diag)
-        diag(Diagnostic{name, Diagnostic::Where::None, 0,
-                        "JSON document larger than " +
-                            std::to_string(opt.max_document_bytes >> 20) +
-                            " MiB; write it as one object per line"});
-      return stats;
-    }
-  }
-  const simdjson::padded_string padded(std::string_view(buf).substr(first));
-  buf.clear();
-  buf.shrink_to_fit();
-  std::uint64_t index = 0;
-  auto deliver = [&](dom::element x) {
+  // A whole document: an array, CloudTrail's {"Records": [...]}, or objects one after another,
+  // streamed element by element: memory holds one element (or one object without Records), not
+  // the document.
+  DocumentStream doc(buf, first, more);
+  std::uint64_t index = 0, reported = 0;
+  auto deliver = [&](std::string_view text, std::uint64_t offset) {
     ++index;
-    if (!one_object(x, opt, e, error)) {
+    if (!parse_one(parser, text, opt, e, error)) {
       ++stats.skipped;
-      if (diag)
-        diag(Diagnostic{name, Diagnostic::Where::None, 0,
-                        "record " + std::to_string(index) + ": " + error});
+      if (diag && ++reported <= 100)
+        diag(Diagnostic{name, Diagnostic::Where::Offset, offset,
+                        "record " + std::to_string(index) + ": " + error + "; skipped"});
       return;
     }
     e.source = SourceRef{file_index, SourceRef::Kind::Record, index};
     emit(e);
     ++stats.events;
   };
-  dom::element doc;
-  if (parser.parse(padded).get(doc) == simdjson::SUCCESS) {
-    dom::array records;
-    if (doc.type() == dom::element_type::ARRAY) {
-      for (dom::element x : dom::array(doc)) deliver(x);
-    } else if (doc["Records"].get(records) == simdjson::SUCCESS) {
-      for (dom::element x : records) deliver(x);
-    } else {
-      deliver(doc);
-    }
-    return stats;
-  }
-  // Objects one after another (pretty-printed exports).
-  dom::document_stream stream;
-  if (parser.parse_many(padded.data(), padded.size(), std::max<std::size_t>(padded.size(), 1 << 20))
-          .get(stream) != simdjson::SUCCESS) {
-    if (diag) diag(Diagnostic{name, Diagnostic::Where::None, 0, "not valid JSON"});
-    return stats;
-  }
-  for (auto it = stream.begin(); it != stream.end(); ++it) {
-    dom::element x;
-    if (auto err = (*it).get(x); err) {
-      if (diag)
-        diag(Diagnostic{name, Diagnostic::Where::Offset, it.current_index(),
-                        std::string("invalid JSON: ") + simdjson::error_message(err)});
-      break;
-    }
-    deliver(x);
-  }
+  if (auto bad = doc.run(opt.max_document_bytes, deliver); !bad.empty() && diag)
+    diag(Diagnostic{name, Diagnostic::Where::Offset, doc.offset(), bad});
   return stats;
 }
 

@@ -33,7 +33,8 @@ namespace tansa::formats {
 struct JsonLogsOptions {
   // Used for Zeek JSON without a _path field: "conn" for conn.log, conn.2024-01-05.log.gz...
   std::string zeek_path_hint;
-  // Whole documents (arrays, CloudTrail files) larger than this are refused with a diagnostic.
+  // Whole documents (arrays, CloudTrail files) are streamed record by record; one record (an
+  // array element, a top-level object) larger than this is refused with a diagnostic.
   std::size_t max_document_bytes = std::size_t{1} << 30;
 };
 

@@ -418,6 +418,45 @@ TEST(JsonLogs, ArraysPrettyObjectsAndDepth) {
   EXPECT_EQ(d.problems.size(), 1u);
 }
 
+// A large export as one document is streamed record by record: the Records of a CloudTrail file
+// with members before and after them, brackets and escaped quotes inside strings, pretty-printed
+// whitespace; several megabytes, so the buffer is compacted while reading.
+TEST(JsonLogs, LargeDocumentsAreStreamedRecordByRecord) {
+  std::string doc =
+      "{\n  \"meta\": {\"skip\": [1, {\"Records\": [\"not these\"]}]},\n  \"Records\": [\n";
+  const int n = 30000;
+  for (int i = 0; i < n; ++i) {
+    if (i) doc += ",\n";
+    doc +=
+        "    {\"eventTime\": \"2024-01-05T03:20:00Z\", \"eventSource\": \"s3.amazonaws.com\", "
+        "\"eventName\": \"GetObject\", \"requestParameters\": {\"key\": \"a]}\\\"[{" +
+        std::to_string(i) + "\"}, \"pad\": \"" + std::string(150, 'x') + "\"}";
+  }
+  doc += "\n  ],\n  \"after\": {\"Records\": [{\"eventName\": \"not this\"}]}\n}\n";
+  ASSERT_GT(doc.size(), std::size_t{5} << 20);
+  Collected c;
+  read_json(doc, "big.json", c);
+  ASSERT_EQ(c.events.size(), static_cast<std::size_t>(n))
+      << (c.problems.empty() ? "" : c.problems[0]);
+  EXPECT_TRUE(c.problems.empty()) << c.problems[0];
+  EXPECT_EQ(c.events[0]["requestParameters.key"], "a]}\"[{0");  // the escaped quote, unescaped
+  EXPECT_EQ(c.events[n - 1]["requestParameters.key"], "a]}\"[{" + std::to_string(n - 1));
+  EXPECT_EQ(c.events[n - 1]["eventName"], "GetObject");
+  EXPECT_EQ(c.refs[n - 1], (SourceRef{0, SourceRef::Kind::Record, static_cast<std::uint64_t>(n)}));
+}
+
+// A truncated document gives the records before the cut, then says where it stopped; a bad
+// record is skipped and the rest are read.
+TEST(JsonLogs, TruncatedAndBadRecordsInADocument) {
+  Collected c;
+  read_json("[{\"a\": 1}, {\"a\": tru}, {\"a\": 3}, {\"a\": \"cut her", "cut.json", c);
+  ASSERT_EQ(c.events.size(), 2u);
+  EXPECT_EQ(c.events[1]["a"], "3");
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_NE(c.problems[0].find("record 2: "), std::string::npos) << c.problems[0];
+  EXPECT_NE(c.problems[1].find("truncated JSON document"), std::string::npos) << c.problems[1];
+}
+
 TEST(JsonLogs, ZeekJsonTakesItsPathFromTheFileName) {
   Collected c;
   JsonLogsOptions o;
