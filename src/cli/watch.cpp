@@ -33,7 +33,7 @@ struct WatchCli {
   std::vector<std::string> paths;
   std::vector<std::string> rules;
   std::string output, state, lateness = "60s", placeholders, tz;
-  std::string syslog_udp, syslog_tcp, json_tcp;
+  std::string syslog_udp, syslog_tcp, json_tcp, metrics;
   bool from_end = false, quiet = false, no_color = false;
   int year = 0;
 };
@@ -73,6 +73,7 @@ int run_watch(const WatchCli& opt) {
   w.syslog_udp = opt.syslog_udp;
   w.syslog_tcp = opt.syslog_tcp;
   w.json_tcp = opt.json_tcp;
+  w.metrics = opt.metrics;
   w.syslog.year = opt.year;
   if (!opt.tz.empty()) {
     auto z = engine::parse_tz(opt.tz);
@@ -184,6 +185,9 @@ void add_watch_command(CLI::App& app, int& status) {
   cmd->add_option("--syslog-tcp", opt->syslog_tcp,
                   "Receive syslog on TCP at HOST:PORT (octet-counted or newline framing)");
   cmd->add_option("--json-tcp", opt->json_tcp, "Receive JSON lines on TCP at HOST:PORT");
+  cmd->add_option("--metrics", opt->metrics,
+                  "Serve Prometheus metrics over HTTP at HOST:PORT (events per input, late events, "
+                  "detections, queue depth, lag, checkpoint age)");
   cmd->add_flag("--from-end", opt->from_end,
                 "Files without a checkpoint: only lines written from now on (default: from the "
                 "start)");

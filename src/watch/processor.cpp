@@ -40,6 +40,7 @@ std::uint32_t Processor::add_stream(std::string name, std::string identity) {
   names_.push_back(std::move(name));
   identities_.push_back(std::move(identity));
   stream_max_.push_back(INT64_MIN);
+  stream_events_.push_back(0);
   stream_touch_.push_back(INT64_MIN);
   return static_cast<std::uint32_t>(names_.size() - 1);
 }
@@ -73,6 +74,7 @@ void Processor::process(const Event& e) {
   if (e.source.file < stream_max_.size()) {
     stream_max_[e.source.file] = std::max(stream_max_[e.source.file], e.time_ns);
     stream_touch_[e.source.file] = now_;
+    ++stream_events_[e.source.file];
   }
   hits_.clear();
   matcher_.match(e, hits_);

@@ -70,6 +70,8 @@ class Processor {
   // events of that stream carry in SourceRef::file.
   std::uint32_t add_stream(std::string name, std::string identity);
   [[nodiscard]] const std::vector<std::string>& stream_names() const { return names_; }
+  // Events processed per stream, in stream order.
+  [[nodiscard]] const std::vector<std::uint64_t>& stream_events() const { return stream_events_; }
 
   // One event, its source already set. Single-event detections go to emit before this returns.
   void process(const Event& e);
@@ -105,6 +107,7 @@ class Processor {
   std::vector<std::uint32_t> hits_;
   std::vector<std::optional<std::vector<FieldId>>> slim_;
   std::vector<std::string> names_, identities_;
+  std::vector<std::uint64_t> stream_events_;
   std::vector<std::int64_t> stream_max_;    // per stream: its latest event time
   std::vector<std::int64_t> stream_touch_;  // per stream: the clock when it last sent an event
   std::int64_t now_ = 0;

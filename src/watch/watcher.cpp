@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <unordered_map>
 
 #include "watch/follow.h"
 #include "watch/lines.h"
 #include "watch/listen.h"
+#include "watch/metrics.h"
 #include "watch/state.h"
 
 namespace tansa::watch {
@@ -66,6 +68,8 @@ struct Watcher::Impl {
   std::vector<std::uint32_t> listener_stream;
   std::vector<std::uint64_t> listener_seq;
   std::unique_ptr<Processor> processor;
+  std::unique_ptr<MetricsServer> metrics;
+  std::int64_t last_checkpoint_wall = 0;
   LineParser parser;
   Event event;
   WatchCounters counters;
@@ -172,7 +176,52 @@ struct Watcher::Impl {
     return out;
   }
 
+  // The Prometheus page: counters since start, gauges now.
+  std::string render() const {
+    std::string out;
+    auto metric = [&](const char* name, const char* type, const char* help) {
+      fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                     type);
+    };
+    metric("tansa_watch_events_total", "counter", "Events read, per input.");
+    std::map<std::string, std::uint64_t> per_input;
+    const auto& names = processor->stream_names();
+    const auto& events = processor->stream_events();
+    for (std::size_t s = 0; s < names.size(); ++s) per_input[names[s]] += events[s];
+    for (const auto& [name, n] : per_input)
+      fmt::format_to(std::back_inserter(out), "tansa_watch_events_total{{input=\"{}\"}} {}\n",
+                     prometheus_label(name), n);
+    const ProcessorCounters& pc = processor->counters();
+    auto value = [&](const char* name, const char* type, const char* help, auto v) {
+      metric(name, type, help);
+      fmt::format_to(std::back_inserter(out), "{} {}\n", name, v);
+    };
+    value("tansa_watch_late_events_total", "counter",
+          "Events older than the watermark: evaluated alone, not correlated.", pc.late);
+    value("tansa_watch_detections_total", "counter", "Detections written.", counters.written);
+    value("tansa_watch_duplicate_detections_total", "counter",
+          "Detections recognised as written before a restart and not written again.",
+          counters.duplicates);
+    value("tansa_watch_unreadable_lines_total", "counter", "Lines or messages no reader took.",
+          counters.skipped);
+    value("tansa_watch_udp_dropped_total", "counter",
+          "Syslog datagrams the kernel dropped for want of buffer.", counters.udp_dropped);
+    value("tansa_watch_queue_depth", "gauge",
+          "Base detections waiting for the watermark before the correlations.",
+          processor->buffered());
+    const std::int64_t clock = processor->clock();
+    value("tansa_watch_lag_seconds", "gauge",
+          "Wall time minus the watermark (event time fully processed); large for old logs.",
+          clock == INT64_MIN ? 0.0 : static_cast<double>(wall_ns() - clock) / 1e9);
+    value("tansa_watch_checkpoint_age_seconds", "gauge",
+          "Seconds since the last checkpoint was written.",
+          last_checkpoint_wall == 0 ? 0.0
+                                    : static_cast<double>(wall_ns() - last_checkpoint_wall) / 1e9);
+    return out;
+  }
+
   std::expected<void, std::string> checkpoint() {
+    last_checkpoint_wall = wall_ns();
     auto files_now = positions();
     if (!state) return {};
     return state->checkpoint(files_now, wall_ns() - kRememberNs);
@@ -238,6 +287,11 @@ std::expected<std::unique_ptr<Watcher>, std::string> Watcher::open(engine::Rules
     m.listener_seq.push_back(0);
     m.listeners.push_back(std::move(*l));
   }
+  if (!m.options.metrics.empty()) {
+    auto s = MetricsServer::open(m.options.metrics);
+    if (!s) return std::unexpected(s.error());
+    m.metrics = std::move(*s);
+  }
   return w;
 }
 
@@ -248,6 +302,7 @@ std::optional<std::uint64_t> Watcher::recorded_output_length() const {
 std::vector<std::string> Watcher::bound() const {
   std::vector<std::string> out;
   for (const auto& l : impl_->listeners) out.push_back(l->name());
+  if (impl_->metrics) out.push_back(impl_->metrics->name());
   return out;
 }
 
@@ -272,6 +327,7 @@ std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, con
                               kBudget);
     fds.clear();
     for (const auto& l : m.listeners) l->add_fds(fds);
+    if (m.metrics) fds.push_back(m.metrics->fd());
     const int timeout = got ? 0 : m.options.poll_ms;
     const int ready = ::poll(fds.data(), fds.size(), timeout);
     if (ready > 0) {
@@ -283,6 +339,7 @@ std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, con
             [&](std::string_view msg) { m.on_message(k, msg); }, kBudget);
         at += n;
       }
+      if (m.metrics && (fds[at].revents & POLLIN)) m.metrics->serve([&] { return m.render(); });
     }
     const std::int64_t now = mono_ns();
     m.processor->advance(now);

@@ -31,6 +31,7 @@ struct WatchOptions {
   // Listeners, "HOST:PORT" (IPv6 as "[::1]:514"); empty: none.
   std::string syslog_udp, syslog_tcp, json_tcp;
   bool json_stdin = false;
+  std::string metrics;                   // Prometheus text over HTTP at HOST:PORT; empty: none
   std::size_t max_buffered = 1'000'000;  // base detections held for the correlations
 };
 

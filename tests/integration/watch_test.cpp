@@ -134,6 +134,24 @@ void send_udp(int port, const std::string& msg) {
   ::close(fd);
 }
 
+// GET / from 127.0.0.1:port, the whole answer.
+std::string http_get(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return {};
+  const std::string req = "GET /metrics HTTP/1.0\r\n\r\n";
+  (void)::write(fd, req.data(), req.size());
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
 void send_tcp(int port, const std::string& bytes) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -162,7 +180,8 @@ TEST(Watch, FilesRotationsSyslogAndKillNineGiveEveryDetectionOnce) {
       "watch",        logp,          "-r",           (dir / "rules").string(),
       "-o",           out.string(),  "--state",      (dir / "state.db").string(),
       "--lateness",   "2s",          "--year",       "2024",
-      "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0"};
+      "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0",
+      "--metrics",    "127.0.0.1:0"};
 
   auto w = std::make_unique<WatchProcess>(args, err);
   ASSERT_TRUE(w->wait_for("watching")) << slurp(err);
@@ -217,6 +236,18 @@ TEST(Watch, FilesRotationsSyslogAndKillNineGiveEveryDetectionOnce) {
             (Det{kRoot, "web3", "2024-01-05T05:10:00", "tcp 127.0.0.1:" + std::to_string(tcp)}));
   EXPECT_EQ(got[6],
             (Det{kRoot, "web4", "2024-01-05T05:20:00", "tcp 127.0.0.1:" + std::to_string(tcp)}));
+
+  // Metrics: what was read per input and written, in Prometheus text.
+  const std::string page = http_get(w->port("http"));
+  EXPECT_NE(page.find("HTTP/1.0 200 OK"), std::string::npos) << page;
+  EXPECT_NE(page.find("tansa_watch_events_total{input=\"" + logp + "\"} 9\n"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("tansa_watch_events_total{input=\"udp 127.0.0.1:" + std::to_string(udp) +
+                      "\"} 1\n"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("tansa_watch_detections_total 7\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("tansa_watch_late_events_total 0\n"), std::string::npos) << page;
 
   // 5. kill -9 right after new lines (some may be read and written, some not), more lines while
   // it is down, then a restart: every detection once.
