@@ -193,6 +193,13 @@ std::string entry_sentence(const inv::EntryPoint& e) {
   return o + ".";
 }
 
+// An entry's reason as a sentence: its first letter in capitals (reasons start with a word or a
+// number, never with a logged name, which must stay as logged).
+std::string sentence(std::string s) {
+  if (!s.empty() && s[0] >= 'a' && s[0] <= 'z') s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
+
 // A weakness's kind as a heading a reader who is not a responder follows.
 std::string weakness_title(WeaknessKind k) {
   switch (k) {
@@ -389,7 +396,7 @@ std::string investigation_markdown(const inv::Findings& f) {
   std::string o = "# tansa investigation\n\n## How they got in\n\n";
   if (f.initial_access.empty()) o += "No intruder got in, as far as the logs show.\n";
   for (const auto& e : f.initial_access)
-    o += "- " + md(entry_sentence(e)) + " Why: " + md(e.reason) + ".\n";
+    o += "- " + md(entry_sentence(e)) + " " + md(sentence(e.reason)) + ".\n";
   o += "\n## Answers\n\n";
   o += "- **Unauthorized access:** " + md(verdict_words(f)) + " " + md(f.reason) + "\n";
   if (f.first_malicious)
@@ -578,7 +585,7 @@ std::string investigation_html(const inv::Findings& f) {
   o += "<h2>How they got in</h2>";
   if (f.initial_access.empty()) o += "<p>No intruder got in, as far as the logs show.</p>";
   for (const auto& e : f.initial_access)
-    o += "<p><b>" + h(entry_sentence(e)) + "</b> " + h(e.reason) + ". " +
+    o += "<p><b>" + h(entry_sentence(e)) + "</b> " + h(sentence(e.reason)) + ". " +
          evidence_list(f, e.evidence) + "</p>";
   o += "<h2>Answers</h2><ul class=answers>";
   o += "<li>Was there unauthorized access? <span class='" + h(to_string(f.unauthorized_access)) +
