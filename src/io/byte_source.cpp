@@ -182,6 +182,21 @@ class Zstd final : public ByteSource {
 
 }  // namespace
 
+namespace {
+// The source that decompresses `raw` as `c` says.
+std::unique_ptr<ByteSource> wrap(Raw raw, ByteSource::Compression c) {
+  switch (c) {
+    case ByteSource::Compression::Gzip:
+      return std::make_unique<Gzip>(std::move(raw));
+    case ByteSource::Compression::Zstd:
+      return std::make_unique<Zstd>(std::move(raw));
+    case ByteSource::Compression::None:
+      break;
+  }
+  return std::make_unique<Plain>(std::move(raw));
+}
+}  // namespace
+
 ByteSource::Compression sniff_compression(std::string_view head) {
   if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
       static_cast<unsigned char>(head[1]) == 0x8b)
@@ -215,29 +230,11 @@ std::expected<std::unique_ptr<ByteSource>, std::string> ByteSource::open(const s
     head.append(b, got);
   }
   const Compression c = sniff_compression(head);
-  Raw raw(fd, owned, std::move(head));
-  switch (c) {
-    case Compression::Gzip:
-      return std::make_unique<Gzip>(std::move(raw));
-    case Compression::Zstd:
-      return std::make_unique<Zstd>(std::move(raw));
-    case Compression::None:
-      break;
-  }
-  return std::make_unique<Plain>(std::move(raw));
+  return wrap(Raw(fd, owned, std::move(head)), c);
 }
 
 std::unique_ptr<ByteSource> ByteSource::from_memory(std::string_view bytes) {
-  Raw raw(bytes);
-  switch (sniff_compression(bytes)) {
-    case Compression::Gzip:
-      return std::make_unique<Gzip>(std::move(raw));
-    case Compression::Zstd:
-      return std::make_unique<Zstd>(std::move(raw));
-    case Compression::None:
-      break;
-  }
-  return std::make_unique<Plain>(std::move(raw));
+  return wrap(Raw(bytes), sniff_compression(bytes));
 }
 
 std::string decompress_head(std::string_view raw, std::size_t max) {
@@ -245,12 +242,7 @@ std::string decompress_head(std::string_view raw, std::size_t max) {
     return std::string(raw.substr(0, max));
   // Decompress what the raw head holds; a truncation error at its end is expected.
   std::string out;
-  Raw r(-1, false, std::string(raw));
-  std::unique_ptr<ByteSource> src;
-  if (sniff_compression(raw) == ByteSource::Compression::Gzip)
-    src = std::make_unique<Gzip>(std::move(r));
-  else
-    src = std::make_unique<Zstd>(std::move(r));
+  std::unique_ptr<ByteSource> src = ByteSource::from_memory(raw);
   std::vector<char> buf(65536);
   while (out.size() < max) {
     auto n = src->read(std::span<char>(buf.data(), std::min(buf.size(), max - out.size())));

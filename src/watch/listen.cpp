@@ -78,9 +78,27 @@ std::expected<std::unique_ptr<Listener>, std::string> Listener::open(Kind kind,
     l->name_ = "stdin";
     return l;
   }
+  const bool udp = kind == Kind::SyslogUdp;
+  auto bound = bind_address(address, udp, 64, [udp](int fd) {
+    if (!udp) return;
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+    // Room for bursts: 8 MiB (beyond net.core.rmem_max only with CAP_NET_ADMIN).
+    const int want = 8 << 20;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
+  });
+  if (!bound) return std::unexpected(bound.error());
+  l->fd_ = bound->fd;
+  l->name_ = (udp ? "udp " : "tcp ") + bound->where;
+  return l;
+}
+
+std::expected<BoundSocket, std::string> bind_address(const std::string& address, bool udp,
+                                                     int backlog,
+                                                     const std::function<void(int)>& prepare) {
   auto parts = split_address(address);
   if (!parts) return std::unexpected(parts.error());
-  const bool udp = kind == Kind::SyslogUdp;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
@@ -89,6 +107,7 @@ std::expected<std::unique_ptr<Listener>, std::string> Listener::open(Kind kind,
       rc != 0)
     return std::unexpected("'" + address + "': " + ::gai_strerror(rc));
   std::string why = "no address";
+  BoundSocket out;
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
@@ -97,14 +116,8 @@ std::expected<std::unique_ptr<Listener>, std::string> Listener::open(Kind kind,
     }
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (udp) {
-      ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-      // Room for bursts: 8 MiB (beyond net.core.rmem_max only with CAP_NET_ADMIN).
-      const int want = 8 << 20;
-      if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0)
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want);
-    }
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || (!udp && ::listen(fd, 64) != 0) ||
+    if (prepare) prepare(fd);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || (!udp && ::listen(fd, backlog) != 0) ||
         !nonblocking(fd)) {
       why = std::strerror(errno);
       ::close(fd);
@@ -113,13 +126,13 @@ std::expected<std::unique_ptr<Listener>, std::string> Listener::open(Kind kind,
     sockaddr_storage bound{};
     socklen_t len = sizeof bound;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-    l->fd_ = fd;
-    l->name_ = (udp ? "udp " : "tcp ") + describe(reinterpret_cast<const sockaddr*>(&bound));
+    out.fd = fd;
+    out.where = describe(reinterpret_cast<const sockaddr*>(&bound));
     break;
   }
   ::freeaddrinfo(res);
-  if (l->fd_ < 0) return std::unexpected("cannot listen on " + address + ": " + why);
-  return l;
+  if (out.fd < 0) return std::unexpected("cannot listen on " + address + ": " + why);
+  return out;
 }
 
 Listener::~Listener() {

@@ -22,6 +22,17 @@
 
 namespace tansa::watch {
 
+// A socket bound to exactly `address` (HOST:PORT, [V6]:PORT: split_address), non-blocking: UDP,
+// or TCP listening with `backlog`. `prepare` sets options before the bind. `where` is the address
+// as bound ("127.0.0.1:5514", the port the kernel chose when 0 was asked).
+struct BoundSocket {
+  int fd = -1;
+  std::string where;
+};
+[[nodiscard]] std::expected<BoundSocket, std::string> bind_address(
+    const std::string& address, bool udp, int backlog,
+    const std::function<void(int fd)>& prepare = {});
+
 class Listener {
  public:
   enum class Kind : std::uint8_t { SyslogUdp, SyslogTcp, JsonTcp, JsonStdin };

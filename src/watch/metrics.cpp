@@ -30,40 +30,11 @@ std::string prometheus_label(std::string_view v) {
 
 std::expected<std::unique_ptr<MetricsServer>, std::string> MetricsServer::open(
     const std::string& address) {
-  auto parts = split_address(address);
-  if (!parts) return std::unexpected("--metrics: " + parts.error());
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (const int rc = ::getaddrinfo(parts->first.c_str(), parts->second.c_str(), &hints, &res);
-      rc != 0)
-    return std::unexpected("--metrics '" + address + "': " + ::gai_strerror(rc));
+  auto bound = bind_address(address, false, 16);
+  if (!bound) return std::unexpected("--metrics: " + bound.error());
   std::unique_ptr<MetricsServer> m(new MetricsServer());
-  std::string why = "no address";
-  for (addrinfo* ai = res; ai && m->fd_ < 0; ai = ai->ai_next) {
-    const int fd =
-        ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-    if (fd < 0) continue;
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, 16) != 0) {
-      why = std::strerror(errno);
-      ::close(fd);
-      continue;
-    }
-    sockaddr_storage bound{};
-    socklen_t len = sizeof bound;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-    char host[NI_MAXHOST], port[NI_MAXSERV];
-    ::getnameinfo(reinterpret_cast<sockaddr*>(&bound), len, host, sizeof host, port, sizeof port,
-                  NI_NUMERICHOST | NI_NUMERICSERV);
-    m->fd_ = fd;
-    m->name_ = std::string("http ") + (bound.ss_family == AF_INET6 ? "[" : "") + host +
-               (bound.ss_family == AF_INET6 ? "]" : "") + ":" + port;
-  }
-  ::freeaddrinfo(res);
-  if (m->fd_ < 0) return std::unexpected("cannot listen on " + address + ": " + why);
+  m->fd_ = bound->fd;
+  m->name_ = "http " + bound->where;
   return m;
 }
 
