@@ -28,6 +28,11 @@ std::expected<geo::Resolver, std::string> resolver_of(const GeoOptions& o, const
   if (!quiet) {
     for (const std::string& d : r.describe())
       std::fprintf(stderr, "tansa %s: GeoIP from %s\n", command, report::terminal_safe(d).c_str());
+    if (r.empty())
+      std::fprintf(stderr,
+                   "tansa %s: no GeoIP database (geoip-database is not installed and no --geoip "
+                   "given): countries come only from the logs' own fields\n",
+                   command);
     if (r.legacy_only())
       std::fprintf(stderr,
                    "tansa %s: Debian's country database is old: countries may have moved since; "

@@ -29,11 +29,8 @@ bool Pipeline::compressed(const Input& input) const {
 }
 
 const Format* Pipeline::detect(const Input& input) const {
-  if (!options_.force_format.empty()) {
-    for (const Format& f : formats_)
-      if (f.name == options_.force_format) return &f;
-    return nullptr;
-  }
+  // A forced format needs no head; detect_head alone decides what --format means.
+  if (!options_.force_format.empty()) return detect_head({}, input.path);
   if (!input.archive.empty()) return nullptr;  // detected from its bytes when read
   std::string head;
   if (input.path == "-") {
