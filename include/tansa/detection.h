@@ -41,6 +41,10 @@ struct Detection {
   std::vector<std::pair<std::string, std::string>> fields;
   // For correlation detections: the events that make it up (the first is `source`).
   std::vector<SourceRef> related;
+  // The same record seen at these sources too (duplicates: a shadow copy, a log collected twice),
+  // sorted; `source` is the smallest of them all. Empty when it was seen once or with
+  // --keep-duplicates.
+  std::vector<SourceRef> copies;
 
   // Fills time, source, host and fields from `e`. `host_field` names the host field
   // (Computer for Windows, host for the rest); arrays render as their elements joined by ", ".

@@ -101,9 +101,11 @@ struct Value {
 };
 
 // Where an event came from, stable across runs: the input file (an index into the run's list of
-// sources) and the record id (EVTX EventRecordID), line number, or byte offset within it.
+// sources) and the record id (EVTX EventRecordID), line number, or byte offset within it. A
+// Recovered record was carved (--carve) from an EVTX file's chunk slack or unallocated space, at
+// the file offset `position`: it is no longer part of the live log.
 struct SourceRef {
-  enum class Kind : std::uint8_t { Record, Line, Offset };
+  enum class Kind : std::uint8_t { Record, Line, Offset, Recovered };
   std::uint32_t file = 0;
   Kind kind = Kind::Record;
   std::uint64_t position = 0;
@@ -111,6 +113,11 @@ struct SourceRef {
   friend bool operator==(const SourceRef&, const SourceRef&) = default;
   friend auto operator<=>(const SourceRef&, const SourceRef&) = default;
 };
+
+// "record", "line", "offset", "recovered": the one name of each kind, in every output.
+std::string_view to_string(SourceRef::Kind k);
+// The inverse; nullopt for any other text.
+std::optional<SourceRef::Kind> parse_source_kind(std::string_view s);
 
 struct Field {
   FieldId id;

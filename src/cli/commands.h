@@ -24,6 +24,8 @@ struct ReadOptions {
   int year = 0;
   bool quiet = false;
   std::vector<std::string> archive_passwords;
+  bool keep_duplicates = false;  // --keep-duplicates
+  bool carve = false;            // --carve
 };
 void add_read_options(CLI::App* cmd, ReadOptions& o);
 // The engine's settings from them; an error names the option that cannot be read.

@@ -33,6 +33,12 @@ void add_read_options(CLI::App* cmd, ReadOptions& o) {
                   "Password for encrypted archive members; repeatable (\"infected\" is always "
                   "tried)")
       ->allow_extra_args(false);
+  cmd->add_flag("--keep-duplicates", o.keep_duplicates,
+                "Evaluate every copy of a Windows record seen in several inputs (default: once, "
+                "citing every source)");
+  cmd->add_flag("--carve", o.carve,
+                "Also carve EVTX records from chunk slack and damaged chunks (a cleared or wrapped "
+                "log's old records); they are cited as recovered");
 }
 
 std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
@@ -41,6 +47,8 @@ std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
   s.format = o.format;
   s.reader.year = o.year;
   s.reader.archive_passwords = o.archive_passwords;
+  s.keep_duplicates = o.keep_duplicates;
+  s.reader.carve = o.carve;
   if (!o.from.empty()) {
     auto t = engine::parse_time_bound(o.from, false);
     if (!t) return std::unexpected("--from: cannot read '" + o.from + "' as a date or time");

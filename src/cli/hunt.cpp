@@ -121,6 +121,12 @@ void print_totals(const engine::Run& run, std::size_t inputs, std::uint64_t show
                static_cast<unsigned long long>(shown), enabled, rules, problems, load_s, read_s,
                static_cast<double>(c.bytes_total.load()) / 1e6 / std::max(read_s, 1e-9),
                static_cast<double>(c.events.load()) / std::max(read_s, 1e-9));
+  if (const std::uint64_t dropped = run.duplicates_dropped())
+    std::fprintf(stderr,
+                 "tansa hunt: %llu duplicate records (the same record in several inputs) were "
+                 "evaluated once; their detections list every source (--keep-duplicates to "
+                 "evaluate each copy)\n",
+                 static_cast<unsigned long long>(dropped));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {

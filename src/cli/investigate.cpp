@@ -39,6 +39,8 @@ struct InvestigateOptions {
   int year = 0;
   bool quiet = false;
   std::string tz;
+  bool keep_duplicates = false;
+  bool carve = false;
   std::size_t memory_mib = 256;  // for sorting detections, shared by the two sorters
   GeoOptions geo;                // --geoip, --no-geoip
 };
@@ -88,6 +90,8 @@ std::expected<engine::Settings, std::string> settings_of(const InvestigateOption
   s.threads = opt.threads;
   s.reader.year = opt.year;
   s.sort_memory = opt.memory_mib << 19;  // half each for the sort and the correlations' pass
+  s.keep_duplicates = opt.keep_duplicates;
+  s.reader.carve = opt.carve;
   if (!opt.tz.empty()) {
     auto z = engine::parse_tz(opt.tz);
     if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
@@ -170,6 +174,11 @@ int run_investigate(const InvestigateOptions& opt) {
         read_s, outcome->drain_s, outcome->index_s, outcome->analysis_s,
         opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
         report::terminal_safe(case_path).c_str());
+    if (const std::uint64_t dropped = run.duplicates_dropped())
+      std::fprintf(stderr,
+                   "tansa investigate: %llu duplicate records (the same record in several "
+                   "inputs) were counted once (--keep-duplicates to count each copy)\n",
+                   static_cast<unsigned long long>(dropped));
   }
   return 0;
 }
@@ -206,6 +215,10 @@ void add_investigate_command(CLI::App& app, int& status) {
                   "Year of RFC 3164 syslog timestamps (default: from the file)");
   cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress bar or totals on standard error");
+  cmd->add_flag("--keep-duplicates", opt->keep_duplicates,
+                "Count every copy of a Windows record seen in several inputs (default: once)");
+  cmd->add_flag("--carve", opt->carve,
+                "Also carve EVTX records from chunk slack and damaged chunks; cited as recovered");
   add_geo_options(cmd, opt->geo);
   cmd->callback([opt, &status] { status = run_investigate(*opt); });
 }

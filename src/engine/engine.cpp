@@ -196,6 +196,7 @@ void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& dia
                const HookFactory& hooks) {
   lanes_.clear();
   hooks_.clear();
+  if (!settings_.keep_duplicates) duplicates_ = std::make_unique<DuplicateFilter>();
   std::vector<hunt::Emit> emit;
   for (unsigned k = 0; k < threads_; ++k) {
     lanes_.push_back(std::make_unique<Lane>(rules_.set()));
@@ -203,6 +204,7 @@ void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& dia
     Lane& lane = *lanes_.back();
     lane.hook = hooks ? hooks_.back().get() : nullptr;
     emit.emplace_back([this, &lane, &diag, &inputs](const Event& e) {
+      if (duplicates_ && !duplicates_->first(e)) return;  // a copy of a record already seen
       lane.hits.clear();
       lane.matcher.match(e, lane.hits);
       const std::vector<bool>& enabled = settings_.rule_enabled;
@@ -268,8 +270,26 @@ std::expected<void, std::string> Run::drain(
     const std::function<void(const std::string&)>& problem) {
   (void)correlate(problem);                // its outcome is read below
   if (!*correlated_) return *correlated_;  // the stream broke: nothing after it is whole
+  // A detection of a record seen in several inputs cites the smallest source and lists the rest;
+  // the new source can sort earlier among the detections of the same time, so those are
+  // collected and ordered again before they are shown.
+  std::function<void(const Detection&)> pass = show;
+  std::vector<Detection> same_time;
+  const DetectionOrder order{correlator_->rules()};
+  auto flush = [&] {
+    std::sort(same_time.begin(), same_time.end(), order);
+    for (const Detection& d : same_time) show(d);
+    same_time.clear();
+  };
+  if (duplicates_ && duplicates_->any())
+    pass = [&](const Detection& d) {
+      if (!same_time.empty() && same_time.front().time_ns != d.time_ns) flush();
+      same_time.push_back(d);
+      duplicates_->resolve(same_time.back());
+    };
   // A detection the correlations' pass lost lets the rest through, then fails the drain.
-  auto shown = merged_ ? merged_->drain(show) : sorter_.drain(show);
+  auto shown = merged_ ? merged_->drain(pass) : sorter_.drain(pass);
+  flush();
   if (!shown) return shown;
   if (!lost_.empty()) return std::unexpected("detections were lost: " + lost_);
   return {};

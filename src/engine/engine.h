@@ -6,6 +6,8 @@
 //   run.drain(show, problem);              // detections in their one order, correlations merged
 //
 // What a run promises:
+// - A Windows record read from several inputs (a shadow copy beside the live log) is evaluated
+//   once and its detections list every source, unless Settings::keep_duplicates.
 // - Rules are loaded and compiled once and shared read-only by every thread and every run; each
 //   run has its own correlation engine (its state: windows, baselines), used only while
 //   draining.
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "correlate/correlator.h"
+#include "engine/duplicates.h"
 #include "hunt/formats.h"
 #include "hunt/inputs.h"
 #include "hunt/pipeline.h"
@@ -132,6 +135,9 @@ struct Settings {
   std::vector<bool> rule_enabled;
   std::size_t sort_memory = std::size_t{256} << 20;  // detections held before the sort spills
   std::string temp_dir;                              // spill files; empty: the system's
+  // The same Windows record in several inputs is one event (engine/duplicates.h): evaluated
+  // once, its detections citing every source. True: every copy is evaluated on its own.
+  bool keep_duplicates = false;
 };
 
 class Run {
@@ -171,6 +177,11 @@ class Run {
   [[nodiscard]] std::expected<void, std::string> correlate(
       const std::function<void(const std::string&)>& problem);
 
+  // Copies of records already seen, not evaluated again (0 with keep_duplicates); after read().
+  [[nodiscard]] std::uint64_t duplicates_dropped() const {
+    return duplicates_ ? duplicates_->dropped() : 0;
+  }
+
   [[nodiscard]] unsigned threads() const { return threads_; }
   [[nodiscard]] Rules& rules() { return rules_; }
 
@@ -187,6 +198,7 @@ class Run {
   hunt::Counters counters_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<std::unique_ptr<EventHook>> hooks_;
+  std::unique_ptr<DuplicateFilter> duplicates_;  // null with keep_duplicates
   // After correlate(): every shown detection in order, correlations' included; the error that
   // broke the stream, if any.
   std::unique_ptr<hunt::DetectionSorter> merged_;

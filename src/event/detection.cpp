@@ -40,7 +40,7 @@ void put_ref(std::string& out, const SourceRef& r) {
 bool get_ref(std::string_view in, std::size_t& pos, SourceRef& r) {
   std::uint64_t a;
   if (!get_u64(in, pos, a) || !get_u64(in, pos, r.position)) return false;
-  if ((a & 0xff) > static_cast<std::uint64_t>(SourceRef::Kind::Offset)) return false;
+  if ((a & 0xff) > static_cast<std::uint64_t>(SourceRef::Kind::Recovered)) return false;
   r.file = static_cast<std::uint32_t>(a >> 8);
   r.kind = static_cast<SourceRef::Kind>(a & 0xff);
   return true;
@@ -82,6 +82,7 @@ void capture_into(Detection& d, const Event& e, std::uint32_t rule_index,
   d.host.clear();
   d.fields.clear();
   d.related.clear();
+  d.copies.clear();
   d.fields.reserve(filter ? only.size() : e.fields().size());
   const FieldTable& table = FieldTable::global();
   for (const Field& f : e.fields()) {
@@ -116,6 +117,8 @@ void Detection::serialize(std::string& out) const {
   }
   put_u64(out, related.size());
   for (const SourceRef& r : related) put_ref(out, r);
+  put_u64(out, copies.size());
+  for (const SourceRef& r : copies) put_ref(out, r);
 }
 
 bool Detection::deserialize(std::string_view in, std::size_t& pos) {
@@ -134,6 +137,10 @@ bool Detection::deserialize(std::string_view in, std::size_t& pos) {
   if (!get_u64(in, pos, n) || n > kMaxCount || n > (in.size() - pos) / 16) return false;
   related.resize(n);
   for (SourceRef& s : related)
+    if (!get_ref(in, pos, s)) return false;
+  if (!get_u64(in, pos, n) || n > kMaxCount || n > (in.size() - pos) / 16) return false;
+  copies.resize(n);
+  for (SourceRef& s : copies)
     if (!get_ref(in, pos, s)) return false;
   return true;
 }

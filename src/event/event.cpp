@@ -225,6 +225,27 @@ std::optional<std::int64_t> parse_duration(std::string_view t) {
   return n * unit * 1000000000LL;
 }
 
+std::string_view to_string(SourceRef::Kind k) {
+  switch (k) {
+    case SourceRef::Kind::Record:
+      return "record";
+    case SourceRef::Kind::Line:
+      return "line";
+    case SourceRef::Kind::Offset:
+      return "offset";
+    case SourceRef::Kind::Recovered:
+      return "recovered";
+  }
+  return "record";
+}
+
+std::optional<SourceRef::Kind> parse_source_kind(std::string_view s) {
+  for (auto k : {SourceRef::Kind::Record, SourceRef::Kind::Line, SourceRef::Kind::Offset,
+                 SourceRef::Kind::Recovered})
+    if (to_string(k) == s) return k;
+  return std::nullopt;
+}
+
 std::string format_time(std::int64_t ns) {
   std::int64_t secs = ns / 1'000'000'000;
   std::int64_t frac = ns % 1'000'000'000;

@@ -52,6 +52,11 @@ class ChunkWorker {
     if (cb_.on_diagnostic)
       cb_.on_diagnostic(Diagnostic{name_, Diagnostic::Where::Offset, offset, std::move(reason)});
   }
+  // Hands the decoded record (tree_) on as JSON and/or an event; `at` is its file offset.
+  void deliver(const RecordInfo& info, std::uint64_t at, bool recovered, std::string& json);
+  // Carves whole records from `chunk` at or after `from` (slack, or a chunk without a header).
+  void carve(std::span<const std::uint8_t> chunk, std::uint64_t file_offset, std::uint32_t from,
+             std::string& json);
   // Next plausible record start at or after `from`, or `limit`.
   static std::uint32_t resync(std::span<const std::uint8_t> chunk, std::uint32_t from,
                               std::uint32_t limit);
@@ -89,6 +94,18 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
   const std::uint8_t* d = chunk.data();
   const auto len = static_cast<std::uint32_t>(std::min<std::size_t>(chunk.size(), kChunkSize));
   if (len < 8 || std::memcmp(d, kChunkMagic, 8) != 0) {
+    if (opt_.carve) {
+      // A wiped or damaged chunk header: whatever records are still whole behind it are carved.
+      // Names and templates are found by their chunk offsets, which do not need the header.
+      if (!all_zero(d, len)) {
+        cache_.reset(chunk.subspan(0, len));
+        const std::uint64_t before = stats.recovered;
+        carve(chunk.subspan(0, len), file_offset, 0, json);
+        report(file_offset, fmt::format("no chunk signature; {} records carved from the chunk",
+                                        stats.recovered - before));
+      }
+      return;
+    }
     // Preallocated, never-written chunks are all zeros: not a problem worth reporting.
     if (!all_zero(d, std::min<std::size_t>(len, kChunkHeaderSize)))
       report(file_offset, "no chunk signature; skipping 64 KiB chunk");
@@ -114,8 +131,6 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
   }
 
   cache_.reset(chunk.subspan(0, len));
-  const bool want_json = static_cast<bool>(cb_.on_json);
-  const bool want_event = cb_.on_event || cb_.on_worker_event;
   std::uint32_t pos = kChunkHeaderSize;
   while (pos + kRecordHeaderSize <= limit) {
     const std::uint64_t at = file_offset + pos;
@@ -162,27 +177,61 @@ void ChunkWorker::run(std::span<const std::uint8_t> chunk, std::uint64_t file_of
       pos += size;
       continue;
     }
-    if (want_json) {
-      json_.write(tree_, cache_, json);
-      json += '\n';
-    }
-    if (want_event) {
-      flat_.flatten(tree_, cache_, info, event_);
-      if (flat_.time_source() != TimeSource::Created)
-        report(at, flat_.time_source() == TimeSource::Header
-                       ? fmt::format("record {}: no readable TimeCreated between 1970 and 2100; "
-                                     "the time the record was written is used",
-                                     info.record_id)
-                       : fmt::format("record {}: neither TimeCreated nor the record header holds "
-                                     "a time between 1970 and 2100; the event is placed at "
-                                     "1970-01-01T00:00:00Z",
-                                     info.record_id));
-      if (cb_.on_worker_event)
-        cb_.on_worker_event(event_, index_);
-      else
-        cb_.on_event(event_);
-    }
+    deliver(info, at, false, json);
     ++stats.records;
+    pos += size;
+  }
+  // Slack: what lies after the last record the header counts (records of the chunk's earlier
+  // life, before the log was cleared or wrapped).
+  if (opt_.carve && limit < len) carve(chunk.subspan(0, len), file_offset, limit, json);
+}
+
+void ChunkWorker::deliver(const RecordInfo& info, std::uint64_t at, bool recovered,
+                          std::string& json) {
+  if (cb_.on_json) {
+    json_.write(tree_, cache_, json);
+    json += '\n';
+  }
+  if (cb_.on_event || cb_.on_worker_event) {
+    flat_.flatten(tree_, cache_, info, event_);
+    if (recovered) event_.source = SourceRef{opt_.file_index, SourceRef::Kind::Recovered, at};
+    if (flat_.time_source() != TimeSource::Created)
+      report(at, flat_.time_source() == TimeSource::Header
+                     ? fmt::format("record {}: no readable TimeCreated between 1970 and 2100; "
+                                   "the time the record was written is used",
+                                   info.record_id)
+                     : fmt::format("record {}: neither TimeCreated nor the record header holds "
+                                   "a time between 1970 and 2100; the event is placed at "
+                                   "1970-01-01T00:00:00Z",
+                                   info.record_id));
+    if (cb_.on_worker_event)
+      cb_.on_worker_event(event_, index_);
+    else
+      cb_.on_event(event_);
+  }
+}
+
+void ChunkWorker::carve(std::span<const std::uint8_t> chunk, std::uint64_t file_offset,
+                        std::uint32_t from, std::string& json) {
+  const std::uint8_t* d = chunk.data();
+  const auto len = static_cast<std::uint32_t>(chunk.size());
+  // FILETIMEs of 1970-01-01 and 2100-01-01: a write time outside is not a record's.
+  constexpr std::uint64_t kFt1970 = 116444736000000000ULL;
+  constexpr std::uint64_t kFt2100 = 157766112000000000ULL;
+  std::uint32_t pos = from;
+  while ((pos = resync(chunk, pos, len)) < len) {
+    const std::uint32_t size = le32(d + pos + 4);  // resync checked it and its trailing copy
+    const std::uint64_t written = le64(d + pos + 16);
+    RecordInfo info{le64(d + pos + 8), written, opt_.file_index};
+    if (cache_.budget == 0) break;  // reported by the chunk's own records, if they hit it
+    if (written < kFt1970 || written >= kFt2100 ||
+        !decoder_.decode(cache_, pos + kRecordHeaderSize, pos + size - 4, tree_)) {
+      pos += 4;  // not a whole record after all: keep looking inside it
+      continue;
+    }
+    deliver(info, file_offset + pos, true, json);
+    ++stats.records;
+    ++stats.recovered;
     pos += size;
   }
 }
@@ -220,6 +269,7 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
     total.chunks += s.chunks;
     total.records += s.records;
     total.bad_records += s.bad_records;
+    total.recovered += s.recovered;
   };
   if (threads <= 1) {
     ChunkWorker w(name, opt, cb);

@@ -8,7 +8,8 @@
 //
 // Damaged input is expected: bad checksums are reported and the data is decoded anyway; dirty
 // headers are ignored and every 64 KiB chunk present is scanned; bad records are reported once,
-// with the file offset, and skipped, and decoding resumes at the next record signature.
+// with the file offset, and skipped, and decoding resumes at the next record signature. With
+// ReadOptions::carve, records left in chunk slack and in chunks without a header are carved too.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,12 @@ inline constexpr std::size_t kChunkSize = 65536;
 struct ReadOptions {
   unsigned threads = 1;          // decoding threads; 0 = hardware concurrency
   std::uint32_t file_index = 0;  // stored in Event::source.file
+  // Also carve records from chunk slack (after a chunk's last record, where a cleared or wrapped
+  // log leaves old ones) and from chunks whose header is damaged or wiped. A carved record is
+  // delivered when its header is whole (signature, size and its trailing copy), it decodes, and
+  // its write time lies between 1970 and 2100; its source is SourceRef::Kind::Recovered at its
+  // file offset. Damage to a chunk's header never stops carving the records behind it.
+  bool carve = false;
 };
 
 struct ReadCallbacks {
@@ -49,6 +56,7 @@ struct ReadStats {
   std::uint64_t chunks = 0;       // chunks with a valid signature
   std::uint64_t records = 0;      // records decoded and delivered
   std::uint64_t bad_records = 0;  // records reported and skipped
+  std::uint64_t recovered = 0;    // records carved (ReadOptions::carve), counted in `records` too
 };
 
 // Reads `path`. Fails (with a message) only when the file cannot be opened or holds nothing that

@@ -75,10 +75,11 @@ bool read_whole(const ReaderContext& ctx, std::string& out) {
   return true;
 }
 
-bool read_evtx(const ReaderContext& ctx, const Emit& emit) {
+bool read_evtx(const ReaderContext& ctx, const Emit& emit, bool carve) {
   evtx::ReadOptions o;
   o.threads = ctx.threads;
   o.file_index = ctx.file_index;
+  o.carve = carve;
   evtx::ReadCallbacks cb;
   if (ctx.lanes.size() > 1)
     cb.on_worker_event = [&](const Event& e, unsigned worker) { ctx.lanes[worker](e); };
@@ -227,7 +228,10 @@ std::vector<Format> builtin_formats(const ReaderOptions& ro) {
   };
   // Most specific first: key=value lines often carry a syslog header, so they are tried first.
   std::vector<Format> out;
-  out.push_back(Format{"evtx", is_evtx, read_evtx, true});
+  auto evtx = [carve = ro.carve](const ReaderContext& ctx, const Emit& emit) {
+    return read_evtx(ctx, emit, carve);
+  };
+  out.push_back(Format{"evtx", is_evtx, evtx, true});
   out.push_back(Format{"windows-json", is_windows_json, read_windows_json, false});
   out.push_back(Format{"zeek", sniff(formats::looks_like_zeek_tsv), read_zeek, false});
   out.push_back(Format{"json", sniff(formats::looks_like_json_logs), read_json, false});

@@ -17,6 +17,9 @@ struct ReaderOptions {
   // Passwords tried on encrypted archive members (--archive-password), then "infected", the
   // convention of malware and incident collections.
   std::vector<std::string> archive_passwords;
+  // EVTX: also carve records from chunk slack and header-less chunks (evtx::ReadOptions::carve);
+  // they are cited as recovered.
+  bool carve = false;
 };
 
 std::vector<Format> builtin_formats(const ReaderOptions& options);

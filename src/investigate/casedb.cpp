@@ -138,21 +138,10 @@ constexpr const char* kCommon =
     "ts INTEGER NOT NULL, time TEXT NOT NULL, host TEXT, channel TEXT, event_id INTEGER, "
     "file INTEGER, position INTEGER, position_kind TEXT";
 
-const char* kind_text(SourceRef::Kind k) {
-  switch (k) {
-    case SourceRef::Kind::Record:
-      return "record";
-    case SourceRef::Kind::Line:
-      return "line";
-    default:
-      return "offset";
-  }
-}
+const char* kind_text(SourceRef::Kind k) { return to_string(k).data(); }
 
 SourceRef::Kind kind_of(std::string_view s) {
-  if (s == "record") return SourceRef::Kind::Record;
-  if (s == "line") return SourceRef::Kind::Line;
-  return SourceRef::Kind::Offset;
+  return parse_source_kind(s).value_or(SourceRef::Kind::Offset);
 }
 
 std::string json_escape(std::string_view s) {

@@ -11,17 +11,7 @@ namespace tansa::report {
 
 namespace {
 
-std::string_view kind_name(SourceRef::Kind k) {
-  switch (k) {
-    case SourceRef::Kind::Record:
-      return "record";
-    case SourceRef::Kind::Line:
-      return "line";
-    case SourceRef::Kind::Offset:
-      return "offset";
-  }
-  return "record";
-}
+std::string_view kind_name(SourceRef::Kind k) { return to_string(k); }
 
 const char* level_color(Level l) {
   switch (l) {
@@ -113,6 +103,11 @@ class TableWriter final : public LineWriter {
     append_terminal_safe(line_, d.host);
     line_.append("] ");
     append_terminal_safe(line_, describe_source(ctx_, d.source));
+    if (!d.copies.empty()) {
+      line_.append(" (also ");
+      append_terminal_safe(line_, describe_sources(ctx_, d.copies));
+      line_.append(")");
+    }
     line_.append("\n    ");
     append_terminal_safe(line_, details(d, 300, places(ctx_, d)));
     line_.push_back('\n');
@@ -126,7 +121,8 @@ class TableWriter final : public LineWriter {
 class CsvWriter final : public LineWriter {
  public:
   CsvWriter(std::FILE* out, const DetectionContext& ctx) : LineWriter(out, ctx) {
-    std::fputs("time,level,rule_id,rule_title,tags,host,source_file,source_ref,details\n", out_);
+    std::fputs("time,level,rule_id,rule_title,tags,host,source_file,source_ref,details,copies\n",
+               out_);
   }
   void write(const Detection& d) override {
     const RuleInfo& r = rule_of(ctx_, d);
@@ -145,7 +141,8 @@ class CsvWriter final : public LineWriter {
     cell(d.host);
     cell(d.source.file < ctx_.sources.size() ? ctx_.sources[d.source.file] : "");
     cell(fmt::format("{} {}", kind_name(d.source.kind), d.source.position));
-    cell(details(d, 4096, places(ctx_, d)), true);
+    cell(details(d, 4096, places(ctx_, d)));
+    cell(describe_sources(ctx_, d.copies), true);
     emit();
   }
 };
@@ -229,6 +226,14 @@ class JsonlWriter final : public LineWriter {
       }
       line_.push_back(']');
     }
+    if (!d.copies.empty()) {
+      line_.append(",\"copies\":[");
+      for (std::size_t i = 0; i < d.copies.size(); ++i) {
+        if (i) line_.push_back(',');
+        append_source_json(line_, ctx_, d.copies[i]);
+      }
+      line_.push_back(']');
+    }
     if (timesketch_) {
       // Timesketch wants flat attributes; event fields go beside ours under an "event_" prefix so
       // none can overwrite message or datetime.
@@ -270,7 +275,18 @@ std::string describe_source(const DetectionContext& ctx, const SourceRef& ref) {
                                                         : std::string_view("?");
   if (ref.kind == SourceRef::Kind::Offset)
     return fmt::format("{}:offset {:#x}", file, ref.position);
+  if (ref.kind == SourceRef::Kind::Recovered)
+    return fmt::format("{}:recovered at offset {:#x}", file, ref.position);
   return fmt::format("{}:{} {}", file, kind_name(ref.kind), ref.position);
+}
+
+std::string describe_sources(const DetectionContext& ctx, std::span<const SourceRef> refs) {
+  std::string out;
+  for (const SourceRef& r : refs) {
+    if (!out.empty()) out.append("; ");
+    out.append(describe_source(ctx, r));
+  }
+  return out;
 }
 
 std::unique_ptr<DetectionWriter> make_writer(OutputFormat format, std::FILE* out,

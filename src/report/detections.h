@@ -39,7 +39,10 @@ std::unique_ptr<DetectionWriter> make_writer(OutputFormat format, std::FILE* out
                                              const DetectionContext& ctx, bool color);
 
 // "file:record 123", "file:line 7" or "file:offset 0x1f" for a source reference.
+// "file:recovered at offset 0x11a00" for a record carved from slack or unallocated space.
 std::string describe_source(const DetectionContext& ctx, const SourceRef& ref);
+// Several of them, joined by "; " (a detection's copies).
+std::string describe_sources(const DetectionContext& ctx, std::span<const SourceRef> refs);
 
 // Counts per level, rule and host, with each host's first and last hit (hunt --summary).
 class Summary {

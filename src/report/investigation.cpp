@@ -29,10 +29,7 @@ std::string place_of(const inv::Entity& e) {
 
 std::string ref_text(const inv::Findings& f, const SourceRef& r) {
   std::string file = r.file < f.files.size() ? f.files[r.file] : "?";
-  const char* kind = r.kind == SourceRef::Kind::Record ? "record"
-                     : r.kind == SourceRef::Kind::Line ? "line"
-                                                       : "offset";
-  return file + " " + kind + " " + std::to_string(r.position);
+  return file + " " + std::string(to_string(r.kind)) + " " + std::to_string(r.position);
 }
 
 using investigate::count_text;
@@ -123,10 +120,7 @@ void evidence(Json& j, const inv::Findings& f, const std::vector<inv::Evidence>&
   for (const auto& e : ev) {
     j.open('{').kt("time", e.time_ns);
     j.kv("file", e.source.file < f.files.size() ? f.files[e.source.file] : "");
-    j.key(e.source.kind == SourceRef::Kind::Record ? "record"
-          : e.source.kind == SourceRef::Kind::Line ? "line"
-                                                   : "offset")
-        .num(e.source.position);
+    j.key(to_string(e.source.kind)).num(e.source.position);
     j.kv("what", e.what).close('}');
   }
   j.close(']');

@@ -362,5 +362,139 @@ TEST(EngineOptions, ZonesAndTimeBounds) {
   EXPECT_FALSE(parse_time_bound("yesterday", false).has_value());
 }
 
+// --- Duplicates: the same record in several inputs is one event ---
+
+// A Windows record as a collection holds it: the same record in two files has the same fields.
+struct Record {
+  std::string computer;
+  std::uint64_t record_id;
+  int event_id;
+  std::string user;
+  std::int64_t seconds;  // after kBase
+};
+
+void fill_record(Event& e, std::uint32_t file, const Record& r) {
+  static const FieldId kChannel = field_id("Channel");
+  static const FieldId kEventId = field_id("EventID");
+  static const FieldId kComputer = field_id("Computer");
+  static const FieldId kRecordId = field_id("EventRecordID");
+  static const FieldId kUser = field_id("TargetUserName");
+  e.clear();
+  e.add_int(kEventId, r.event_id);
+  if (r.record_id) e.add_uint(kRecordId, r.record_id);  // 0: a record without one
+  e.add_string(kChannel, "Security");
+  e.add_string(kComputer, r.computer);
+  e.add_string(kUser, r.user);
+  e.time_ns = kBase + r.seconds * kSecond;
+  e.source = SourceRef{file, SourceRef::Kind::Record, r.record_id};
+}
+
+hunt::Format record_format(std::map<std::string, std::vector<Record>> files) {
+  hunt::Format f;
+  f.name = "records";
+  f.sniff = [](std::string_view, const std::string& path) { return path.starts_with("rec:"); };
+  f.read = [files](const hunt::ReaderContext& ctx, const hunt::Emit& emit) {
+    const auto it = files.find(ctx.input->path);
+    if (it == files.end()) return false;
+    Event e;
+    for (const Record& r : it->second) {
+      fill_record(e, ctx.file_index, r);
+      emit(e);
+    }
+    return true;
+  };
+  return f;
+}
+
+std::vector<hunt::Input> record_inputs(std::initializer_list<std::string> paths) {
+  std::vector<hunt::Input> in;
+  for (const auto& p : paths) in.push_back({p, 100u, 0});
+  return in;
+}
+
+std::uint64_t hooked_events(const engine::Run& run) {
+  std::uint64_t n = 0;
+  for (const auto& h : run.hooks()) n += static_cast<const CountingHook&>(*h).events;
+  return n;
+}
+
+const std::vector<Record> kLog = {{"DC01", 100, 4625, "alice", 1},
+                                  {"DC01", 101, 4624, "alice", 2},
+                                  {"DC01", 102, 4625, "bob", 3}};
+
+TEST_F(OneRule, ARecordInSeveralInputsIsDetectedOnceCitingEverySource) {
+  // rec:a is the live log, rec:b a shadow copy of it, rec:c the same log collected again with one
+  // more record; the input order puts the copy the pool reads first anywhere.
+  std::vector<Record> longer = kLog;
+  longer.push_back({"DC01", 103, 4625, "carol", 4});
+  for (unsigned threads : {1u, 3u}) {
+    Settings s;
+    s.threads = threads;
+    engine::Run run(*rules, s,
+                    std::vector{record_format({{"rec:a", kLog}, {"rec:b", kLog}, {"rec:c", longer}})});
+    run.read(record_inputs({"rec:a", "rec:b", "rec:c"}), [](const Diagnostic&) {},
+             [](unsigned) { return std::make_unique<CountingHook>(); });
+    EXPECT_EQ(run.counters().events.load(), 10u);
+    EXPECT_EQ(run.duplicates_dropped(), 6u);
+    EXPECT_EQ(hooked_events(run), 4u);  // what investigate counts: each record once
+    const Drained d = drain(run);
+    ASSERT_TRUE(d.ok);
+    ASSERT_EQ(d.detections.size(), 3u) << threads;  // records 100, 102, 103
+    const std::vector<SourceRef> copies_100 = {{1, SourceRef::Kind::Record, 100},
+                                               {2, SourceRef::Kind::Record, 100}};
+    EXPECT_EQ(d.detections[0].source, (SourceRef{0, SourceRef::Kind::Record, 100}));
+    EXPECT_EQ(d.detections[0].copies, copies_100);
+    EXPECT_EQ(d.detections[1].source, (SourceRef{0, SourceRef::Kind::Record, 102}));
+    EXPECT_EQ(d.detections[1].copies.size(), 2u);
+    EXPECT_EQ(d.detections[2].source, (SourceRef{2, SourceRef::Kind::Record, 103}));
+    EXPECT_TRUE(d.detections[2].copies.empty());
+  }
+}
+
+TEST_F(OneRule, KeepDuplicatesEvaluatesEveryCopy) {
+  Settings s;
+  s.threads = 2;
+  s.keep_duplicates = true;
+  engine::Run run(*rules, s, std::vector{record_format({{"rec:a", kLog}, {"rec:b", kLog}})});
+  run.read(record_inputs({"rec:a", "rec:b"}), [](const Diagnostic&) {},
+           [](unsigned) { return std::make_unique<CountingHook>(); });
+  EXPECT_EQ(run.duplicates_dropped(), 0u);
+  EXPECT_EQ(hooked_events(run), 6u);
+  const Drained d = drain(run);
+  ASSERT_EQ(d.detections.size(), 4u);
+  for (const auto& x : d.detections) EXPECT_TRUE(x.copies.empty());
+}
+
+TEST_F(OneRule, TheSameRecordIdWithOtherContentOrOnAnotherComputerIsNotMerged) {
+  // Record ids restart on every computer and after a log is recreated: only the whole record
+  // makes a duplicate.
+  const std::vector<Record> other_host = {{"WS07", 100, 4625, "alice", 1}};
+  const std::vector<Record> other_user = {{"DC01", 100, 4625, "mallory", 1}};
+  const std::vector<Record> other_time = {{"DC01", 100, 4625, "alice", 9}};
+  Settings s;
+  s.threads = 2;
+  engine::Run run(*rules, s,
+                  std::vector{record_format({{"rec:a", {kLog[0]}},
+                                             {"rec:b", other_host},
+                                             {"rec:c", other_user},
+                                             {"rec:d", other_time}})});
+  run.read(record_inputs({"rec:a", "rec:b", "rec:c", "rec:d"}), [](const Diagnostic&) {});
+  EXPECT_EQ(run.duplicates_dropped(), 0u);
+  const Drained d = drain(run);
+  ASSERT_EQ(d.detections.size(), 4u);
+  for (const auto& x : d.detections) EXPECT_TRUE(x.copies.empty());
+}
+
+TEST_F(OneRule, EventsWithoutARecordIdAreNeverMerged) {
+  // Two identical lines of a text log are two events (a retried logon in the same second).
+  const std::vector<Record> lines = {{"web1", 0, 4625, "root", 1}, {"web1", 0, 4625, "root", 1}};
+  Settings s;
+  s.threads = 1;
+  engine::Run run(*rules, s, std::vector{record_format({{"rec:a", lines}, {"rec:b", lines}})});
+  run.read(record_inputs({"rec:a", "rec:b"}), [](const Diagnostic&) {});
+  EXPECT_EQ(run.duplicates_dropped(), 0u);
+  EXPECT_EQ(drain(run).detections.size(), 4u);
+}
+
 }  // namespace
 }  // namespace tansa::engine

@@ -12,7 +12,8 @@ namespace {
 std::string render(OutputFormat fmt, const std::vector<Detection>& ds, bool color = false) {
   static const std::vector<RuleInfo> rules = {
       {"r-1", "Suspicious <b>", Level::High, "test", {"attack.t1059"}, ""}};
-  static const std::vector<std::string> sources = {"logs/a.evtx"};
+  static const std::vector<std::string> sources = {"logs/a.evtx", "vss1/a.evtx",
+                                                   "kape.zip!C/Windows/a.evtx"};
   DetectionContext ctx{rules, sources};
   char* buf = nullptr;
   std::size_t len = 0;
@@ -56,8 +57,8 @@ TEST(Writers, TimesketchHasRequiredKeys) {
 TEST(Writers, CsvNeutralisesFormulas) {
   std::string s = render(OutputFormat::Csv, {sample()});
   EXPECT_EQ(s.substr(0, s.find('\n')),
-            "time,level,rule_id,rule_title,tags,host,source_file,source_ref,details");
-  EXPECT_NE(s.find(",record 42,CommandLine: =cmd|' /C calc'!A0\\x1b[31m\n"), std::string::npos) << s;
+            "time,level,rule_id,rule_title,tags,host,source_file,source_ref,details,copies");
+  EXPECT_NE(s.find(",record 42,CommandLine: =cmd|' /C calc'!A0\\x1b[31m,\n"), std::string::npos) << s;
   Detection d = sample();
   d.host = "=1+1";
   s = render(OutputFormat::Csv, {d});
@@ -70,6 +71,50 @@ TEST(Writers, TableStripsControlCharacters) {
   EXPECT_NE(s.find("\\x1b[31m"), std::string::npos);
   std::string colored = render(OutputFormat::Table, {sample()}, true);
   EXPECT_NE(colored.find("\x1b[1;31mhigh"), std::string::npos);  // our colour, not theirs
+}
+
+// A record seen in three inputs: one detection, the other places listed in every format.
+Detection duplicated() {
+  Detection d = sample();
+  d.copies = {{1, SourceRef::Kind::Record, 42}, {2, SourceRef::Kind::Recovered, 0x11a00}};
+  return d;
+}
+
+TEST(Writers, CopiesOfADuplicatedRecordAreListedInEveryFormat) {
+  std::string s = render(OutputFormat::Table, {duplicated()});
+  EXPECT_NE(s.find("] logs/a.evtx:record 42 (also vss1/a.evtx:record 42; "
+                   "kape.zip!C/Windows/a.evtx:recovered at offset 0x11a00)\n"),
+            std::string::npos)
+      << s;
+  s = render(OutputFormat::Csv, {duplicated()});
+  EXPECT_NE(s.find(",record 42,CommandLine: =cmd|' /C calc'!A0\\x1b[31m,vss1/a.evtx:record 42; "
+                   "kape.zip!C/Windows/a.evtx:recovered at offset 0x11a00\n"),
+            std::string::npos)
+      << s;
+  const std::string copies =
+      "\"copies\":[{\"file\":\"vss1/a.evtx\",\"record\":42},"
+      "{\"file\":\"kape.zip!C/Windows/a.evtx\",\"recovered\":72192}]";
+  s = render(OutputFormat::Jsonl, {duplicated()});
+  EXPECT_NE(s.find("\"source\":{\"file\":\"logs/a.evtx\",\"record\":42}," + copies + ",\"fields\""),
+            std::string::npos)
+      << s;
+  s = render(OutputFormat::Timesketch, {duplicated()});
+  EXPECT_NE(s.find(copies), std::string::npos) << s;
+}
+
+TEST(Writers, ARecoveredRecordIsMarkedInEveryFormat) {
+  Detection d = sample();
+  d.source = {0, SourceRef::Kind::Recovered, 0x11a00};
+  EXPECT_NE(render(OutputFormat::Table, {d}).find("] logs/a.evtx:recovered at offset 0x11a00\n"),
+            std::string::npos);
+  EXPECT_NE(render(OutputFormat::Csv, {d}).find(",logs/a.evtx,recovered 72192,"),
+            std::string::npos);
+  EXPECT_NE(render(OutputFormat::Jsonl, {d}).find(
+                "\"source\":{\"file\":\"logs/a.evtx\",\"recovered\":72192}"),
+            std::string::npos);
+  EXPECT_NE(render(OutputFormat::Timesketch, {d}).find(
+                "\"source\":{\"file\":\"logs/a.evtx\",\"recovered\":72192}"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,111 @@
+#include "engine/duplicates.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+namespace tansa::engine {
+
+namespace {
+
+constexpr std::uint64_t kP1 = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
+constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
+
+constexpr std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+// Two independent 64-bit lanes over the same words: 128 bits of hash, seeded per run.
+struct Hash128 {
+  std::uint64_t a, b;
+  void word(std::uint64_t w) {
+    a = rotl((a ^ w) * kP1, 29) * kP2;
+    b = rotl(b + w * kP3, 31) * kP1;
+  }
+  void bytes(std::string_view s) {
+    word(s.size());
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      word(w);
+    }
+    if (i < s.size()) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, s.size() - i);
+      word(w);
+    }
+  }
+  void value(const Event& e, const Value& v) {
+    word(static_cast<std::uint64_t>(v.type));
+    if (v.type == ValueType::Array) {
+      word(v.count);
+      for (const Value& el : e.elements(v)) {
+        word(static_cast<std::uint64_t>(el.type));
+        bytes(el.text);
+      }
+      return;
+    }
+    bytes(v.text);
+  }
+  [[nodiscard]] std::uint64_t final_a() const { return (a ^ (a >> 32)) * kP2 ^ b; }
+  [[nodiscard]] std::uint64_t final_b() const { return (b ^ (b >> 29)) * kP3 ^ a; }
+};
+
+std::uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+}  // namespace
+
+DuplicateFilter::DuplicateFilter() : seed1_(random_seed()), seed2_(random_seed()) {}
+DuplicateFilter::~DuplicateFilter() = default;
+
+bool DuplicateFilter::first(const Event& e) {
+  static const FieldId kRecordId = field_id("EventRecordID");
+  const Value* rid = e.get(kRecordId);
+  if (!rid) return true;
+  // Computer and Channel are among the fields hashed: every field is, names and values.
+  Hash128 h{seed1_, seed2_};
+  h.word(static_cast<std::uint64_t>(e.time_ns));
+  for (const Field& f : e.fields()) {
+    h.word(f.id);
+    h.value(e, f.value);
+  }
+  const Key key{h.final_a(), h.final_b(),
+                rid->type == ValueType::Int || rid->type == ValueType::UInt ? rid->u
+                                                                            : h.final_a() ^ kP3,
+                e.time_ns};
+  Shard& s = shards_[key.h2 % kShards];
+  SourceRef evaluated;
+  {
+    std::lock_guard lock(s.mu);
+    auto [it, added] = s.seen.try_emplace(key, e.source);
+    if (added) return true;
+    evaluated = it->second;
+  }
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(copies_mu_);
+  copies_[evaluated].push_back(e.source);
+  return false;
+}
+
+std::vector<SourceRef> DuplicateFilter::sources(const SourceRef& evaluated) const {
+  std::lock_guard lock(copies_mu_);
+  const auto it = copies_.find(evaluated);
+  if (it == copies_.end()) return {};
+  std::vector<SourceRef> all = it->second;
+  all.push_back(evaluated);
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all;
+}
+
+void DuplicateFilter::resolve(Detection& d) const {
+  std::vector<SourceRef> all = sources(d.source);
+  if (all.size() < 2) return;
+  d.source = all.front();
+  d.copies.assign(all.begin() + 1, all.end());
+}
+
+}  // namespace tansa::engine

@@ -1,0 +1,77 @@
+// The same record seen in several inputs (volume shadow copies, a log collected twice, an exported
+// copy beside the original, a record carved from slack that is still live) is one event.
+//
+// What the filter promises:
+// - A Windows record is keyed by its time, Computer, Channel and EventRecordID together with a
+//   128-bit hash of every field (names, types and values) and of its time. Two records are one
+//   only when all of these agree: the same EventRecordID with different content, or on another
+//   computer or channel, stays two events. The hash is seeded at random per run, so log content
+//   cannot be written to collide with another record on purpose.
+// - Events without an EventRecordID (syslog lines, JSON records, Zeek rows) are never merged: two
+//   identical lines are often two real events.
+// - The first copy offered is evaluated (matched, handed to the command's hook); every later copy
+//   is only counted and its source recorded. Which copy comes first depends on threads; which
+//   source a detection cites does not: resolve() gives the smallest source reference of all
+//   copies (file order, then a live record before a recovered one) and lists the others.
+// - Thread-safe; memory is about 48 bytes per distinct Windows record, plus the copies seen.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "tansa/detection.h"
+#include "tansa/event.h"
+
+namespace tansa::engine {
+
+class DuplicateFilter {
+ public:
+  DuplicateFilter();
+  ~DuplicateFilter();
+  DuplicateFilter(const DuplicateFilter&) = delete;
+  DuplicateFilter& operator=(const DuplicateFilter&) = delete;
+
+  // True when `e` is to be evaluated: not a Windows record, or the first copy of one. False for
+  // a later copy, whose source is recorded against the first.
+  [[nodiscard]] bool first(const Event& e);
+
+  // Every source of the record whose evaluated copy is `evaluated`, sorted, itself included; empty
+  // when it was seen once.
+  [[nodiscard]] std::vector<SourceRef> sources(const SourceRef& evaluated) const;
+
+  // Gives `d` the smallest source of its record and lists the other sources in `d.copies`.
+  void resolve(Detection& d) const;
+
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  [[nodiscard]] bool any() const { return dropped() != 0; }
+
+ private:
+  struct Key {
+    std::uint64_t h1, h2;
+    std::uint64_t record_id;
+    std::int64_t time_ns;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return k.h1; }
+  };
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<Key, SourceRef, KeyHash> seen;
+  };
+  static constexpr std::size_t kShards = 64;
+
+  std::uint64_t seed1_, seed2_;
+  std::array<Shard, kShards> shards_;
+  mutable std::mutex copies_mu_;
+  std::map<SourceRef, std::vector<SourceRef>> copies_;  // evaluated copy -> the later ones
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+}  // namespace tansa::engine
