@@ -18,6 +18,9 @@ PACKAGES=(
   libevtx-utils python3-evtx python3 bc time
   # The HTML report test opens reports in headless Chromium.
   chromium
+  # Scale-out (docs/scale.md): NATS JetStream and PostgreSQL, the client libraries and the servers
+  # the tests start.
+  nats-server libnats-dev libpqxx-dev postgresql
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/scale.h"
 #include "cli/watch.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   tansa::cli::add_search_command(app, status);
   tansa::cli::add_pivots_command(app, status);
   tansa::cli::add_watch_command(app, status);
+  tansa::cli::add_publish_command(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/scale.h"
 #include "engine/engine.h"
 #include "report/detections.h"
 #include "report/text.h"
@@ -36,6 +37,7 @@ struct WatchCli {
   std::string syslog_udp, syslog_tcp, json_tcp, metrics;
   bool from_end = false, quiet = false, no_color = false;
   int year = 0;
+  ScaleWatchCli scale;  // --nats ...: one worker of many (docs/scale.md)
 };
 
 void complain(const std::string& m) {
@@ -83,7 +85,7 @@ int run_watch(const WatchCli& opt) {
   auto lateness = parse_duration(opt.lateness);
   if (!lateness) return complain("--lateness: expected a duration such as 60s, 500ms or 2m"), 2;
   w.lateness_ns = *lateness;
-  if (w.paths.empty() && !w.json_stdin && w.syslog_udp.empty() && w.syslog_tcp.empty() &&
+  if (opt.scale.nats.empty() && w.paths.empty() && !w.json_stdin && w.syslog_udp.empty() && w.syslog_tcp.empty() &&
       w.json_tcp.empty())
     return complain("nothing to watch: give files, - or a listener (--syslog-udp ...)"), 2;
 
@@ -95,6 +97,7 @@ int run_watch(const WatchCli& opt) {
         fmt::format("{} rules could not be used (see `tansa rules check`)", r.rejected().size()));
   for (const auto& c : r.correlation_rejected()) complain(c.file + ": " + c.id + ": " + c.reason);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0]), 2;
+  if (!opt.scale.nats.empty()) return run_watch_nats(r, opt.scale, w.lateness_ns, opt.quiet);
 
   auto note = [&](const std::string& m) {
     if (!opt.quiet) complain(m);
@@ -196,6 +199,7 @@ void add_watch_command(CLI::App& app, int& status) {
   cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No notes or totals on standard error");
   cmd->add_flag("--no-color", opt->no_color, "Never colour the table");
+  add_scale_watch_options(cmd, opt->scale);
   cmd->callback([opt, &status] { status = run_watch(*opt); });
 }
 

@@ -1,0 +1,83 @@
+// `tansa publish`: log files onto NATS JetStream for `tansa watch --nats` workers (src/scale).
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "cli/scale.h"
+#include "report/text.h"
+#include "scale/publisher.h"
+
+namespace tansa::cli {
+
+namespace {
+
+struct PublishCli {
+  std::vector<std::string> paths;
+  std::string nats, stream = "TANSA_RAW", tz;
+  unsigned partitions = 8;
+  int replicas = 1, year = 0;
+  bool quiet = false;
+};
+
+void complain(const std::string& m) {
+  std::fprintf(stderr, "tansa publish: %s\n", report::terminal_safe(m).c_str());
+}
+
+int run_publish(const PublishCli& opt) {
+  scale::PublishOptions o;
+  o.urls = opt.nats;
+  o.stream = opt.stream;
+  o.partitions = opt.partitions;
+  o.replicas = opt.replicas;
+  o.syslog.year = opt.year;
+  if (!opt.tz.empty()) {
+    auto z = engine::parse_tz(opt.tz);
+    if (!z) return complain("--tz: expected UTC or an offset such as +09:00"), 2;
+    o.syslog.tz_offset_minutes = *z;
+  }
+  auto note = [&](const std::string& m) {
+    if (!opt.quiet) complain(m);
+  };
+  auto p = scale::Publisher::open(o, note);
+  if (!p) return complain(p.error()), 2;
+  int status = 0;
+  for (const std::string& path : opt.paths) {
+    if (auto r = (*p)->publish_file(path); !r) {
+      complain(r.error());
+      status = 1;
+      // A line that could not be published stops the run: what follows would be out of order.
+      if (r.error().starts_with("publishing")) break;
+    }
+  }
+  const auto& c = (*p)->counters();
+  if (!opt.quiet)
+    complain(fmt::format(
+        "{} lines read, {} published to {} ({} partitions), {} already there, {} without a host "
+        "(not readable), {} retries",
+        c.lines, c.published, opt.stream, (*p)->partitions(), c.duplicates, c.skipped, c.retries));
+  return status;
+}
+
+}  // namespace
+
+void add_publish_command(CLI::App& app, int& status) {
+  auto opt = std::make_shared<PublishCli>();
+  CLI::App* cmd = app.add_subcommand(
+      "publish", "Publish log lines to NATS JetStream (tansa.raw.<host>) for `watch --nats` workers");
+  cmd->add_option("paths", opt->paths, "Log files (syslog, key=value, JSON lines)")->required();
+  cmd->add_option("--nats", opt->nats, "NATS server URLs, comma-separated (every node of a cluster)")
+      ->required();
+  cmd->add_option("--stream", opt->stream, "JetStream stream (default TANSA_RAW)");
+  cmd->add_option("--partitions", opt->partitions,
+                  "Partitions when the stream is created (the servers' mapping must agree)")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--replicas", opt->replicas, "Replicas when the stream is created (1..5)")
+      ->check(CLI::Range(1, 5));
+  cmd->add_option("--year", opt->year, "Year of syslog timestamps that carry none (default: inferred)");
+  cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+  cmd->add_flag("-q,--quiet", opt->quiet, "No notes or totals on standard error");
+  cmd->callback([opt, &status] { status = run_publish(*opt); });
+}
+
+}  // namespace tansa::cli
