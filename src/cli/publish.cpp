@@ -64,9 +64,11 @@ int run_publish(const PublishCli& opt) {
 void add_publish_command(CLI::App& app, int& status) {
   auto opt = std::make_shared<PublishCli>();
   CLI::App* cmd = app.add_subcommand(
-      "publish", "Publish log lines to NATS JetStream (tansa.raw.<host>) for `watch --nats` workers");
+      "publish",
+      "Publish log lines to NATS JetStream (tansa.raw.<host>) for `watch --nats` workers");
   cmd->add_option("paths", opt->paths, "Log files (syslog, key=value, JSON lines)")->required();
-  cmd->add_option("--nats", opt->nats, "NATS server URLs, comma-separated (every node of a cluster)")
+  cmd->add_option("--nats", opt->nats,
+                  "NATS server URLs, comma-separated (every node of a cluster)")
       ->required();
   cmd->add_option("--stream", opt->stream, "JetStream stream (default TANSA_RAW)");
   cmd->add_option("--partitions", opt->partitions,
@@ -74,7 +76,8 @@ void add_publish_command(CLI::App& app, int& status) {
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--replicas", opt->replicas, "Replicas when the stream is created (1..5)")
       ->check(CLI::Range(1, 5));
-  cmd->add_option("--year", opt->year, "Year of syslog timestamps that carry none (default: inferred)");
+  cmd->add_option("--year", opt->year,
+                  "Year of syslog timestamps that carry none (default: inferred)");
   cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
   cmd->add_flag("-q,--quiet", opt->quiet, "No notes or totals on standard error");
   cmd->callback([opt, &status] { status = run_publish(*opt); });

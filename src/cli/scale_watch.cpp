@@ -68,10 +68,11 @@ int run_watch_nats(engine::Rules& rules, const ScaleWatchCli& o, std::int64_t la
   std::string owned;
   for (unsigned p : (*worker)->owned()) owned += (owned.empty() ? "" : ",") + std::to_string(p);
   if (!quiet)
-    complain(fmt::format("worker {} of {}: consuming partitions {} of {} with {} rules and {} "
-                         "correlations",
-                         o.index, o.workers, owned.empty() ? "(none)" : owned,
-                         (*worker)->partitions(), rules.set().size(), rules.correlator().size()));
+    complain(
+        fmt::format("worker {} of {}: consuming partitions {} of {} with {} rules and {} "
+                    "correlations",
+                    o.index, o.workers, owned.empty() ? "(none)" : owned, (*worker)->partitions(),
+                    rules.set().size(), rules.correlator().size()));
   auto ran = (*worker)->run(g_worker_stop);
   const auto& c = (*worker)->counters();
   if (!quiet)

@@ -85,8 +85,8 @@ int run_watch(const WatchCli& opt) {
   auto lateness = parse_duration(opt.lateness);
   if (!lateness) return complain("--lateness: expected a duration such as 60s, 500ms or 2m"), 2;
   w.lateness_ns = *lateness;
-  if (opt.scale.nats.empty() && w.paths.empty() && !w.json_stdin && w.syslog_udp.empty() && w.syslog_tcp.empty() &&
-      w.json_tcp.empty())
+  if (opt.scale.nats.empty() && w.paths.empty() && !w.json_stdin && w.syslog_udp.empty() &&
+      w.syslog_tcp.empty() && w.json_tcp.empty())
     return complain("nothing to watch: give files, - or a listener (--syslog-udp ...)"), 2;
 
   auto rules = engine::Rules::load({opt.rules, opt.placeholders, 0, std::nullopt});

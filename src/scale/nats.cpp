@@ -37,8 +37,7 @@ std::expected<std::unique_ptr<Nats>, std::string> Nats::connect(const std::strin
   if (list.empty()) return std::unexpected("no NATS server URL given");
   std::vector<const char*> servers;
   for (const auto& u : list) servers.push_back(u.c_str());
-  if (s == NATS_OK)
-    s = natsOptions_SetServers(o, servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetServers(o, servers.data(), static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetNoRandomize(o, false);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, 250);
@@ -72,8 +71,8 @@ std::expected<unsigned, std::string> Nats::ensure_stream(const StreamSpec& spec)
     auto r = ensure_stream_once(spec);
     if (r || std::chrono::steady_clock::now() >= deadline ||
         (r.error().find("Timeout") == std::string::npos &&
-            r.error().find("No Responders") == std::string::npos &&
-            r.error().find("No responders") == std::string::npos))
+         r.error().find("No Responders") == std::string::npos &&
+         r.error().find("No responders") == std::string::npos))
       return r;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }

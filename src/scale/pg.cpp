@@ -97,9 +97,11 @@ auto PgSink::retry(const char* what, F&& f) {
         c_.reset();
       }
     }
-    if (mono_ms() >= deadline) return std::expected<T, std::string>(std::unexpected(last + "; giving up"));
+    if (mono_ms() >= deadline)
+      return std::expected<T, std::string>(std::unexpected(last + "; giving up"));
     note_(last + "; retrying");
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(2000, 100 << std::min(attempt, 4))));
   }
 }
 
@@ -130,14 +132,14 @@ std::expected<void, std::string> PgSink::reconnect() {
     c_.reset();
     c_ = std::make_unique<Connection>(connstr_);
     c_->c.prepare("tansa_insert",
-                "INSERT INTO tansa_detections (key, rule_id, rule_title, level, event_time, "
-                "time_ns, host, source, line) VALUES ($1, $2, $3, $4, "
-                "to_timestamp($5::double precision / 1e9), $5, $6, $7, $8) "
-                "ON CONFLICT (key) DO NOTHING");
+                  "INSERT INTO tansa_detections (key, rule_id, rule_title, level, event_time, "
+                  "time_ns, host, source, line) VALUES ($1, $2, $3, $4, "
+                  "to_timestamp($5::double precision / 1e9), $5, $6, $7, $8) "
+                  "ON CONFLICT (key) DO NOTHING");
     c_->c.prepare("tansa_checkpoint",
-                "INSERT INTO tansa_checkpoints (stream, partition, high, replay_from) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT (stream, partition) DO UPDATE SET "
-                "high = EXCLUDED.high, replay_from = EXCLUDED.replay_from, updated_at = now()");
+                  "INSERT INTO tansa_checkpoints (stream, partition, high, replay_from) "
+                  "VALUES ($1, $2, $3, $4) ON CONFLICT (stream, partition) DO UPDATE SET "
+                  "high = EXCLUDED.high, replay_from = EXCLUDED.replay_from, updated_at = now()");
     return {};
   } catch (const std::exception& e) {
     c_.reset();
@@ -148,9 +150,9 @@ std::expected<void, std::string> PgSink::reconnect() {
 std::expected<std::map<unsigned, PartitionCheckpoint>, std::string> PgSink::checkpoints() {
   return retry("reading checkpoints", [&](pqxx::connection& c) {
     pqxx::work w(c);
-    const pqxx::result r = w.exec(
-        "SELECT partition, high, replay_from FROM tansa_checkpoints WHERE stream = " +
-        w.quote(stream_));
+    const pqxx::result r =
+        w.exec("SELECT partition, high, replay_from FROM tansa_checkpoints WHERE stream = " +
+               w.quote(stream_));
     std::map<unsigned, PartitionCheckpoint> out;
     for (const auto& row : r)
       out[row[0].as<unsigned>()] =
@@ -168,14 +170,15 @@ std::expected<std::vector<bool>, std::string> PgSink::commit(
     pqxx::work w(c);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const DetectionRow& d = rows[i];
-      const pqxx::result r = w.exec_prepared(
-          "tansa_insert", pg_text(d.key), pg_text(d.rule_id), pg_text(d.rule_title),
-          pg_text(d.level), d.time_ns, pg_text(d.host), pg_text(d.source), pg_text(d.line));
+      const pqxx::result r = w.exec_prepared("tansa_insert", pg_text(d.key), pg_text(d.rule_id),
+                                             pg_text(d.rule_title), pg_text(d.level), d.time_ns,
+                                             pg_text(d.host), pg_text(d.source), pg_text(d.line));
       fresh[i] = r.affected_rows() == 1;
     }
     for (const auto& [p, cp] : checkpoints)
       w.exec_prepared("tansa_checkpoint", stream_, static_cast<int>(p),
-                      static_cast<std::int64_t>(cp.high), static_cast<std::int64_t>(cp.replay_from));
+                      static_cast<std::int64_t>(cp.high),
+                      static_cast<std::int64_t>(cp.replay_from));
     w.commit();
     return fresh;
   });

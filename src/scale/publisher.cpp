@@ -32,8 +32,8 @@ std::expected<std::unique_ptr<Publisher>, std::string> Publisher::open(PublishOp
   auto n = Nats::connect(p->options_.urls);
   if (!n) return std::unexpected(n.error());
   p->nats_ = std::move(*n);
-  auto parts = p->nats_->ensure_stream(
-      {p->options_.stream, p->options_.partitions, p->options_.replicas});
+  auto parts =
+      p->nats_->ensure_stream({p->options_.stream, p->options_.partitions, p->options_.replicas});
   if (!parts) return std::unexpected(parts.error());
   p->partitions_ = *parts;
   return p;
@@ -41,21 +41,18 @@ std::expected<std::unique_ptr<Publisher>, std::string> Publisher::open(PublishOp
 
 Publisher::~Publisher() = default;
 
-std::expected<void, std::string> Publisher::publish_line(std::string_view line,
-                                                         std::string_view format,
-                                                         const std::string& host,
-                                                         const std::string& source,
-                                                         const std::string& identity,
-                                                         std::uint64_t offset,
-                                                         std::int64_t reference_ns) {
+std::expected<void, std::string> Publisher::publish_line(
+    std::string_view line, std::string_view format, const std::string& host,
+    const std::string& source, const std::string& identity, std::uint64_t offset,
+    std::int64_t reference_ns) {
   const std::string subject = raw_subject(host);
   const std::string msg_id = header_value(fmt::format("{}:{}", identity, offset));
   const std::int64_t deadline = mono_ms() + options_.retry_ms;
   std::string last;
   for (int attempt = 0;; ++attempt) {
     natsMsg* m = nullptr;
-    natsStatus s = natsMsg_Create(&m, subject.c_str(), nullptr, line.data(),
-                                  static_cast<int>(line.size()));
+    natsStatus s =
+        natsMsg_Create(&m, subject.c_str(), nullptr, line.data(), static_cast<int>(line.size()));
     const std::string off = std::to_string(offset), year = std::to_string(options_.syslog.year),
                       tz = std::to_string(options_.syslog.tz_offset_minutes),
                       ref = std::to_string(reference_ns), fmt_name(format);
@@ -89,13 +86,14 @@ std::expected<void, std::string> Publisher::publish_line(std::string_view line,
     last = nats_error(fmt::format("publishing {} offset {} to {}", source, offset, subject).c_str(),
                       s, code);
     if (s == NATS_NO_RESPONDERS)
-      last += fmt::format(
-          "; no stream stores {}: the servers need the mapping `{}` (docs/scale.md)", subject,
-          mapping_line(partitions_));
+      last +=
+          fmt::format("; no stream stores {}: the servers need the mapping `{}` (docs/scale.md)",
+                      subject, mapping_line(partitions_));
     if (mono_ms() >= deadline) return std::unexpected(last);
     if (attempt == 0) note_(last + "; retrying");
     ++counters_.retries;
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(1000, 50 << std::min(attempt, 4))));
   }
 }
 
@@ -133,10 +131,10 @@ std::expected<void, std::string> Publisher::publish_file(const std::string& path
       std::string matched;
       format = watch::sniff_line_format(line, path, matched);
       if (!format)
-        return std::unexpected(
-            path + ": " +
-            (matched.empty() ? std::string("format not recognised")
-                             : "format " + matched + " is not published line by line"));
+        return std::unexpected(path + ": " +
+                               (matched.empty()
+                                    ? std::string("format not recognised")
+                                    : "format " + matched + " is not published line by line"));
     }
     std::string host;
     if (parser.parse(*format, line, so, e)) {
@@ -149,8 +147,8 @@ std::expected<void, std::string> Publisher::publish_file(const std::string& path
         note_(fmt::format("{}: offset {}: not {}; published without a host", path, at,
                           watch::to_string(*format)));
     }
-    if (auto r = publish_line(line, watch::to_string(*format), host, source, identity, at,
-                              reference_ns);
+    if (auto r =
+            publish_line(line, watch::to_string(*format), host, source, identity, at, reference_ns);
         !r)
       return r;
   }

@@ -30,7 +30,7 @@ struct PublishOptions {
   unsigned partitions = 8;  // when the stream is created
   int replicas = 1;         // when the stream is created
   formats::SyslogOptions syslog;
-  int retry_ms = 60'000;    // how long one line's publish is retried
+  int retry_ms = 60'000;  // how long one line's publish is retried
 };
 
 struct PublishCounters {

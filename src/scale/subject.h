@@ -13,19 +13,20 @@
 namespace tansa::scale {
 
 // Subjects: publishers write tansa.raw.<host>; the server's mapping (docs/scale.md) moves each to
-// tansa.part.<partition>.<host>, which the stream captures; detections go to tansa.detections.<level>.
+// tansa.part.<partition>.<host>, which the stream captures; detections go to
+// tansa.detections.<level>.
 inline constexpr std::string_view kRawPrefix = "tansa.raw.";
 inline constexpr std::string_view kPartPrefix = "tansa.part.";
 inline constexpr std::string_view kDetectionsPrefix = "tansa.detections.";
 inline constexpr std::string_view kDefaultStream = "TANSA_RAW";
 
 // Headers a published event carries.
-inline constexpr const char* kHeaderFormat = "Tansa-Format";      // syslog, keyvalue, json
-inline constexpr const char* kHeaderSource = "Tansa-Source";      // the path it was read from
-inline constexpr const char* kHeaderIdentity = "Tansa-Identity";  // the file's identity
-inline constexpr const char* kHeaderOffset = "Tansa-Offset";      // the line's offset in it
-inline constexpr const char* kHeaderYear = "Tansa-Year";          // syslog year (0: inferred)
-inline constexpr const char* kHeaderTz = "Tansa-Tz";              // minutes east of UTC
+inline constexpr const char* kHeaderFormat = "Tansa-Format";        // syslog, keyvalue, json
+inline constexpr const char* kHeaderSource = "Tansa-Source";        // the path it was read from
+inline constexpr const char* kHeaderIdentity = "Tansa-Identity";    // the file's identity
+inline constexpr const char* kHeaderOffset = "Tansa-Offset";        // the line's offset in it
+inline constexpr const char* kHeaderYear = "Tansa-Year";            // syslog year (0: inferred)
+inline constexpr const char* kHeaderTz = "Tansa-Tz";                // minutes east of UTC
 inline constexpr const char* kHeaderReference = "Tansa-Reference";  // ns; syslog year inference
 
 // Longest host token, path and identity carried (longer ones are cut, with a hash of the whole).

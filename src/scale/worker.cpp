@@ -161,8 +161,8 @@ struct Worker::Impl {
     if (!parser.parse(*format, line, so, event))
       return unreadable(fmt::format("partition {} sequence {}: not {}; skipped", part.p, seq,
                                     watch::to_string(*format)));
-    event.source = SourceRef{it->second, SourceRef::Kind::Offset,
-                             static_cast<std::uint64_t>(*offset)};
+    event.source =
+        SourceRef{it->second, SourceRef::Kind::Offset, static_cast<std::uint64_t>(*offset)};
     part.max_time = std::max(part.max_time, event.time_ns);
     processor->process(event);
   }
@@ -172,8 +172,7 @@ struct Worker::Impl {
     std::map<unsigned, PartitionCheckpoint> out;
     for (Part& part : parts) {
       part.samples.push_back({part.high + 1, part.max_time});
-      while (part.samples.size() > 1 && part.samples[1].max_before < need)
-        part.samples.pop_front();
+      while (part.samples.size() > 1 && part.samples[1].max_before < need) part.samples.pop_front();
       out[part.p] = PartitionCheckpoint{part.high, part.samples.front().seq};
     }
     return out;
@@ -190,9 +189,9 @@ struct Worker::Impl {
       }
       ++counters.written;
       const std::string subject = std::string(kDetectionsPrefix) + host_token(rows[i].level);
-      const natsStatus s = natsConnection_Publish(nats->connection(), subject.c_str(),
-                                                  rows[i].line.data(),
-                                                  static_cast<int>(rows[i].line.size()));
+      const natsStatus s =
+          natsConnection_Publish(nats->connection(), subject.c_str(), rows[i].line.data(),
+                                 static_cast<int>(rows[i].line.size()));
       if (s != NATS_OK) {
         ++counters.notify_failures;
         if (++reported_notify <= kReported)
@@ -218,8 +217,8 @@ struct Worker::Impl {
   std::expected<void, std::string> make_consumer(Part& part, std::uint64_t start) {
     const std::string filter = partition_filter(part.p);
     jsErrCode code = jsErrCode(0);
-    natsStatus s = js_DeleteConsumer(nats->js(), options.stream.c_str(), part.durable.c_str(),
-                                     nullptr, &code);
+    natsStatus s =
+        js_DeleteConsumer(nats->js(), options.stream.c_str(), part.durable.c_str(), nullptr, &code);
     if (s != NATS_OK && s != NATS_NOT_FOUND && code != JSConsumerNotFoundErr)
       return std::unexpected(nats_error(("removing consumer " + part.durable).c_str(), s, code));
     jsConsumerConfig cc;
@@ -256,9 +255,15 @@ struct Worker::Impl {
 Worker::Worker() : impl_(std::make_unique<Impl>()) {}
 Worker::~Worker() = default;
 
-const std::vector<unsigned>& Worker::owned() const { return impl_->owned; }
-unsigned Worker::partitions() const { return impl_->partitions; }
-const WorkerCounters& Worker::counters() const { return impl_->counters; }
+const std::vector<unsigned>& Worker::owned() const {
+  return impl_->owned;
+}
+unsigned Worker::partitions() const {
+  return impl_->partitions;
+}
+const WorkerCounters& Worker::counters() const {
+  return impl_->counters;
+}
 
 std::expected<std::unique_ptr<Worker>, std::string> Worker::open(engine::Rules& rules,
                                                                  WorkerOptions options,
@@ -269,8 +274,8 @@ std::expected<std::unique_ptr<Worker>, std::string> Worker::open(engine::Rules& 
   m.options = std::move(options);
   m.note = note ? std::move(note) : NoteFn([](const std::string&) {});
   if (m.options.workers == 0 || m.options.index >= m.options.workers)
-    return std::unexpected(fmt::format("--worker-index must be below --workers ({})",
-                                       m.options.workers));
+    return std::unexpected(
+        fmt::format("--worker-index must be below --workers ({})", m.options.workers));
   auto n = Nats::connect(m.options.urls);
   if (!n) return std::unexpected(n.error());
   m.nats = std::move(*n);
@@ -288,8 +293,7 @@ std::expected<std::unique_ptr<Worker>, std::string> Worker::open(engine::Rules& 
   po.lateness_ns = m.options.lateness_ns;
   po.idle_ns = std::clamp<std::int64_t>(m.options.lateness_ns, 0, 5'000'000'000);
   m.processor = std::make_unique<watch::Processor>(
-      rules, po,
-      [&m](const Detection& d, const std::string& key) { m.on_detection(d, key); });
+      rules, po, [&m](const Detection& d, const std::string& key) { m.on_detection(d, key); });
   for (unsigned p = 0; p < m.partitions; ++p) {
     if (p % m.options.workers != m.options.index) continue;
     m.owned.push_back(p);
@@ -341,7 +345,8 @@ std::expected<void, std::string> Worker::run(const std::atomic<bool>& stop) {
         }
         busy = busy || ml.list.Count > 0;
       } else if (s != NATS_TIMEOUT) {
-        const std::string e = nats_error(fmt::format("fetching partition {}", part.p).c_str(), s, code);
+        const std::string e =
+            nats_error(fmt::format("fetching partition {}", part.p).c_str(), s, code);
         if (failure.empty()) m.note(e + "; retrying");
         failure = e;
         if (failing_since == 0) failing_since = mono_ns();
@@ -363,10 +368,10 @@ std::expected<void, std::string> Worker::run(const std::atomic<bool>& stop) {
         failure.clear();
       }
     }
-    if (failing_since != 0 && mono_ns() - failing_since >
-                                  std::int64_t{m.options.fail_after_ms} * 1'000'000)
-      return std::unexpected(failure + fmt::format("; failing for {} s, stopping",
-                                                   m.options.fail_after_ms / 1000));
+    if (failing_since != 0 &&
+        mono_ns() - failing_since > std::int64_t{m.options.fail_after_ms} * 1'000'000)
+      return std::unexpected(
+          failure + fmt::format("; failing for {} s, stopping", m.options.fail_after_ms / 1000));
     if (failing_since != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     m.processor->advance(mono_ns());
     m.counters.late = m.processor->counters().late;

@@ -135,9 +135,9 @@ class Postgres {
     const passwd* pw = ::getpwnam("postgres");
     if (!pw) return;
     ::chown(dir.c_str(), pw->pw_uid, pw->pw_gid);
-    if (tansa::testing::sh("runuser -u postgres -- " + kPgBin + "/initdb -A trust -U postgres -D '" +
-                           (dir / "data").string() + "' > '" + (dir / "initdb.txt").string() +
-                           "' 2>&1") != 0)
+    if (tansa::testing::sh("runuser -u postgres -- " + kPgBin +
+                           "/initdb -A trust -U postgres -D '" + (dir / "data").string() + "' > '" +
+                           (dir / "initdb.txt").string() + "' 2>&1") != 0)
       return;
     proc_ = std::make_unique<Proc>(
         std::vector<std::string>{"/usr/sbin/runuser", "-u", "postgres", "--", kPgBin + "/postgres",
@@ -161,7 +161,9 @@ class Postgres {
     return run("psql -X -q -At -h 127.0.0.1 -p " + std::to_string(port_) +
                " -U postgres -d postgres -c \"" + sql + "\" 2>&1");
   }
-  [[nodiscard]] std::string log() const { return slurp(dir_ / "initdb.txt") + slurp(dir_ / "postgres.txt"); }
+  [[nodiscard]] std::string log() const {
+    return slurp(dir_ / "initdb.txt") + slurp(dir_ / "postgres.txt");
+  }
 
  private:
   fs::path dir_;
@@ -200,7 +202,8 @@ class NatsCluster {
   }
   [[nodiscard]] std::string urls() const {
     std::string u;
-    for (int p : ports_) u += (u.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(p);
+    for (int p : ports_)
+      u += (u.empty() ? "" : ",") + std::string("nats://127.0.0.1:") + std::to_string(p);
     return u;
   }
   // The node index of the stream's leader (by its server name), -1 when unknown.
@@ -246,7 +249,8 @@ class NatsCluster {
     for (unsigned p = 0; p < kPartitions && total >= 0; ++p) {
       jsConsumerInfo* ci = nullptr;
       const std::string durable = stream + "_p" + std::to_string(p);
-      if (js_GetConsumerInfo(&ci, js, stream.c_str(), durable.c_str(), nullptr, nullptr) != NATS_OK) {
+      if (js_GetConsumerInfo(&ci, js, stream.c_str(), durable.c_str(), nullptr, nullptr) !=
+          NATS_OK) {
         total = -1;
         break;
       }
@@ -301,8 +305,8 @@ std::string two(int n) {
 
 std::string ssh(int minute, int second, int host, bool ok, const std::string& user,
                 const std::string& ip) {
-  return "Jan  5 04:" + two(minute) + ":" + two(second) + " h" + two(host) + " sshd[4242]: " +
-         (ok ? "Accepted" : "Failed") + " password for " + user + " from " + ip +
+  return "Jan  5 04:" + two(minute) + ":" + two(second) + " h" + two(host) +
+         " sshd[4242]: " + (ok ? "Accepted" : "Failed") + " password for " + user + " from " + ip +
          " port 50000 ssh2\n";
 }
 
@@ -318,8 +322,10 @@ TEST(Scale, ThreeWorkersOnAJetStreamClusterSurviveAWorkerKillAndTheLeadersLoss) 
   const fs::path dir = tansa::testing::tmp("scale", "cluster");
   fs::remove_all(dir);
   fs::create_directories(dir / "rules");
-  ASSERT_TRUE(fs::exists("/usr/sbin/nats-server")) << "nats-server missing: run scripts/install-deps.sh";
-  ASSERT_TRUE(fs::exists(kPgBin + "/postgres")) << "postgresql missing: run scripts/install-deps.sh";
+  ASSERT_TRUE(fs::exists("/usr/sbin/nats-server"))
+      << "nats-server missing: run scripts/install-deps.sh";
+  ASSERT_TRUE(fs::exists(kPgBin + "/postgres"))
+      << "postgresql missing: run scripts/install-deps.sh";
   fs::copy_file(kRules + "/sshd_root_login_accepted.yml", dir / "rules/root.yml");
   fs::copy_file(kRules + "/ssh_bruteforce_then_success.yml", dir / "rules/burst.yml");
   const std::string rules = (dir / "rules").string();
@@ -336,7 +342,8 @@ TEST(Scale, ThreeWorkersOnAJetStreamClusterSurviveAWorkerKillAndTheLeadersLoss) 
     for (int s = 0; s < 2; ++s)
       for (int h = 0; h < 50; ++h)
         b << ssh(1, s, h, false, "admin", "198.51.100." + std::to_string(h + 1));
-    for (int h = 0; h < 50; ++h) b << ssh(2, 0, h, true, "alice", "198.51.100." + std::to_string(h + 1));
+    for (int h = 0; h < 50; ++h)
+      b << ssh(2, 0, h, true, "alice", "198.51.100." + std::to_string(h + 1));
     for (int h = 0; h < 50; h += 10) b << ssh(3, 0, h, true, "root", "192.0.2.200");
     for (int s = 0; s < 6; ++s)
       for (int h = 0; h < 50; ++h)
@@ -351,7 +358,8 @@ TEST(Scale, ThreeWorkersOnAJetStreamClusterSurviveAWorkerKillAndTheLeadersLoss) 
     expected.insert({kGuessed, "h" + two(h), "2024-01-05T04:02:00.000000Z", p2.string()});
     expected.insert({kBurst, "h" + two(h), "2024-01-05T04:10:04.000000Z", p3.string()});
     expected.insert({kGuessed, "h" + two(h), "2024-01-05T04:10:05.000000Z", p3.string()});
-    if (h % 10 == 0) expected.insert({kRoot, "h" + two(h), "2024-01-05T04:03:00.000000Z", p2.string()});
+    if (h % 10 == 0)
+      expected.insert({kRoot, "h" + two(h), "2024-01-05T04:03:00.000000Z", p2.string()});
   }
 
   Postgres pg(dir / "pg");
@@ -362,7 +370,8 @@ TEST(Scale, ThreeWorkersOnAJetStreamClusterSurviveAWorkerKillAndTheLeadersLoss) 
   auto publish = [&](const fs::path& file) {
     return tansa::testing::sh(kBin + " publish -q --year 2024 --partitions " +
                               std::to_string(kPartitions) + " --replicas 3 --nats '" + nats.urls() +
-                              "' '" + file.string() + "' 2>> '" + (dir / "publish.txt").string() + "'");
+                              "' '" + file.string() + "' 2>> '" + (dir / "publish.txt").string() +
+                              "'");
   };
   auto worker = [&](int i) {
     return std::make_unique<Proc>(
@@ -422,7 +431,8 @@ TEST(Scale, ThreeWorkersOnAJetStreamClusterSurviveAWorkerKillAndTheLeadersLoss) 
                        "' AND host = 'h" + two(h) + "' AND time_ns < 1704427800000000000"),
               "1\n")
         << h;
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(workers[static_cast<std::size_t>(i)]->alive()) << all_logs();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(workers[static_cast<std::size_t>(i)]->alive()) << all_logs();
   for (auto& w : workers) EXPECT_EQ(w->stop(SIGTERM), 0) << all_logs();
 }
 
