@@ -94,15 +94,19 @@ std::expected<unsigned, std::string> Nats::ensure_stream_once(const StreamSpec& 
   }
   if (s != NATS_NOT_FOUND && code != JSStreamNotFoundErr)
     return std::unexpected(nats_error(("stream " + spec.name).c_str(), s, code));
-  const std::string subject = std::string(kPartPrefix) + "*.*";
-  const char* subjects[] = {subject.c_str()};
+  // Exactly the partitions' subjects: a server mapping more partitions than the stream has is
+  // refused at publish ("no responders") instead of storing events no worker consumes.
+  std::vector<std::string> filters;
+  std::vector<const char*> subjects;
+  for (unsigned p = 0; p < spec.partitions; ++p) filters.push_back(partition_filter(p));
+  for (const auto& f : filters) subjects.push_back(f.c_str());
   const std::string description = stream_description(spec.partitions);
   jsStreamConfig c;
   jsStreamConfig_Init(&c);
   c.Name = spec.name.c_str();
   c.Description = description.c_str();
-  c.Subjects = subjects;
-  c.SubjectsLen = 1;
+  c.Subjects = subjects.data();
+  c.SubjectsLen = static_cast<int>(subjects.size());
   c.Storage = js_FileStorage;
   c.Replicas = spec.replicas;
   c.Duplicates = 10LL * 60 * 1'000'000'000;  // a publisher's retry within 10 minutes is dropped

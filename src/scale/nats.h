@@ -35,9 +35,9 @@ class Nats {
   Nats(const Nats&) = delete;
   Nats& operator=(const Nats&) = delete;
 
-  // The raw-event stream: created (subjects tansa.part.*.*, file storage, `replicas`, a
-  // duplicate window for Nats-Msg-Id) when missing. Returns its partition count. Timeouts (a
-  // cluster electing a leader) are retried for a minute.
+  // The raw-event stream: created (subjects tansa.part.<p>.* for each partition p, file storage,
+  // `replicas`, a duplicate window for Nats-Msg-Id) when missing. Returns its partition count.
+  // Timeouts (a cluster electing a leader) are retried for a minute.
   [[nodiscard]] std::expected<unsigned, std::string> ensure_stream(const StreamSpec& spec);
   // The stream's first sequence still stored (older ones were removed by its limits).
   [[nodiscard]] std::expected<std::uint64_t, std::string> first_sequence(const std::string& stream);
