@@ -164,7 +164,8 @@ int run(const HuntOptions& opt) {
   engine::Run run(r, std::move(*settings));
   if (auto ok = run.check(); !ok) return complain(ok.error(), 2);
 
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.read.inputs, diag);
+  const std::vector<hunt::Input> inputs =
+      hunt::expand_inputs(opt.read.inputs, diag, opt.read.archive_passwords);
   if (inputs.empty()) return complain("nothing to read", 1);
   auto resolver = resolver_of(opt.geo, "hunt", opt.read.quiet);
   if (!resolver) return complain(resolver.error(), 2);

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
+#include <tuple>
 #include <thread>
 
 #include "io/archive.h"
@@ -99,49 +101,77 @@ void Pipeline::read_archive(const std::vector<Input>& inputs,
                             std::vector<std::uint8_t>& scratch, Counters& counters,
                             const DiagnosticSink& diag) {
   const std::string& path = inputs[members.front()].archive;
-  auto fail_from = [&](std::size_t k, const std::string& why) {
-    for (; k < members.size(); ++k) {
+  std::size_t unrecognised = 0;
+  auto fail = [&](std::span<const std::uint32_t> left, const std::string& why) {
+    for (std::uint32_t i : left) {
       counters.files_failed.fetch_add(1);
-      counters.bytes_read.fetch_add(inputs[members[k]].size);
-      diag(Diagnostic{inputs[members[k]].path, Diagnostic::Where::None, 0, why});
+      counters.bytes_read.fetch_add(inputs[i].size);
+      diag(Diagnostic{inputs[i].path, Diagnostic::Where::None, 0, why});
     }
   };
-  auto walker = io::ArchiveWalker::open(path, options_.archive_passwords);
-  if (!walker) return fail_from(0, walker.error());
-  std::size_t k = 0, unrecognised = 0;
-  io::ArchiveMember m;
-  while (k < members.size()) {
-    auto more = (*walker)->next(m);
-    if (!more) return fail_from(k, more.error());
-    if (!*more) return fail_from(k, "member missing when the archive was read again");
-    if (m.ordinal != inputs[members[k]].member) continue;
-    const std::uint32_t index = members[k++];
+  // One member's bytes, read as the file they would be outside the archive.
+  auto read_member = [&](std::uint32_t index, const std::string& bytes) {
     const Input& in = inputs[index];
-    auto bytes = (*walker)->read();
-    if (!bytes) {
-      if ((*walker)->bomb()) return fail_from(k - 1, bytes.error());
-      counters.files_failed.fetch_add(1);
-      counters.bytes_read.fetch_add(in.size);
-      diag(Diagnostic{in.path, Diagnostic::Where::None, 0, bytes.error()});
-      continue;
-    }
-    const std::string head = io::decompress_head(*bytes);
-    if (io::looks_like_archive(*bytes, head, in.path) && options_.force_format.empty()) {
+    const std::string head = io::decompress_head(bytes);
+    if (io::looks_like_archive(bytes, head, in.path) && options_.force_format.empty()) {
       counters.files_failed.fetch_add(1);
       counters.bytes_read.fetch_add(in.size);
       diag(Diagnostic{in.path, Diagnostic::Where::None, 0,
-                      "an archive inside an archive is not read; extract the outer one"});
-      continue;
+                      fmt::format("an archive inside an archive is opened only when its name says "
+                                  "it is one (.zip, .7z, .tar.gz...) and it lies at most {} levels "
+                                  "deep; extract it",
+                                  kMaxArchiveNesting)});
+      return;
     }
     const Format* f = detect_head(head, in.path);
     if (!f && options_.force_format.empty()) {
       // Archives carry documents and tools beside logs: counted once, not one line each.
       ++unrecognised;
       counters.bytes_read.fetch_add(in.size);
-      continue;
+      return;
     }
-    read_one(in, f, index, lanes, scratch, counters, diag, &*bytes);
-  }
+    read_one(in, f, index, lanes, scratch, counters, diag, &bytes);
+  };
+  // The members `group` (in the walker's order) from one pass over `walker`; `depth` is how many
+  // of their ordinals the walkers around this one have used (0: the outermost archive).
+  std::function<void(io::ArchiveWalker&, std::span<const std::uint32_t>, std::size_t)> walk =
+      [&](io::ArchiveWalker& walker, std::span<const std::uint32_t> group, std::size_t depth) {
+        auto ordinal = [&](std::uint32_t i) {
+          return depth == 0 ? inputs[i].member : inputs[i].inner[depth - 1];
+        };
+        std::size_t k = 0;
+        io::ArchiveMember m;
+        while (k < group.size()) {
+          auto more = walker.next(m);
+          if (!more) return fail(group.subspan(k), more.error());
+          if (!*more) return fail(group.subspan(k), "member missing when the archive was read again");
+          if (m.ordinal != ordinal(group[k])) continue;
+          // Every input in this member: itself, or the members of the archive it is.
+          std::size_t end = k;
+          while (end < group.size() && ordinal(group[end]) == m.ordinal) ++end;
+          const auto here = group.subspan(k, end - k);
+          k = end;
+          auto bytes = walker.read();
+          if (!bytes) {
+            if (walker.bomb()) return fail(group.subspan(k - here.size()), bytes.error());
+            fail(here, bytes.error());
+            continue;
+          }
+          if (here.size() == 1 && inputs[here[0]].inner.size() == depth) {
+            read_member(here[0], *bytes);
+            continue;
+          }
+          auto inner = io::ArchiveWalker::open_memory(*bytes, options_.archive_passwords);
+          if (!inner) {
+            fail(here, inner.error());
+            continue;
+          }
+          walk(**inner, here, depth + 1);
+        }
+      };
+  auto walker = io::ArchiveWalker::open(path, options_.archive_passwords);
+  if (!walker) return fail(members, walker.error());
+  walk(**walker, members, 0);
   if (unrecognised)
     diag(Diagnostic{path, Diagnostic::Where::None, 0,
                     fmt::format("{} {} in no format tansa reads; skipped", unrecognised,
@@ -197,7 +227,8 @@ void Pipeline::run(const std::vector<Input>& inputs, std::span<const Emit> lanes
         // The inputs are sorted by path, so members by name: back to the archive's order.
         std::vector<std::uint32_t> order = archives[j];
         std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-          return inputs[x].member < inputs[y].member;
+          return std::tie(inputs[x].member, inputs[x].inner) <
+                 std::tie(inputs[y].member, inputs[y].inner);
         });
         read_archive(inputs, order, all.subspan(k, 1), scratch[k], counters, diag);
         continue;
