@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# `tansa hunt` end to end: the SigmaHQ rule set over a corpus of at least MEGABYTES (default 1024)
-# built by copying the SigmaHQ regression EVTX files, on one thread and on all cores, printing
-# MB/s, events/s, peak memory and the scaling ratio, in one run.
+# `tansa hunt` with every SigmaHQ rule (rules, rules-emerging-threats, rules-threat-hunting):
+#  - start: how long the rules take to load before matching begins ("rules loaded in"), cold
+#    (an empty rule cache) and warm (the cache that run filled);
+#  - end to end (wall time, start included, warm cache) on two collections:
+#      small: many small EVTX files, as a triage collection arrives: the SigmaHQ regression files
+#             (../shared/sigmahq/regression_data, real Windows-written logs) copied COPIES times;
+#      large: a few large EVTX files built from the same files' chunks by bench/evtx_corpus.py;
+#    each on one core (taskset -c CPU --threads 1) and on all cores, with MB/s, events/s, peak
+#    memory, and whether both give the same output.
 #
-#   bench/hunt_bench.sh [MEGABYTES]
+#   bench/hunt_bench.sh [COPIES [LARGE_MEGABYTES]]     (defaults 3 and 512)
+#   BUILD=build-release CPU=1 bench/hunt_bench.sh
 #
-# The regression files are real Windows-written logs but hold few records per 64 KiB chunk, so
-# MB/s is the figure that matters here (the dense-corpus reader figures are in evtx_bench.sh).
+# The collections are copies of the same records, which hunt would otherwise evaluate once
+# (duplicates): every run here passes --keep-duplicates so each copy is read and matched as the
+# distinct logs of a real collection would be.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mb=${1:-1024}
+copies=${1:-3}
+large_mb=${2:-512}
+cpu=${CPU:-1}
 sigmahq="${TANSA_SIGMAHQ:-../shared/sigmahq}"
 build=${BUILD:-build}
 tansa=$build/tansa
@@ -19,42 +29,59 @@ tansa=$build/tansa
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mapfile -t files < <(find "$sigmahq/regression_data" -name '*.evtx' | sort)
-per_copy=$(cat "${files[@]}" | wc -c)
-copies=$(( (mb * 1000000 + per_copy - 1) / per_copy ))
 for ((c = 0; c < copies; c++)); do
-  mkdir -p "$work/corpus/$c"
+  mkdir -p "$work/small/$c"
   i=0
-  for f in "${files[@]}"; do cp "$f" "$work/corpus/$c/$i.evtx"; i=$((i + 1)); done
+  for f in "${files[@]}"; do cp "$f" "$work/small/$c/$i.evtx"; i=$((i + 1)); done
 done
-bytes=$(du -sb "$work/corpus" | cut -f1)
-nfiles=$(find "$work/corpus" -name '*.evtx' | wc -l)
+mkdir -p "$work/large"
+half=$(( (large_mb + 1) / 2 ))
+for n in 0 1; do
+  python3 bench/evtx_corpus.py "$work/large/$n.evtx" "$half" "$sigmahq/regression_data" >/dev/null
+done
 rules=(-r "$sigmahq/rules" -r "$sigmahq/rules-emerging-threats" -r "$sigmahq/rules-threat-hunting")
-printf "corpus: %d EVTX files, %.1f MB (%d copies of the %d regression files)\n" "$nfiles" "$(echo "$bytes / 1000000" | bc -l)" "$copies" "${#files[@]}"
-cat -- "$work"/corpus/*/*.evtx >/dev/null  # page cache warm for both runs
+export TANSA_CACHE="$work/cache"
+mkdir -p "$TANSA_CACHE"
+cat -- "$work"/small/*/*.evtx "$work"/large/*.evtx >/dev/null  # page cache warm for every run
 
-declare -A rate phase
+# start NAME: one hunt over one small file; prints how long the rules took to load.
+start() {
+  "$tansa" hunt "${rules[@]}" "${files[0]}" --threads 1 -o "$work/start.csv" 2>"$work/err" || true
+  printf "%-28s rules loaded in %s s\n" "$1" \
+    "$(grep -o 'rules loaded in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)"
+}
+start "cold start (empty cache)"
+start "warm start"
+start "warm start, again"
+
+declare -A out
+# run NAME DIR THREADS [taskset...]: one timed end-to-end hunt; prints one row.
 run() {
-  local name=$1 threads=$2
-  local t0 t1 secs rss events
+  local name=$1 dir=$2 threads=$3
+  shift 3
+  local bytes nfiles t0 t1 secs rss events load read_s
+  bytes=$(du -sb "$dir" | cut -f1)
+  nfiles=$(find "$dir" -name '*.evtx' | wc -l)
   t0=$(date +%s.%N)
-  /usr/bin/time -f %M -o "$work/rss" "$tansa" hunt "${rules[@]}" "$work/corpus" --threads "$threads" \
-    -o "$work/out-$threads.csv" 2>"$work/err"
+  /usr/bin/time -f %M -o "$work/rss" "$@" "$tansa" hunt "${rules[@]}" "$dir" --threads "$threads" \
+    --keep-duplicates -o "$work/out.csv" 2>"$work/err" || true
   t1=$(date +%s.%N)
   secs=$(echo "$t1 - $t0" | bc -l)
-  rss=$(cat "$work/rss")
+  rss=$(tail -1 "$work/rss")
   events=$(grep -o '[0-9]* events from' "$work/err" | tail -1 | cut -d' ' -f1)
-  rate[$name]=$(echo "$bytes / $secs / 1000000" | bc -l)
   load=$(grep -o 'rules loaded in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)
   read_s=$(grep -o 'read and matched in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)
-  phase[$name]=$read_s
-  printf "%-22s %7.2f s %9.1f MB/s %10.0f events/s %8.1f MiB peak RSS  %s detections  (rules %.2f s, reading %.2f s = %.1f MB/s)\n" \
-    "$name" "$secs" "${rate[$name]}" "$(echo "$events / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" \
-    "$(($(wc -l <"$work/out-$threads.csv") - 1))" "$load" "$read_s" "$(echo "$bytes / $read_s / 1000000" | bc -l)"
+  out[$name]=$(md5sum <"$work/out.csv")
+  printf "%-26s %4d files %8.1f MB %6.2f s %7.1f MB/s end to end %9.0f events/s %7.1f MiB peak  (rules %s s, reading %s s)  %s detections\n" \
+    "$name" "$nfiles" "$(echo "$bytes / 1000000" | bc -l)" "$secs" "$(echo "$bytes / $secs / 1000000" | bc -l)" \
+    "$(echo "$events / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$load" "$read_s" \
+    "$(($(wc -l <"$work/out.csv") - 1))"
 }
 cores=$(nproc)
-run "1 thread" 1
-run "$cores threads" "$cores"
-printf "scaling on %d cores: %.2fx end to end, %.2fx reading and matching; same output on both: %s\n" "$cores" \
-  "$(echo "${rate["$cores threads"]} / ${rate["1 thread"]}" | bc -l)" \
-  "$(echo "${phase["1 thread"]} / ${phase["$cores threads"]}" | bc -l)" \
-  "$(cmp -s "$work/out-1.csv" "$work/out-$cores.csv" && echo yes || echo NO)"
+run "small, 1 core" "$work/small" 1 taskset -c "$cpu"
+run "small, $cores threads" "$work/small" "$cores"
+run "large, 1 core" "$work/large" 1 taskset -c "$cpu"
+run "large, $cores threads" "$work/large" "$cores"
+printf "same output on one core and on %d threads: small %s, large %s\n" "$cores" \
+  "$([ "${out["small, 1 core"]}" = "${out["small, $cores threads"]}" ] && echo yes || echo NO)" \
+  "$([ "${out["large, 1 core"]}" = "${out["large, $cores threads"]}" ] && echo yes || echo NO)"
