@@ -72,7 +72,8 @@ std::expected<Survey, Failure> survey_inputs(const ReadOptions& read, const Diag
   Survey s;
   s.run = std::make_unique<engine::Run>(*s.rules, std::move(*settings));
   if (auto ok = s.run->check(); !ok) return std::unexpected(Failure{ok.error()});
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(read.inputs, diag);
+  const std::vector<hunt::Input> inputs =
+      hunt::expand_inputs(read.inputs, diag, read.archive_passwords);
   if (inputs.empty()) return std::unexpected(Failure{"nothing to read", 1});
   {
     ProgressBar bar(s.run->counters(), !read.quiet);
@@ -95,7 +96,10 @@ int run(const MetricsOptions& opt) {
   if (!gap || *gap <= 0)
     return complain("metrics", "--gap: expected a duration such as 30m, 12h or 2d", 2);
   const survey::MetricsCollector collector(*gap);
-  auto s = survey_inputs(opt.read, printer.sink(), collector.hooks());
+  // Coverage is per file: a record in several files counts in each of them.
+  ReadOptions read = opt.read;
+  read.keep_duplicates = true;
+  auto s = survey_inputs(read, printer.sink(), collector.hooks());
   if (!s) return complain("metrics", s.error().message, s.error().status);
   const survey::Metrics m = collector.finish(s->run->hooks(), s->files);
   if (auto w = write_output(opt.output, report::metrics_text(m, format_of(opt.output))); !w)
@@ -149,7 +153,8 @@ int run_search(const SearchOptions& opt) {
   if (!settings) return complain("search", settings.error(), 2);
   engine::Run run(**rules, std::move(*settings));
   if (auto ok = run.check(); !ok) return complain("search", ok.error(), 2);
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.read.inputs, diag);
+  const std::vector<hunt::Input> inputs =
+      hunt::expand_inputs(opt.read.inputs, diag, opt.read.archive_passwords);
   if (inputs.empty()) return complain("search", "nothing to read", 1);
   {
     ProgressBar bar(run.counters(), !opt.read.quiet);
@@ -212,7 +217,8 @@ int run_pivots(const PivotsOptions& opt) {
   if (r.set().size() == 0) return complain("pivots", "no usable rules in " + r.paths()[0], 2);
   engine::Run run(r, std::move(*settings));
   if (auto ok = run.check(); !ok) return complain("pivots", ok.error(), 2);
-  const std::vector<hunt::Input> inputs = hunt::expand_inputs(opt.read.inputs, diag);
+  const std::vector<hunt::Input> inputs =
+      hunt::expand_inputs(opt.read.inputs, diag, opt.read.archive_passwords);
   if (inputs.empty()) return complain("pivots", "nothing to read", 1);
   {
     ProgressBar bar(run.counters(), !opt.read.quiet);
