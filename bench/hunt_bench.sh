@@ -75,7 +75,7 @@ run() {
   printf "%-26s %4d files %8.1f MB %6.2f s %7.1f MB/s end to end %9.0f events/s %7.1f MiB peak  (rules %s s, reading %s s)  %s detections\n" \
     "$name" "$nfiles" "$(echo "$bytes / 1000000" | bc -l)" "$secs" "$(echo "$bytes / $secs / 1000000" | bc -l)" \
     "$(echo "$events / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$load" "$read_s" \
-    "$(($(wc -l <"$work/out.csv") - 1))"
+    "$(grep -o '[0-9]* detections by' "$work/err" | tail -1 | cut -d' ' -f1)"
 }
 cores=$(nproc)
 run "small, 1 core" "$work/small" 1 taskset -c "$cpu"
