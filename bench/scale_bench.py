@@ -88,9 +88,12 @@ def main():
     ap.add_argument("--partitions", type=int, default=6)
     ap.add_argument("--probes", type=int, default=20)
     a = ap.parse_args()
+    # Killed by a signal (a `timeout`), the servers and workers are still stopped by PID below.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     tansa = os.path.abspath(os.path.join(a.build, "tansa"))
     work = tempfile.mkdtemp(prefix="tansa_scale_bench_")
     procs = []
+    running = []  # watch and workers of the configuration being measured
     try:
         # Servers.
         nport = free_port()
@@ -141,6 +144,7 @@ def main():
         t = time.monotonic()
         p = subprocess.Popen([tansa, "watch", "-q", "--year", "2024", "-r", RULES, "-o", out,
                               follow])
+        running.append(p)
         def watch_roots():
             try:
                 return sum(1 for l in open(out) if ROOT_RULE in l)
@@ -173,6 +177,7 @@ def main():
             ws = [subprocess.Popen([tansa, "watch", "-q", "-r", RULES, "--nats", url, "--pg", conn,
                                     "--workers", str(workers), "--worker-index", str(i)])
                   for i in range(workers)]
+            running.extend(ws)
             wait(lambda: count_roots(pport, db) >= total, 900, f"{workers} workers")
             thr = a.events / (time.monotonic() - t)
             lat = []
@@ -197,7 +202,9 @@ def main():
             print(f"{f'{workers} worker(s) via NATS':<22} {thr:>10,.0f} ev/s "
                   f"{percentile(lat, .5) * 1000:>9.1f} ms {percentile(lat, .99) * 1000:>6.1f} ms")
     finally:
-        for p in reversed(procs):
+        for p in reversed(procs + running):
+            if p.poll() is not None:
+                continue
             p.send_signal(signal.SIGTERM)
             try:
                 p.wait(timeout=30)
