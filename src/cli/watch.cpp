@@ -163,6 +163,11 @@ int run_watch(const WatchCli& opt) {
         "stopped: {} events, {} detections written, {} already written before, {} late, {} lines "
         "not readable, {} UDP datagrams dropped by the kernel",
         pc.events, wc.written, wc.duplicates, pc.late, wc.skipped, wc.udp_dropped));
+  if (pc.forced || pc.evicted)
+    complain(fmt::format(
+        "memory bounds reached: {} detections fed to the correlations before the watermark, {} "
+        "correlation states dropped unjudged (correlations may have missed these)",
+        pc.forced, pc.evicted));
   if (!ran) return complain(ran.error()), 1;
   return 0;
 }

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <deque>
 #include <map>
 #include <queue>
 #include <set>
@@ -24,8 +23,11 @@ struct Ev {
 };
 
 struct State {
-  std::deque<Ev> events;
+  std::vector<Ev> events;          // in time order; a vector, not a deque: most windows are short
   std::vector<std::string> group;  // the group-by values, for the output
+  // The time of the one entry of `due` that stands for this state, INT64_MIN when none: a state
+  // has at most one, so `due` grows with the live keys, not with the events.
+  std::int64_t scheduled = INT64_MIN;
 };
 
 // first_seen: what one key has shown so far. Values are remembered with the time they were last
@@ -128,9 +130,11 @@ struct Correlator::Impl {
   };
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
   std::int64_t now = INT64_MIN;
+  std::size_t max_states = SIZE_MAX;  // live keys (windows and first_seen baselines) at most
+  std::uint64_t evicted = 0;
 
   // The measure of a window and whether the correlation fires on it.
-  bool fires(const Compiled& c, const std::deque<Ev>& evs, std::string& measure) const {
+  bool fires(const Compiled& c, std::span<const Ev> evs, std::string& measure) const {
     const C& r = *c.rule;
     switch (r.type) {
       case C::Type::Temporal: {
@@ -214,16 +218,19 @@ struct Correlator::Impl {
         const std::int64_t end = s.events.front().time + span;
         std::size_t n = 0;
         while (n < s.events.size() && s.events[n].time <= end) ++n;
-        std::deque<Ev> window(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(n));
         std::string measure;
-        if (fires(c, window, measure)) {
-          State w{std::move(window), s.group};
+        if (fires(c, std::span<const Ev>(s.events.data(), n), measure)) {
+          State w{
+              std::vector<Ev>(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(n)),
+              s.group};
           out.push_back(make(c, w, n, measure));
         }
         s.events.erase(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(n));
       }
     } else {
-      while (!s.events.empty() && s.events.front().time + span < t) s.events.pop_front();
+      std::size_t n = 0;
+      while (n < s.events.size() && s.events[n].time + span < t) ++n;
+      s.events.erase(s.events.begin(), s.events.begin() + static_cast<std::ptrdiff_t>(n));
     }
   }
 
@@ -231,6 +238,10 @@ struct Correlator::Impl {
   // has enough history (the condition bounds the number of its earlier events).
   void first_seen(const Compiled& c, std::uint32_t ref, const Detection& d, std::string key,
                   std::vector<std::string> group, std::vector<Detection>& out) {
+    if (baselines.size() >= max_states && !baselines.contains(key)) {
+      baselines.erase(baselines.begin());  // no order to choose by: any one goes, counted
+      ++evicted;
+    }
     Baseline& b = baselines[key];
     if (b.events == 0) b.first = d.source;
     if (b.saturated) return;
@@ -294,12 +305,33 @@ struct Correlator::Impl {
           s.events.clear();  // the next firing needs a fresh set of events
         }
       }
-      if (s.events.empty())
+      if (s.scheduled != INT64_MIN) continue;  // its entry in `due` will visit it
+      if (s.events.empty()) {
         states.erase(key);
-      else
-        due.push(Due{d.time_ns + c.rule->timespan_ns, ci, std::move(key)});
+        continue;
+      }
+      schedule(s, ci, key);
+      if (states.size() > max_states) evict_one();
     }
     sweep(out);
+  }
+
+  void schedule(State& s, std::uint32_t ci, std::string key) {
+    s.scheduled = s.events.front().time + corr[ci].rule->timespan_ns;
+    due.push(Due{s.scheduled, ci, std::move(key)});
+  }
+
+  // Over the limit: the state due soonest goes, unjudged, and is counted.
+  void evict_one() {
+    while (!due.empty()) {
+      Due d = due.top();
+      due.pop();
+      auto it = states.find(d.key);
+      if (it == states.end() || it->second.scheduled != d.at) continue;
+      states.erase(it);
+      ++evicted;
+      return;
+    }
   }
 
   // Visits the states whose oldest event may have left its window: judges closed windows, drops
@@ -309,9 +341,14 @@ struct Correlator::Impl {
       Due d = due.top();
       due.pop();
       auto it = states.find(d.key);
-      if (it == states.end()) continue;  // already gone (fired or swept)
-      expire(it->second, corr[d.corr], now, out);
-      if (it->second.events.empty()) states.erase(it);
+      if (it == states.end() || it->second.scheduled != d.at) continue;  // stands for no state
+      State& s = it->second;
+      s.scheduled = INT64_MIN;
+      expire(s, corr[d.corr], now, out);
+      if (s.events.empty())
+        states.erase(it);
+      else
+        schedule(s, d.corr, std::move(d.key));
     }
   }
 };
@@ -402,6 +439,9 @@ const std::vector<RuleInfo>& Correlator::rules() const {
 bool Correlator::suppressed(std::uint32_t rule) const {
   return rule < impl_->suppressed.size() && impl_->suppressed[rule];
 }
+bool Correlator::feeds(std::uint32_t rule) const {
+  return rule < impl_->users.size() && !impl_->users[rule].empty();
+}
 std::size_t Correlator::size() const {
   return impl_->corr.size();
 }
@@ -417,6 +457,12 @@ std::vector<std::string> Correlator::fields_read(std::uint32_t rule) const {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+void Correlator::set_max_states(std::size_t n) {
+  impl_->max_states = std::max<std::size_t>(n, 1);
+}
+std::uint64_t Correlator::evicted() const {
+  return impl_->evicted;
 }
 std::size_t Correlator::live_states() const {
   return impl_->states.size() + impl_->baselines.size();

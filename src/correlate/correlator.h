@@ -46,6 +46,8 @@ class Correlator {
   // feed them. Correlations' own detections are never hidden.
   [[nodiscard]] bool suppressed(std::uint32_t rule) const;
   [[nodiscard]] std::size_t size() const;  // correlations in use
+  // True for a rule some correlation refers to: its detections must be fed to add().
+  [[nodiscard]] bool feeds(std::uint32_t rule) const;
   // The fields of a rule's detections that correlations read (group-by, the counted field,
   // first_seen's watched fields), sorted. For a suppressed rule these are all a detection needs
   // to carry: its time, source and host aside, nothing else of it is ever shown.
@@ -57,6 +59,11 @@ class Correlator {
   void finish(const std::function<void(Detection&&)>& emit);
   // Live (correlation, key) states, for memory checks.
   [[nodiscard]] std::size_t live_states() const;
+  // Bounds the live states (windows and first_seen baselines; default: none). Beyond it the
+  // window due soonest (or, for first_seen, any baseline) is dropped unjudged and counted: memory
+  // stays bounded when an attacker sprays group-by values (a new source address per attempt).
+  void set_max_states(std::size_t n);
+  [[nodiscard]] std::uint64_t evicted() const;
 
  private:
   struct Impl;

@@ -6,6 +6,19 @@
 
 namespace tansa::watch {
 
+namespace {
+
+// What a buffered detection costs, near enough to bound memory by. Sizes, not capacities: a
+// copy must cost what the original did, or the running total drifts.
+std::size_t approx_bytes(const Detection& d) {
+  std::size_t n = sizeof(Detection) + 32 + d.host.size() + d.fields.size() * sizeof(d.fields[0]) +
+                  d.related.size() * sizeof(SourceRef);
+  for (const auto& [k, v] : d.fields) n += k.size() + v.size();
+  return n;
+}
+
+}  // namespace
+
 bool Processor::Later::operator()(const Detection& a, const Detection& b) const {
   return DetectionOrder{*rules}(b, a);
 }
@@ -23,8 +36,9 @@ Processor::Processor(engine::Rules& rules, ProcessorOptions options, EmitFn emit
       buffer_(Later{&rules.infos()}) {
   const correlate::Correlator& c = *correlator_;
   slim_.resize(rules_.set().size());
+  correlator_->set_max_states(options_.max_states);
   for (std::uint32_t r = 0; r < slim_.size(); ++r) {
-    if (!c.suppressed(r)) continue;
+    if (!c.feeds(r)) continue;
     std::vector<FieldId> ids;
     for (const auto& name : c.fields_read(r)) ids.push_back(field_id(name));
     std::sort(ids.begin(), ids.end());
@@ -79,22 +93,25 @@ void Processor::process(const Event& e) {
   hits_.clear();
   matcher_.match(e, hits_);
   for (std::uint32_t rule : hits_) {
-    Detection d;
-    if (rule < slim_.size() && slim_[rule])
-      d.capture(e, rule, *slim_[rule]);
-    else
+    if (!correlator_->suppressed(rule)) {
+      Detection d;
       d.capture(e, rule);
-    if (!correlator_->suppressed(rule)) emit(d);
-    if (correlating && !late) buffer_.push(std::move(d));
+      emit(d);
+    }
+    // Only what the correlations use waits for them, and only the fields they read.
+    if (!correlating || late || rule >= slim_.size() || !slim_[rule]) continue;
+    Detection d;
+    d.capture(e, rule, *slim_[rule]);
+    buffered_bytes_ += approx_bytes(d);
+    buffer_.push(std::move(d));
   }
-  while (buffer_.size() > options_.max_buffered) {
-    Detection d = buffer_.top();
-    buffer_.pop();
-    fed_to_ = std::max(fed_to_, d.time_ns);
+  while (!buffer_.empty() && buffered_bytes_ > options_.max_buffered_bytes) {
+    fed_to_ = std::max(fed_to_, buffer_.top().time_ns);
     ++counters_.forced;
-    feed(d);
+    release_top();
   }
   counters_.scan_failures = matcher_.scan_failures();
+  counters_.evicted = correlator_->evicted();
 }
 
 void Processor::advance(std::int64_t now_ns) {
@@ -108,12 +125,20 @@ void Processor::advance(std::int64_t now_ns) {
   std::int64_t to = max_time_;
   if (slowest != INT64_MAX)
     to = slowest < INT64_MIN + options_.lateness_ns ? INT64_MIN : slowest - options_.lateness_ns;
-  while (!buffer_.empty() && buffer_.top().time_ns <= to) {
-    Detection d = buffer_.top();
-    buffer_.pop();
-    feed(d);
-  }
+  while (!buffer_.empty() && buffer_.top().time_ns <= to) release_top();
   fed_to_ = std::max(fed_to_, to);
+  counters_.evicted = correlator_->evicted();
+}
+
+void Processor::release_top() {
+  Detection d = buffer_.top();
+  buffer_.pop();
+  buffered_bytes_ -= std::min(buffered_bytes_, approx_bytes(d));
+  feed(d);
+}
+
+std::size_t Processor::correlation_states() const {
+  return correlator_->live_states();
 }
 
 std::int64_t Processor::needed_since() const {

@@ -39,12 +39,17 @@ namespace tansa::watch {
 
 struct ProcessorOptions {
   std::int64_t lateness_ns = 60'000'000'000;
-  // Base detections held for the correlations at most; beyond it the watermark is pushed forward
-  // (and what is released early is counted), so memory stays bounded under any rate.
-  std::size_t max_buffered = 1'000'000;
+  // Bytes of base detections held for the correlations at most (each holds only the fields the
+  // correlations read); beyond it the watermark is pushed forward (and what is released early is
+  // counted), so memory stays bounded under any rate.
+  std::size_t max_buffered_bytes = std::size_t{64} << 20;
   // How long a stream may be silent (in advance()'s clock) before it stops holding the watermark
   // back.
   std::int64_t idle_ns = 5'000'000'000;
+  // Live correlation states (one per correlation and group-by value) at most; beyond it the one
+  // due soonest is dropped unjudged and counted (a spray of source addresses cannot exhaust
+  // memory). About 300 bytes each.
+  std::size_t max_states = 500'000;
 };
 
 struct ProcessorCounters {
@@ -52,6 +57,7 @@ struct ProcessorCounters {
   std::uint64_t late = 0;        // events older than the correlations' clock: not correlated
   std::uint64_t detections = 0;  // passed to emit (before any deduplication by the caller)
   std::uint64_t forced = 0;      // base detections released early because the buffer was full
+  std::uint64_t evicted = 0;     // correlation states dropped unjudged because there were too many
   std::uint64_t scan_failures = 0;
 };
 
@@ -89,6 +95,8 @@ class Processor {
   [[nodiscard]] const ProcessorCounters& counters() const { return counters_; }
   [[nodiscard]] const std::vector<RuleInfo>& rules() const { return rules_.infos(); }
   [[nodiscard]] std::size_t buffered() const { return buffer_.size(); }
+  [[nodiscard]] std::size_t buffered_bytes() const { return buffered_bytes_; }
+  [[nodiscard]] std::size_t correlation_states() const;
 
  private:
   struct Later {
@@ -96,6 +104,7 @@ class Processor {
     bool operator()(const Detection& a, const Detection& b) const;
   };
   void feed(const Detection& d);
+  void release_top();
   void emit(const Detection& d);
   std::string key_of(const Detection& d) const;
 
@@ -105,7 +114,9 @@ class Processor {
   sigma::Matcher matcher_;
   std::unique_ptr<correlate::Correlator> correlator_;
   std::vector<std::uint32_t> hits_;
+  // Per rule that feeds correlations: the fields they read (what a buffered copy keeps).
   std::vector<std::optional<std::vector<FieldId>>> slim_;
+  std::size_t buffered_bytes_ = 0;
   std::vector<std::string> names_, identities_;
   std::vector<std::uint64_t> stream_events_;
   std::vector<std::int64_t> stream_max_;    // per stream: its latest event time

@@ -206,6 +206,18 @@ struct Watcher::Impl {
           counters.skipped);
     value("tansa_watch_udp_dropped_total", "counter",
           "Syslog datagrams the kernel dropped for want of buffer.", counters.udp_dropped);
+    value("tansa_watch_released_early_total", "counter",
+          "Base detections fed to the correlations before the watermark because the buffer was "
+          "full.",
+          pc.forced);
+    value("tansa_watch_correlation_evicted_total", "counter",
+          "Correlation states dropped unjudged because there were more than the limit.",
+          pc.evicted);
+    value("tansa_watch_correlation_states", "gauge",
+          "Live correlation states (one per correlation and group-by value).",
+          processor->correlation_states());
+    value("tansa_watch_queue_bytes", "gauge", "Bytes of base detections waiting for the watermark.",
+          processor->buffered_bytes());
     value("tansa_watch_queue_depth", "gauge",
           "Base detections waiting for the watermark before the correlations.",
           processor->buffered());
@@ -241,8 +253,9 @@ std::expected<std::unique_ptr<Watcher>, std::string> Watcher::open(engine::Rules
   m.note = note ? std::move(note) : NoteFn([](const std::string&) {});
   m.processor = std::make_unique<Processor>(
       rules,
-      ProcessorOptions{m.options.lateness_ns, m.options.max_buffered,
-                       std::clamp<std::int64_t>(m.options.lateness_ns, 0, 5'000'000'000)},
+      ProcessorOptions{m.options.lateness_ns, m.options.max_buffered_bytes,
+                       std::clamp<std::int64_t>(m.options.lateness_ns, 0, 5'000'000'000),
+                       m.options.max_states},
       [&m](const Detection& d, const std::string& key) { m.on_detection(d, key); });
   std::vector<FileCheckpoint> saved;
   if (!m.options.state_path.empty()) {

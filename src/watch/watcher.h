@@ -31,8 +31,11 @@ struct WatchOptions {
   // Listeners, "HOST:PORT" (IPv6 as "[::1]:514"); empty: none.
   std::string syslog_udp, syslog_tcp, json_tcp;
   bool json_stdin = false;
-  std::string metrics;                   // Prometheus text over HTTP at HOST:PORT; empty: none
-  std::size_t max_buffered = 1'000'000;  // base detections held for the correlations
+  std::string metrics;  // Prometheus text over HTTP at HOST:PORT; empty: none
+  // Memory bounds (see ProcessorOptions): bytes of base detections waiting for the watermark, and
+  // live correlation states.
+  std::size_t max_buffered_bytes = std::size_t{64} << 20;
+  std::size_t max_states = 500'000;
 };
 
 struct WatchCounters {

@@ -58,7 +58,7 @@ class ProcessorTest : public ::testing::Test {
   }
   std::unique_ptr<Processor> make(std::int64_t lateness_s) {
     auto p =
-        std::make_unique<Processor>(*rules, ProcessorOptions{lateness_s * 1'000'000'000, 1000},
+        std::make_unique<Processor>(*rules, ProcessorOptions{lateness_s * 1'000'000'000},
                                     [this](const Detection& d, const std::string& key) {
                                       got.push_back({rules->infos()[d.rule].id, key, d.time_ns});
                                     });
@@ -198,14 +198,46 @@ TEST_F(ProcessorTest, NeededSinceCoversTheLongestTimespanBehindTheClock) {
 }
 
 TEST_F(ProcessorTest, TheBufferIsBoundedByPushingTheWatermark) {
-  auto p = std::make_unique<Processor>(*rules, ProcessorOptions{3600'000'000'000, 2},
+  // One byte: no detection fits, so each is fed to the correlations at once, counted as forced.
+  auto p = std::make_unique<Processor>(*rules, ProcessorOptions{3600'000'000'000, 1},
                                        [this](const Detection& d, const std::string& key) {
                                          got.push_back({rules->infos()[d.rule].id, key, d.time_ns});
                                        });
   stream = p->add_stream("auth.log", "f:1:2:0");
   for (int i = 0; i < 5; ++i) line(*p, 0, i, true, "bob", "203.0.113.7", 100 * i);
-  EXPECT_LE(p->buffered(), 2u);
-  EXPECT_EQ(p->counters().forced, 3u);
+  EXPECT_EQ(p->buffered(), 0u);
+  EXPECT_EQ(p->buffered_bytes(), 0u);
+  EXPECT_EQ(p->counters().forced, 5u);
+  ASSERT_EQ(got.size(), 1u) << "released early, the burst is still correlated";
+  EXPECT_EQ(got[0].rule, "three-failures");
+}
+
+TEST_F(ProcessorTest, OnlyWhatTheCorrelationsReadWaitsForThem) {
+  auto p = make(60);
+  line(*p, 0, 0, false, "root", "203.0.113.7", 0);  // root login: no correlation uses it
+  EXPECT_EQ(got.size(), 1u);
+  EXPECT_EQ(p->buffered(), 0u);
+  line(*p, 0, 1, true, "bob", "203.0.113.7", 100);
+  EXPECT_EQ(p->buffered(), 1u);
+  EXPECT_LT(p->buffered_bytes(), 400u) << "the copy keeps src_ip, not the whole event";
+}
+
+TEST_F(ProcessorTest, ASprayOfGroupValuesIsBoundedByMaxStates) {
+  ProcessorOptions o;
+  o.lateness_ns = 0;
+  o.max_states = 10;
+  auto p = std::make_unique<Processor>(*rules, o, [this](const Detection& d, const std::string& k) {
+    got.push_back({rules->infos()[d.rule].id, k, d.time_ns});
+  });
+  stream = p->add_stream("auth.log", "f:1:2:0");
+  for (int i = 0; i < 100; ++i) {
+    line(*p, 1 + i / 60, i % 60, true, "bob", "198.51.100." + std::to_string(i), 100 * i);
+    p->advance(0);
+  }
+  p->advance(kIdle);
+  EXPECT_LE(p->correlation_states(), 10u);
+  EXPECT_EQ(p->counters().evicted, 90u);
+  EXPECT_TRUE(got.empty()) << "no address failed three times";
 }
 
 }  // namespace
