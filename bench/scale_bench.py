@@ -36,11 +36,15 @@ def free_port():
     return p
 
 
-def wait(pred, seconds, what):
+def wait(pred, seconds, what, watched=()):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if pred():
             return
+        for w, log in watched:
+            if w.poll() is not None:  # a worker that died never delivers: say so, do not hang
+                raise SystemExit(f"scale_bench: waiting for {what}, a worker exited with "
+                                 f"status {w.returncode}: {open(log).read()[-2000:]}")
         time.sleep(0.02)
     raise SystemExit(f"scale_bench: timed out waiting for {what}")
 
@@ -174,11 +178,14 @@ def main():
             psql(pport, f"CREATE DATABASE {db}")
             conn = f"host=127.0.0.1 port={pport} user=postgres dbname={db}"
             t = time.monotonic()
+            logs = [os.path.join(work, f"worker{workers}_{i}.txt") for i in range(workers)]
             ws = [subprocess.Popen([tansa, "watch", "-q", "-r", RULES, "--nats", url, "--pg", conn,
-                                    "--workers", str(workers), "--worker-index", str(i)])
+                                    "--workers", str(workers), "--worker-index", str(i)],
+                                   stderr=open(logs[i], "w"))
                   for i in range(workers)]
             running.extend(ws)
-            wait(lambda: count_roots(pport, db) >= total, 900, f"{workers} workers")
+            wait(lambda: count_roots(pport, db) >= total, 900, f"{workers} workers",
+                 list(zip(ws, logs)))
             thr = a.events / (time.monotonic() - t)
             lat = []
             for k in range(a.probes):
@@ -190,7 +197,7 @@ def main():
                                check=True)
                 probes_published += 1
                 want = total + k + 1
-                wait(lambda: count_roots(pport, db) >= want, 60, "a probe")
+                wait(lambda: count_roots(pport, db) >= want, 60, "a probe", list(zip(ws, logs)))
                 at = psql(pport, "SELECT extract(epoch FROM max(written_at)) FROM tansa_detections",
                           db)
                 lat.append(float(at) - t0)

@@ -80,6 +80,7 @@ struct Worker::Impl {
   std::vector<natsMsg*> to_ack;
   WorkerCounters counters;
   std::uint64_t reported_unreadable = 0, reported_acks = 0, reported_notify = 0;
+  std::uint64_t reported_overfull = 0;
 
   ~Impl() {
     for (natsMsg* m : to_ack) natsMsg_Destroy(m);
@@ -337,6 +338,18 @@ std::expected<void, std::string> Worker::run(const std::atomic<bool>& stop) {
       jsErrCode code = jsErrCode(0);
       const int wait_ms = was_busy ? 5 : std::max<int>(10, 200 / static_cast<int>(m.parts.size()));
       natsStatus s = natsSubscription_Fetch(&ml.list, part.sub, m.options.batch, wait_ms, &code);
+      // libnats 3.4 (Debian 12) can report more messages than the batch it allocated room for
+      // (seen under valgrind with three workers: Count past the 256-slot array). Only the slots
+      // that exist are read; the rest were never stored, are not acknowledged, and JetStream
+      // delivers them again after AckWait.
+      if (ml.list.Count > m.options.batch) {
+        if (++m.reported_overfull <= kReported)
+          m.note(
+              fmt::format("partition {}: the NATS client reported {} messages for a batch of "
+                          "{}; the rest will be delivered again",
+                          part.p, ml.list.Count, m.options.batch));
+        ml.list.Count = ml.list.Msgs ? m.options.batch : 0;
+      }
       if (s == NATS_OK) {
         for (int i = 0; i < ml.list.Count; ++i) {
           natsMsg* msg = ml.list.Msgs[i];
