@@ -43,9 +43,10 @@ struct Options {
   bool index = true;
   // Threads for loading and compiling rules; 0: every core.
   unsigned threads = 0;
-  // A folder for compiled literal databases (Vectorscan's, the largest part of compiling), keyed
-  // by their literals and Vectorscan's version; empty: none. Files that do not read back are
-  // ignored (and noted) and replaced.
+  // A folder for what loading and compiling keep between runs, empty: none. The parsed rules
+  // (src/sigma/rule_cache.h: keyed by every rule file's path and bytes, the placeholders and
+  // tansa's version) and the compiled literal databases (Vectorscan's, keyed by their literals
+  // and Vectorscan's version). Files that do not read back are ignored (and noted) and replaced.
   std::string cache_dir;
   // The log source map as YAML (the format of src/sigma/logsources.yml); empty: the built-in map.
   std::string logsources_yaml;
@@ -67,10 +68,16 @@ struct LoadResult {
   std::size_t filters = 0;       // filter documents applied
   std::size_t correlations = 0;  // correlation documents
   std::vector<std::shared_ptr<const CorrelationRule>> correlation_rules;  // in file order
+  // What loading noted for the user beside rejected rules (a rule cache file ignored, and why).
+  std::vector<std::string> notes;
+  // The parsed rules came from the rule cache (src/sigma/rule_cache.h), not from yaml-cpp.
+  bool from_cache = false;
 };
 
 // Loads every *.yml / *.yaml under `paths` (files or folders, recursive, sorted). Filter
-// documents are applied to the rules they name. Nothing here throws.
+// documents are applied to the rules they name. With options.cache_dir, the parsed result is
+// taken from the rule cache when every file's bytes are those it was made from, and kept there
+// otherwise. Nothing here throws.
 LoadResult load_rules(const std::vector<std::string>& paths, const Options& options);
 // Loads rules from YAML text (several documents allowed); `name` labels rejections.
 LoadResult load_rules_text(std::string_view yaml, const std::string& name, const Options& options);

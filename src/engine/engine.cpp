@@ -99,6 +99,9 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
   r->correlator_ = std::make_unique<correlate::Correlator>(
       r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
   r->correlation_rules_ = std::move(loaded.correlation_rules);
+  r->notes_ = std::move(loaded.notes);
+  r->notes_.insert(r->notes_.end(), r->set_->notes().begin(), r->set_->notes().end());
+  r->from_cache_ = loaded.from_cache;
   return r;
 }
 
@@ -109,6 +112,7 @@ std::unique_ptr<Rules> Rules::none() {
   r->set_ = sigma::RuleSet::compile({}, so, r->rejected_);
   r->correlator_ = std::make_unique<correlate::Correlator>(r->set_->rules(), r->correlation_rules_,
                                                            r->correlation_rejected_);
+  r->notes_ = r->set_->notes();
   return r;
 }
 
@@ -123,6 +127,7 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::from_text(std::string_
   r->correlator_ = std::make_unique<correlate::Correlator>(
       r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
   r->correlation_rules_ = std::move(loaded.correlation_rules);
+  r->notes_ = r->set_->notes();
   if (r->set_->size() == 0) {
     std::string why;
     for (const auto& x : r->rejected_) why += (why.empty() ? "" : "; ") + x.reason;

@@ -102,8 +102,11 @@ class Rules {
     return correlation_rejected_;
   }
   [[nodiscard]] const std::vector<std::string>& paths() const { return paths_; }
-  // What compiling noted (the prefilter off and why, a cache file ignored): for the user to see.
-  [[nodiscard]] const std::vector<std::string>& notes() const { return set_->notes(); }
+  // What loading and compiling noted (a rule cache file ignored, the prefilter off and why): for
+  // the user to see.
+  [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
+  // The parsed rules came from the rule cache (no YAML was parsed).
+  [[nodiscard]] bool from_cache() const { return from_cache_; }
 
  private:
   std::vector<std::string> paths_;
@@ -112,6 +115,8 @@ class Rules {
   std::vector<std::shared_ptr<const sigma::CorrelationRule>> correlation_rules_;
   std::vector<sigma::Rejection> rejected_;
   std::vector<correlate::Rejection> correlation_rejected_;
+  std::vector<std::string> notes_;
+  bool from_cache_ = false;
 };
 
 // What a command adds per event beside matching (fact extraction for investigate, logon rows

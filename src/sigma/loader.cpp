@@ -1,5 +1,6 @@
 #include "sigma/loader.h"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,10 +8,12 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
 #include "sigma/condition.h"
+#include "sigma/rule_cache.h"
 #include "sigma/yaml_util.h"
 
 namespace tansa::sigma {
@@ -673,6 +676,78 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
   }
   std::sort(files.begin(), files.end());
   files.erase(std::unique(files.begin(), files.end()), files.end());
+  const unsigned cores =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  // run(n, job): job(i) for every i < n, on up to `cores` threads.
+  auto run = [cores](std::size_t n, const std::function<void(std::size_t)>& job) {
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) job(i);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < std::min<std::size_t>(cores, n); ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  };
+  // Every file is read once: its bytes are hashed for the cache's key and, when the cache cannot
+  // answer, parsed.
+  const bool caching = !options.cache_dir.empty();
+  std::vector<std::string> text(files.size());
+  std::vector<char> readable(files.size(), 0);
+  std::vector<rule_cache::Key> digest(files.size());
+  run(files.size(), [&](std::size_t i) {
+    std::ifstream in(files[i], std::ios::binary);
+    if (!in) return;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) return;
+    text[i] = std::move(ss).str();
+    readable[i] = 1;
+    if (caching) {
+      rule_cache::Hash h;
+      h.bytes(text[i]);
+      digest[i] = {h.a(), h.b()};
+    }
+  });
+  // Files that cannot be read are said on every run, whatever the cache holds.
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (!readable[i])
+      result.rejected.push_back({files[i], {}, {}, "cannot open the file", "unreadable file"});
+
+  rule_cache::Key key;
+  std::string cache_path;
+  if (caching) {
+    rule_cache::Hash k = rule_cache::key_start(options);
+    rule_cache::Hash name;  // the file's name: one per set of rule paths, rewritten when stale
+    for (const auto& p : paths) {
+      std::error_code ec;
+      name.bytes(fs::absolute(p, ec).lexically_normal().string());
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!readable[i]) continue;
+      k.bytes(files[i]);
+      k.word(digest[i].a);
+      k.word(digest[i].b);
+    }
+    key = {k.a(), k.b()};
+    cache_path = fmt::format("{}/rules-{:016x}.cache", options.cache_dir, name.a());
+    std::ifstream in(cache_path, std::ios::binary);
+    if (in) {
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      auto cached = rule_cache::decode(std::move(ss).str(), key);
+      if (cached) {
+        for (auto& r : cached->rejected) result.rejected.push_back(std::move(r));
+        cached->rejected = std::move(result.rejected);
+        cached->from_cache = true;
+        return std::move(*cached);
+      }
+      if (cached.error().kind == rule_cache::Error::Kind::Damaged)
+        result.notes.push_back("ignored a damaged or foreign rule cache file " + cache_path + " (" +
+                               cached.error().reason + "); parsed the rules anew");
+    }
+  }
+
   // Files parse independently (yaml-cpp is most of the load time), so they are parsed on all
   // cores and merged in sorted file order: the result does not depend on the thread count.
   struct Part {
@@ -681,39 +756,31 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
     LoadResult result;
   };
   std::vector<Part> parts(files.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
-      Part& p = parts[i];
-      std::ifstream in(files[i], std::ios::binary);
-      if (!in) {
-        p.result.rejected.push_back({files[i], {}, {}, "cannot open the file", "unreadable file"});
-        continue;
-      }
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      parse_documents(ss.str(), files[i], p.rules, p.filters, p.result);
-    }
-  };
-  std::vector<std::thread> pool;
-  const unsigned cores =
-      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  const std::size_t n = std::min<std::size_t>(cores, files.size());
-  for (std::size_t t = 1; t < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  run(files.size(), [&](std::size_t i) {
+    if (readable[i])
+      parse_documents(text[i], files[i], parts[i].rules, parts[i].filters, parts[i].result);
+  });
+  text.clear();
+  LoadResult parsed;  // what the cache keeps: everything but the unreadable files
   std::vector<Rule> rules;
   std::vector<Filter> filters;
   for (Part& p : parts) {
     for (auto& r : p.rules) rules.push_back(std::move(r));
     for (auto& f : p.filters) filters.push_back(std::move(f));
-    for (auto& r : p.result.rejected) result.rejected.push_back(std::move(r));
-    result.documents += p.result.documents;
-    result.filters += p.result.filters;
-    result.correlations += p.result.correlations;
-    for (auto& c : p.result.correlation_rules) result.correlation_rules.push_back(std::move(c));
+    for (auto& r : p.result.rejected) parsed.rejected.push_back(std::move(r));
+    parsed.documents += p.result.documents;
+    parsed.filters += p.result.filters;
+    parsed.correlations += p.result.correlations;
+    for (auto& c : p.result.correlation_rules) parsed.correlation_rules.push_back(std::move(c));
   }
-  return finish(rules, filters, std::move(result));
+  parsed = finish(rules, filters, std::move(parsed));
+  if (caching)
+    if (const std::string bytes = rule_cache::encode(parsed, key); !bytes.empty())
+      rule_cache::write_atomic(cache_path, bytes);
+  for (auto& r : parsed.rejected) result.rejected.push_back(std::move(r));
+  parsed.rejected = std::move(result.rejected);
+  parsed.notes = std::move(result.notes);
+  return parsed;
 }
 
 }  // namespace tansa::sigma
