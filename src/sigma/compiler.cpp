@@ -6,6 +6,7 @@
 #include "sigma/ast.h"
 #include "sigma/compiler_impl.h"
 #include "sigma/condition.h"
+#include "sigma/modifiers.h"
 #include "sigma/values.h"
 
 namespace tansa::sigma {
@@ -159,27 +160,17 @@ void Compiler::string_leaves(const Ctx&, const DetectionItem& d, const RuleValue
 }
 
 std::uint32_t Compiler::compile_item(const Ctx& ctx, const DetectionItem& d) {
-  static const std::set<std::string> kTransforms = {
-      "contains", "startswith", "endswith", "wide",         "utf16le",
-      "utf16be",  "utf16",      "base64",   "base64offset", "windash"};
-  static const std::set<std::string> kFlags = {
-      "all",       "cased",  "neq",    "exists", "re",  "i",    "ignorecase", "m",
-      "multiline", "s",      "dotall", "cidr",   "lt",  "lte",  "gt",         "gte",
-      "fieldref",  "expand", "minute", "hour",   "day", "week", "month",      "year"};
-  std::vector<std::string> transforms;
-  std::set<std::string> flags;
-  bool after_re = false;
+  // One table says which modifiers exist and which combine (modifiers.h); what is left here is
+  // what each means.
+  if (auto problem = check_modifiers(d.modifiers, d.keyword))
+    fail(std::move(problem->reason), std::move(problem->category));
+  std::vector<std::string> transforms;  // rewrite the value's text, in the order written
+  std::set<std::string> flags;          // properties of the whole item
   for (const auto& m : d.modifiers) {
-    if (kTransforms.contains(m))
+    if (transforms_value(find_modifier(m)->kind))
       transforms.push_back(m);
-    else if (kFlags.contains(m)) {
-      if ((m == "i" || m == "m" || m == "s") && !after_re)
-        fail("modifier '" + m + "' is only allowed after 're'", "unknown modifier");
+    else
       flags.insert(m);
-    } else {
-      fail("unknown modifier '" + m + "'", "unknown modifier");
-    }
-    if (m == "re") after_re = true;
   }
   Item item;
   if (d.keyword) {
@@ -202,8 +193,6 @@ std::uint32_t Compiler::compile_item(const Ctx& ctx, const DetectionItem& d) {
   const char* part = nullptr;
   for (const char* p : {"minute", "hour", "day", "week", "month", "year"})
     if (flags.contains(p)) part = p;
-  if (d.keyword && (flags.contains("exists") || flags.contains("fieldref") || cmp || part))
-    fail("modifier needs a field name", "malformed detection");
 
   std::vector<Leaf> leaves;
   for (const RuleValue& v : d.values) {
@@ -233,8 +222,6 @@ std::uint32_t Compiler::compile_item(const Ctx& ctx, const DetectionItem& d) {
           anchor_start = true;
         else if (t == "endswith")
           anchor_end = true;
-        else if (t != "contains")
-          fail("'re' cannot be combined with '" + t + "'", "unsupported modifier combination");
       }
       RE2::Options o;
       o.set_log_errors(false);

@@ -1,5 +1,9 @@
 // One test per Sigma modifier (specification v2.1 appendix), each with events that must and must
 // not match, run on all three engines (compiled with prefilter, index only, evaluate everything).
+#include "sigma/modifiers.h"
+
+#include <set>
+
 #include "sigma_test_util.h"
 
 namespace tansa::sigma::testing {
@@ -257,6 +261,107 @@ TEST(Modifiers, ArraysMatchWhenAnyElementMatches) {
   const auto r = rule("    Data|contains: 'evil'");
   FIRES(r, EventBuilder().arr("Data", {"good", "very evil"}));
   SILENT(r, EventBuilder().arr("Data", {"good", "fine"}));
+}
+
+// Combinations the Sigma specification does not define are rejected, naming both modifiers, rather
+// than one of them silently winning (the table in src/sigma/modifiers.h).
+TEST(Modifiers, CombinationsTheSpecificationDoesNotDefineAreRejectedNamingBoth) {
+  const std::vector<std::pair<std::string, std::string>> undefined = {{"re", "cidr"},
+                                                                      {"lt", "gt"},
+                                                                      {"exists", "contains"},
+                                                                      {"contains", "endswith"},
+                                                                      {"startswith", "endswith"},
+                                                                      {"cidr", "contains"},
+                                                                      {"base64", "base64offset"},
+                                                                      {"wide", "utf16be"},
+                                                                      {"re", "cased"},
+                                                                      {"re", "expand"},
+                                                                      {"re", "windash"},
+                                                                      {"re", "base64"},
+                                                                      {"fieldref", "re"},
+                                                                      {"fieldref", "base64"},
+                                                                      {"minute", "hour"},
+                                                                      {"lt", "cidr"},
+                                                                      {"exists", "neq"},
+                                                                      {"all", "exists"},
+                                                                      {"gt", "minute"},
+                                                                      {"cidr", "fieldref"},
+                                                                      {"lte", "windash"},
+                                                                      {"exists", "cidr"}};
+  for (const auto& [a, b] : undefined) {
+    Compiled c(rule("    CommandLine|" + a + "|" + b + ": '1'"), {}, true);
+    ASSERT_EQ(c.rejected().size(), 1u) << a << "|" << b;
+    EXPECT_EQ(c.rejected()[0].category, "unsupported modifier combination") << a << "|" << b;
+    EXPECT_EQ(c.rejected()[0].reason,
+              "modifiers '" + a + "' and '" + b +
+                  "' cannot be combined: the Sigma specification does not define what they "
+                  "mean together");
+  }
+  Compiled twice(rule("    CommandLine|contains|contains: 'x'"), {}, true);
+  ASSERT_EQ(twice.rejected().size(), 1u);
+  EXPECT_EQ(twice.rejected()[0].reason, "modifier 'contains' is given twice");
+  Compiled flag(rule("    CommandLine|i|re: 'x'"), {}, true);
+  ASSERT_EQ(flag.rejected().size(), 1u);
+  EXPECT_EQ(flag.rejected()[0].reason, "modifier 'i' is only allowed after 're'");
+  Compiled keyword(rule("    - '|exists': true"), {}, true);
+  ASSERT_EQ(keyword.rejected().size(), 1u);
+  EXPECT_EQ(keyword.rejected()[0].reason, "modifier 'exists' needs a field name");
+}
+
+// Every combination the table defines compiles (those SigmaHQ's rules use among them; the
+// SigmaHQ regression test compiles all of theirs).
+TEST(Modifiers, CombinationsTheTableDefinesCompile) {
+  for (const std::string mods : {"contains|all",
+                                 "contains|windash",
+                                 "windash|contains",
+                                 "contains|expand",
+                                 "base64offset|contains",
+                                 "endswith|windash",
+                                 "wide|base64offset|contains",
+                                 "re|i",
+                                 "base64|contains",
+                                 "re|contains",
+                                 "re|startswith",
+                                 "re|i|contains",
+                                 "re|i|m|s",
+                                 "re|neq",
+                                 "fieldref|contains",
+                                 "fieldref|cased",
+                                 "cased|contains",
+                                 "cased|windash",
+                                 "neq|contains",
+                                 "all|neq|endswith",
+                                 "utf16|base64",
+                                 "utf16be|base64offset|contains"}) {
+    Options o;
+    o.placeholders["p"] = {"v"};
+    Compiled c(rule("    CommandLine|" + mods + ": ['%p%x', 'y']"), o, true);
+    EXPECT_TRUE(c.rejected().empty()) << mods << ": " << c.rejected()[0].reason;
+  }
+  for (const std::string mods : {"cidr|neq", "cidr|all"}) {
+    Compiled c(rule("    Ip|" + mods + ": '10.0.0.0/8'"), {}, true);
+    EXPECT_TRUE(c.rejected().empty()) << mods;
+  }
+  for (const std::string mods : {"gt|all", "lte|neq", "hour|neq", "year|all"}) {
+    Compiled c(rule("    Size|" + mods + ": 3"), {}, true);
+    EXPECT_TRUE(c.rejected().empty()) << mods;
+  }
+}
+
+// The table is the one list of modifiers: every name in it is known, and the relation is the
+// same both ways round.
+TEST(Modifiers, TheTableNamesEveryModifierOnceAndCombinesSymmetrically) {
+  std::set<std::string_view> names;
+  for (const ModifierSpec& m : modifier_table()) {
+    EXPECT_TRUE(names.insert(m.name).second) << m.name;
+    EXPECT_EQ(find_modifier(m.name), &m);
+  }
+  EXPECT_EQ(names.size(), 34u);
+  EXPECT_EQ(find_modifier("sortof"), nullptr);
+  for (const ModifierSpec& a : modifier_table())
+    for (const ModifierSpec& b : modifier_table())
+      EXPECT_EQ(modifiers_combine(a.kind, b.kind), modifiers_combine(b.kind, a.kind))
+          << a.name << " " << b.name;
 }
 
 }  // namespace

@@ -102,4 +102,22 @@ TEST(SigmaRegression, EveryTestFiresItsRule) {
               passed, all.size(), watched);
 }
 
+// Every modifier combination SigmaHQ's rules use is one the modifier table defines: none of them is
+// rejected for its modifiers (src/sigma/modifiers.h).
+TEST(SigmaRegression, EverySigmaHQModifierCombinationCompiles) {
+  const std::string root = sigmahq_dir();
+  if (!fs::exists(root + "/rules")) GTEST_SKIP() << "SigmaHQ not found at " << root;
+  tansa::sigma::Options options;
+  options.prefilter = false;
+  auto loaded = tansa::sigma::load_rules(
+      {root + "/rules", root + "/rules-emerging-threats", root + "/rules-threat-hunting"}, options);
+  auto rejected = loaded.rejected;
+  auto set = tansa::sigma::RuleSet::compile(loaded.rules, options, rejected);
+  EXPECT_GT(set->size(), 3000u);
+  for (const auto& r : rejected)
+    EXPECT_TRUE(r.category != "unsupported modifier combination" &&
+                r.category != "unknown modifier")
+        << r.file << ": " << r.reason;
+}
+
 }  // namespace
