@@ -12,7 +12,9 @@ constexpr std::uint64_t kP1 = 0x9E3779B97F4A7C15ULL;
 constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
 constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
 
-constexpr std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+constexpr std::uint64_t rotl(std::uint64_t x, int r) {
+  return (x << r) | (x >> (64 - r));
+}
 
 // Two independent 64-bit lanes over the same words: 128 bits of hash, seeded per run.
 struct Hash128 {
@@ -51,31 +53,62 @@ struct Hash128 {
   [[nodiscard]] std::uint64_t final_b() const { return (b ^ (b >> 29)) * kP3 ^ a; }
 };
 
+}  // namespace
+
 std::uint64_t random_seed() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
 }
 
+namespace {
+
+// With `names`, field names are hashed instead of their ids, which are this process's own, and
+// each field on its own with the hashes summed, since readers may order fields by id.
+std::optional<RecordKey> key_of(const Event& e, std::uint64_t seed1, std::uint64_t seed2,
+                                bool names) {
+  static const FieldId kRecordId = field_id("EventRecordID");
+  const Value* rid = e.get(kRecordId);
+  if (!rid) return std::nullopt;
+  // Computer and Channel are among the fields hashed: every field is, names and values.
+  Hash128 h{seed1, seed2};
+  h.word(static_cast<std::uint64_t>(e.time_ns));
+  if (names) {
+    const FieldTable& table = FieldTable::global();
+    std::uint64_t a = 0, b = 0;
+    for (const Field& f : e.fields()) {
+      Hash128 fh{seed1, seed2};
+      fh.bytes(table.name(f.id));
+      fh.value(e, f.value);
+      a += fh.final_a();
+      b += fh.final_b();
+    }
+    h.word(a);
+    h.word(b);
+  } else {
+    for (const Field& f : e.fields()) {
+      h.word(f.id);
+      h.value(e, f.value);
+    }
+  }
+  return RecordKey{
+      h.final_a(), h.final_b(),
+      rid->type == ValueType::Int || rid->type == ValueType::UInt ? rid->u : h.final_a() ^ kP3,
+      e.time_ns};
+}
+
 }  // namespace
+
+std::optional<RecordKey> record_key(const Event& e, std::uint64_t seed1, std::uint64_t seed2) {
+  return key_of(e, seed1, seed2, true);
+}
 
 DuplicateFilter::DuplicateFilter() : seed1_(random_seed()), seed2_(random_seed()) {}
 DuplicateFilter::~DuplicateFilter() = default;
 
 bool DuplicateFilter::first(const Event& e) {
-  static const FieldId kRecordId = field_id("EventRecordID");
-  const Value* rid = e.get(kRecordId);
-  if (!rid) return true;
-  // Computer and Channel are among the fields hashed: every field is, names and values.
-  Hash128 h{seed1_, seed2_};
-  h.word(static_cast<std::uint64_t>(e.time_ns));
-  for (const Field& f : e.fields()) {
-    h.word(f.id);
-    h.value(e, f.value);
-  }
-  const Key key{h.final_a(), h.final_b(),
-                rid->type == ValueType::Int || rid->type == ValueType::UInt ? rid->u
-                                                                            : h.final_a() ^ kP3,
-                e.time_ns};
+  const std::optional<Key> k = key_of(e, seed1_, seed2_, false);
+  if (!k) return true;
+  const Key& key = *k;
   Shard& s = shards_[key.h2 % kShards];
   SourceRef evaluated;
   {
@@ -106,6 +139,25 @@ void DuplicateFilter::resolve(Detection& d) const {
   if (all.size() < 2) return;
   d.source = all.front();
   d.copies.assign(all.begin() + 1, all.end());
+}
+
+void CopyResolver::add(const RecordKey& key, const SourceRef& source) {
+  std::vector<SourceRef>& all = sources_[key];
+  const auto at = std::lower_bound(all.begin(), all.end(), source);
+  if (at != all.end() && *at == source) return;  // another rule's detection of the same copy
+  if (!all.empty()) ++dropped_;
+  all.insert(at, source);
+  key_of_.emplace(source, key);
+}
+
+bool CopyResolver::resolve(Detection& d) const {
+  const auto k = key_of_.find(d.source);
+  if (k == key_of_.end()) return true;
+  const auto s = sources_.find(k->second);
+  if (s == sources_.end() || s->second.size() < 2) return true;
+  if (s->second.front() != d.source) return false;
+  d.copies.assign(s->second.begin() + 1, s->second.end());
+  return true;
 }
 
 }  // namespace tansa::engine

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +30,24 @@
 #include "tansa/event.h"
 
 namespace tansa::engine {
+
+// What makes two Windows records one: their time, EventRecordID and a 128-bit hash of every field
+// (names, types and values), under two seeds.
+struct RecordKey {
+  std::uint64_t h1, h2;
+  std::uint64_t record_id;
+  std::int64_t time_ns;
+  friend bool operator==(const RecordKey&, const RecordKey&) = default;
+};
+struct RecordKeyHash {
+  std::size_t operator()(const RecordKey& k) const { return k.h1; }
+};
+// The key of `e`, the same in every process under the same seeds (field names are hashed, not this
+// process's field ids); nullopt for an event without an EventRecordID (never merged).
+[[nodiscard]] std::optional<RecordKey> record_key(const Event& e, std::uint64_t seed1,
+                                                  std::uint64_t seed2);
+// A seed drawn from the system's random source.
+[[nodiscard]] std::uint64_t random_seed();
 
 class DuplicateFilter {
  public:
@@ -52,15 +71,8 @@ class DuplicateFilter {
   [[nodiscard]] bool any() const { return dropped() != 0; }
 
  private:
-  struct Key {
-    std::uint64_t h1, h2;
-    std::uint64_t record_id;
-    std::int64_t time_ns;
-    friend bool operator==(const Key&, const Key&) = default;
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const { return k.h1; }
-  };
+  using Key = RecordKey;
+  using KeyHash = RecordKeyHash;
   struct Shard {
     std::mutex mu;
     std::unordered_map<Key, SourceRef, KeyHash> seen;
@@ -72,6 +84,27 @@ class DuplicateFilter {
   mutable std::mutex copies_mu_;
   std::map<SourceRef, std::vector<SourceRef>> copies_;  // evaluated copy -> the later ones
   std::atomic<std::uint64_t> dropped_{0};
+};
+
+// The same promise when every copy was evaluated elsewhere (`tansa worker`, one input each): the
+// detections of all copies arrive with their record's key, and the one of the smallest source is
+// kept, listing the others, exactly as DuplicateFilter::resolve() gives it. Since every copy of a
+// record holds the same fields, every copy has the same detections. Not thread-safe.
+class CopyResolver {
+ public:
+  // A detection at `source` of the record `key`.
+  void add(const RecordKey& key, const SourceRef& source);
+  // False when `d` is the detection of a later copy (dropped); else true, with `d.copies` set
+  // when its record was seen at several sources.
+  [[nodiscard]] bool resolve(Detection& d) const;
+  // Later copies of records with detections.
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
+  [[nodiscard]] bool any() const { return dropped_ != 0; }
+
+ private:
+  std::unordered_map<RecordKey, std::vector<SourceRef>, RecordKeyHash> sources_;  // sorted, unique
+  std::map<SourceRef, RecordKey> key_of_;
+  std::uint64_t dropped_ = 0;
 };
 
 }  // namespace tansa::engine

@@ -199,20 +199,48 @@ std::expected<void, std::string> Run::check() const {
 
 void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
                const HookFactory& hooks) {
+  read_lanes(inputs, diag, hooks, nullptr, 0, 0);
+}
+
+void Run::read_base(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
+                    std::uint64_t seed1, std::uint64_t seed2, const BaseSink& sink) {
+  read_lanes(inputs, diag, {}, &sink, seed1, seed2);
+}
+
+std::expected<void, std::string> Run::add_base(Detection&& d, const std::optional<RecordKey>& key) {
+  if (key && !settings_.keep_duplicates) copies_.add(*key, d.source);
+  const std::vector<bool>& enabled = settings_.rule_enabled;
+  if (!enabled.empty() && (d.rule >= enabled.size() || !enabled[d.rule])) return {};
+  counters_.detections.fetch_add(1, std::memory_order_relaxed);
+  return sorter_.add(std::move(d));
+}
+
+bool Run::resolve_copies(const Detection& d, Detection& out) const {
+  out = d;
+  return copies_.resolve(out);
+}
+
+void Run::read_lanes(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
+                     const HookFactory& hooks, const BaseSink* sink, std::uint64_t seed1,
+                     std::uint64_t seed2) {
   lanes_.clear();
   hooks_.clear();
-  if (!settings_.keep_duplicates) duplicates_ = std::make_unique<DuplicateFilter>();
+  // A worker evaluates every copy: the submitter keeps one (add_base).
+  if (!settings_.keep_duplicates && !sink) duplicates_ = std::make_unique<DuplicateFilter>();
+  const bool keyed = sink && !settings_.keep_duplicates;
   std::vector<hunt::Emit> emit;
   for (unsigned k = 0; k < threads_; ++k) {
     lanes_.push_back(std::make_unique<Lane>(rules_.set()));
     if (hooks) hooks_.push_back(hooks(k));
     Lane& lane = *lanes_.back();
     lane.hook = hooks ? hooks_.back().get() : nullptr;
-    emit.emplace_back([this, &lane, &diag, &inputs](const Event& e) {
+    emit.emplace_back([this, &lane, &diag, &inputs, sink, keyed, seed1, seed2](const Event& e) {
       if (duplicates_ && !duplicates_->first(e)) return;  // a copy of a record already seen
       lane.hits.clear();
       lane.matcher.match(e, lane.hits);
       const std::vector<bool>& enabled = settings_.rule_enabled;
+      std::optional<RecordKey> key;
+      if (keyed && !lane.hits.empty()) key = record_key(e, seed1, seed2);
       for (std::uint32_t rule : lane.hits) {
         if (!enabled.empty() && (rule >= enabled.size() || !enabled[rule])) continue;
         Detection d;
@@ -221,6 +249,10 @@ void Run::read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& dia
         else
           d.capture(e, rule);
         counters_.detections.fetch_add(1, std::memory_order_relaxed);
+        if (sink) {
+          (*sink)(std::move(d), key);
+          continue;
+        }
         if (auto r = sorter_.add(std::move(d)); !r)
           diag(Diagnostic{e.source.file < inputs.size() ? inputs[e.source.file].path : "",
                           Diagnostic::Where::None, 0, r.error()});
@@ -262,7 +294,12 @@ std::expected<void, std::string> Run::pass_through_correlations(
     }
   };
   // Detections of rules that only feed correlations stop here: they are never shown.
-  auto drained = sorter_.drain([&](const Detection& d) {
+  Detection resolved;
+  auto drained = sorter_.drain([&](const Detection& base) {
+    // Detections given by add_base() of a record seen at several sources: the smallest one's,
+    // citing the others, as read() evaluates only one copy.
+    if (copies_.any() && !resolve_copies(base, resolved)) return;
+    const Detection& d = copies_.any() ? resolved : base;
     correlator.add(d, keep);
     if (!correlator.suppressed(d.rule)) keep(Detection(d));
   });
@@ -291,6 +328,11 @@ std::expected<void, std::string> Run::drain(
       if (!same_time.empty() && same_time.front().time_ns != d.time_ns) flush();
       same_time.push_back(d);
       duplicates_->resolve(same_time.back());
+    };
+  Detection resolved;
+  if (!merged_ && copies_.any())  // resolved in the correlations' pass otherwise
+    pass = [&](const Detection& d) {
+      if (resolve_copies(d, resolved)) show(resolved);
     };
   // A detection the correlations' pass lost lets the rest through, then fails the drain.
   auto shown = merged_ ? merged_->drain(pass) : sorter_.drain(pass);

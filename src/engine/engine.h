@@ -162,6 +162,24 @@ class Run {
   void read(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
             const HookFactory& hooks = {});
 
+  // Evaluation split across processes (src/scale, `tansa hunt --nats`, `tansa worker`): a worker
+  // reads its inputs with read_base(), the submitting run takes every worker's detections with
+  // add_base() instead of reading, and its drain() gives exactly what read() then drain() would
+  // over all the inputs (the same order, correlations and duplicates).
+  //
+  // A detection as read() keeps it before the correlations (those of rules that only feed
+  // correlations slimmed to the fields they read), with the key of its record under the run's
+  // shared seeds when duplicates are merged (settings.keep_duplicates false) and it has one.
+  using BaseSink = std::function<void(Detection&&, const std::optional<RecordKey>&)>;
+  // Reads like read(), but every copy of a record is evaluated and every detection goes to `sink`
+  // (from the reading threads, never two at once) instead of this run; the seeds key records.
+  void read_base(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
+                 std::uint64_t seed1, std::uint64_t seed2, const BaseSink& sink);
+  // A detection read_base() gave elsewhere, its source citing this run's inputs; in place of
+  // read(). Not thread-safe. An error when it cannot be kept (the drain then fails too).
+  [[nodiscard]] std::expected<void, std::string> add_base(Detection&& d,
+                                                          const std::optional<RecordKey>& key);
+
   // The lanes' hooks after read(), in lane order, for the command to merge.
   [[nodiscard]] const std::vector<std::unique_ptr<EventHook>>& hooks() const { return hooks_; }
 
@@ -183,8 +201,9 @@ class Run {
       const std::function<void(const std::string&)>& problem);
 
   // Copies of records already seen, not evaluated again (0 with keep_duplicates); after read().
+  // After add_base(): later copies of records with detections only.
   [[nodiscard]] std::uint64_t duplicates_dropped() const {
-    return duplicates_ ? duplicates_->dropped() : 0;
+    return duplicates_ ? duplicates_->dropped() : copies_.dropped();
   }
 
   [[nodiscard]] unsigned threads() const { return threads_; }
@@ -204,6 +223,12 @@ class Run {
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<std::unique_ptr<EventHook>> hooks_;
   std::unique_ptr<DuplicateFilter> duplicates_;  // null with keep_duplicates
+  CopyResolver copies_;                          // add_base()'s records seen at several sources
+  void read_lanes(const std::vector<hunt::Input>& inputs, const DiagnosticSink& diag,
+                  const HookFactory& hooks, const BaseSink* sink, std::uint64_t seed1,
+                  std::uint64_t seed2);
+  // A detection leaving the sorter: false for a later copy's (add_base()); else with its copies.
+  [[nodiscard]] bool resolve_copies(const Detection& d, Detection& out) const;
   // After correlate(): every shown detection in order, correlations' included; the error that
   // broke the stream, if any.
   std::unique_ptr<hunt::DetectionSorter> merged_;
