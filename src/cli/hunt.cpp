@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/geo_options.h"
 #include "cli/progress.h"
+#include "cli/scale.h"
 #include "engine/engine.h"
 #include "engine/tuning.h"
 #include "report/detections.h"
@@ -42,6 +43,7 @@ struct HuntOptions {
   std::size_t memory_mib = 256;
   TuningOptions tuning;  // --config, --no-config
   GeoOptions geo;        // --geoip, --no-geoip
+  HuntNatsCli nats;      // --nats: on `tansa worker` processes
 };
 
 bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
@@ -107,10 +109,9 @@ int complain(const std::string& msg, int status) {
   return status;
 }
 
-void print_totals(const engine::Run& run, std::size_t inputs, std::uint64_t shown,
-                  std::size_t enabled, std::size_t rules, std::size_t problems, double load_s,
-                  double read_s) {
-  const hunt::Counters& c = run.counters();
+void print_totals(const engine::Run& run, const hunt::Counters& c, std::size_t inputs,
+                  std::uint64_t shown, std::size_t enabled, std::size_t rules, std::size_t problems,
+                  double load_s, double read_s) {
   std::fprintf(stderr,
                "tansa hunt: %llu events from %llu of %zu inputs, %llu detections by %zu of %zu "
                "rules enabled; %zu problems reported\n"
@@ -161,6 +162,7 @@ int run(const HuntOptions& opt) {
   auto shown = select_rules(opt, r, infos, *tuning);
   if (!shown) return complain(shown.error(), 2);
   settings->rule_enabled = *shown;
+  const engine::Settings job = *settings;  // --nats: what the workers evaluate with
   engine::Run run(r, std::move(*settings));
   if (auto ok = run.check(); !ok) return complain(ok.error(), 2);
 
@@ -175,10 +177,16 @@ int run(const HuntOptions& opt) {
                      out->format == report::OutputFormat::Table;
 
   const auto t_read = std::chrono::steady_clock::now();
-  {
+  hunt::Counters on_workers;  // --nats: the workers' counts
+  if (!opt.nats.nats.empty()) {
+    auto ok = hunt_on_workers(run, r, job, placeholders, inputs, opt.nats, opt.read.quiet, diag,
+                              on_workers);
+    if (!ok) return complain(ok.error(), 2);
+  } else {
     ProgressBar bar(run.counters(), !opt.read.quiet);
     run.read(inputs, diag);
   }
+  const hunt::Counters& counted = opt.nats.nats.empty() ? run.counters() : on_workers;
   const double read_s = seconds_since(t_read);
   std::vector<std::string> sources;
   for (const auto& in : inputs) sources.push_back(in.path);
@@ -209,11 +217,11 @@ int run(const HuntOptions& opt) {
   if (out->file != stdout && std::fclose(out->file) != 0)
     return complain("cannot write " + opt.output, 1);
   if (!opt.read.quiet)
-    print_totals(run, inputs.size(), summary.total(),
+    print_totals(run, counted, inputs.size(), summary.total(),
                  static_cast<std::size_t>(std::count(shown->begin(), shown->end(), true)),
                  r.infos().size(), printer.count(),
                  std::chrono::duration<double>(t_read - t_rules).count(), read_s);
-  return run.counters().files_read.load() > 0 && drained ? 0 : 1;
+  return counted.files_read.load() > 0 && drained ? 0 : 1;
 }
 
 }  // namespace
@@ -253,6 +261,7 @@ void add_hunt_command(CLI::App& app, int& status) {
                   "YAML file with values for %placeholders% (|expand)");
   add_tuning_options(cmd, opt->tuning);
   add_geo_options(cmd, opt->geo);
+  add_hunt_nats_options(cmd, opt->nats);
   cmd->add_option("--memory", opt->memory_mib,
                   "MiB of detections held in memory before sorting spills to disk")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));

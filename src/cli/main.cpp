@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   tansa::cli::add_pivots_command(app, status);
   tansa::cli::add_watch_command(app, status);
   tansa::cli::add_publish_command(app, status);
+  tansa::cli::add_worker_command(app, status);
   CLI11_PARSE(app, argc, argv);
   return status;
 }
