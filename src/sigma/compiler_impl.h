@@ -20,7 +20,7 @@ namespace tansa::sigma::detail {
 
 struct Need {
   bool constrained = false;
-  std::vector<std::string> lits;
+  std::vector<std::uint32_t> lits;  // literal ids (Compiler::literals_)
 };
 
 class Compiler {
@@ -72,14 +72,13 @@ class Compiler {
   void select_prefilters();
   double cost(const Need& n) const {
     double c = 0;
-    for (const auto& l : n.lits) {
-      auto it = usage_.find(l);
-      const double uses = it == usage_.end() ? 1.0 : static_cast<double>(it->second);
-      c += uses * (1.0 + 8.0 / static_cast<double>(l.size()));
-    }
+    for (const std::uint32_t l : n.lits)
+      c += static_cast<double>(usage_[l]) * (1.0 + 8.0 / static_cast<double>(literals_[l].size()));
     return c;
   }
-  std::unordered_map<std::string, std::uint32_t> usage_;
+  std::vector<std::uint32_t> usage_;     // per literal id: the leaves requiring it
+  std::vector<std::uint32_t> leaf_lit_;  // per leaf: the literal it requires, or kNone
+  std::uint32_t literal_id(const std::string& lit);
   bool has_keywords(std::uint32_t node) const {
     const Node& n = cs_.nodes[node];
     if (n.op == Node::Op::Item) return cs_.items[n.a].slot == kKeywordSlot;
@@ -89,7 +88,7 @@ class Compiler {
         if (has_keywords(cs_.kids[n.a + k])) return true;
     return false;
   }
-  Need need_leaf(const Leaf& l);
+  std::string leaf_literal(const Leaf& l) const;
 
   CompiledSet& cs_;
   const Options& opt_;
@@ -102,7 +101,7 @@ class Compiler {
   hs_database_t* read_cached(const std::string& path, const std::string& content);
   void write_cached(const std::string& path, const std::string& content, const hs_database_t* db);
   void note(std::string text);
-  std::map<std::string, std::uint32_t> literal_ids_;
+  std::unordered_map<std::string, std::uint32_t> literal_ids_;
   std::vector<std::string> literals_;
 };
 

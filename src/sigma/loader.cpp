@@ -1,11 +1,15 @@
 #include "sigma/loader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -613,6 +617,29 @@ void apply_filters(std::vector<Rule>& rules, const std::vector<Filter>& filters)
 
 namespace {
 
+// A whole file into `out` with one read per block (thousands of small rule files are read on
+// every start); false when it cannot be opened or read.
+bool read_whole(const std::string& path, std::string& out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0;
+  out.clear();
+  if (ok && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t have = 0;
+  while (ok) {
+    if (have == out.size()) out.resize(std::max<std::size_t>(4096, out.size() * 2));
+    const ssize_t n = ::read(fd, out.data() + have, out.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
+    if (n <= 0) break;
+    have += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(have);
+  return ok;
+}
+
 LoadResult finish(std::vector<Rule>& rules, const std::vector<Filter>& filters, LoadResult result) {
   apply_filters(rules, filters);
   for (Rule& r : rules) result.rules.push_back(std::make_shared<const Rule>(std::move(r)));
@@ -696,12 +723,7 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
   std::vector<char> readable(files.size(), 0);
   std::vector<rule_cache::Key> digest(files.size());
   run(files.size(), [&](std::size_t i) {
-    std::ifstream in(files[i], std::ios::binary);
-    if (!in) return;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return;
-    text[i] = std::move(ss).str();
+    if (!read_whole(files[i], text[i])) return;
     readable[i] = 1;
     if (caching) {
       rule_cache::Hash h;
@@ -731,11 +753,8 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
     }
     key = {k.a(), k.b()};
     cache_path = fmt::format("{}/rules-{:016x}.cache", options.cache_dir, name.a());
-    std::ifstream in(cache_path, std::ios::binary);
-    if (in) {
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      auto cached = rule_cache::decode(std::move(ss).str(), key);
+    if (std::string bytes; read_whole(cache_path, bytes)) {
+      auto cached = rule_cache::decode(bytes, key);
       if (cached) {
         for (auto& r : cached->rejected) result.rejected.push_back(std::move(r));
         cached->rejected = std::move(result.rejected);

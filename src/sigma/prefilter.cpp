@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -20,7 +21,8 @@ namespace tansa::sigma::detail {
 
 // The longest run of literal bytes a string leaf requires; shorter than 3 bytes is useless as a
 // filter (nearly every event has it).
-Need Compiler::need_leaf(const Leaf& l) {
+// Empty: none.
+std::string Compiler::leaf_literal(const Leaf& l) const {
   std::string best;
   switch (l.kind) {
     case Leaf::Kind::Exact:
@@ -49,7 +51,16 @@ Need Compiler::need_leaf(const Leaf& l) {
       return {};
   }
   if (best.size() < 3) return {};
-  return {true, {ascii_lower(best)}};
+  return ascii_lower(std::move(best));
+}
+
+std::uint32_t Compiler::literal_id(const std::string& lit) {
+  auto [it, added] = literal_ids_.emplace(lit, static_cast<std::uint32_t>(literals_.size()));
+  if (added) {
+    literals_.push_back(lit);
+    usage_.push_back(0);
+  }
+  return it->second;
 }
 
 Need Compiler::need(std::uint32_t idx) {
@@ -74,16 +85,18 @@ Need Compiler::need(std::uint32_t idx) {
       Need out;
       if (it.all) {
         for (std::uint32_t k = 0; k < it.leaves; ++k) {
-          Need c = need_leaf(cs_.leaves[it.first_leaf + k]);
+          const std::uint32_t lit = leaf_lit_[it.first_leaf + k];
+          if (lit == kNone) continue;
+          Need c{true, {lit}};
           if (better(c, out)) out = std::move(c);
         }
         return out;
       }
       out.constrained = true;
       for (std::uint32_t k = 0; k < it.leaves; ++k) {
-        Need c = need_leaf(cs_.leaves[it.first_leaf + k]);
-        if (!c.constrained) return {};
-        for (auto& s : c.lits) out.lits.push_back(std::move(s));
+        const std::uint32_t lit = leaf_lit_[it.first_leaf + k];
+        if (lit == kNone) return {};
+        out.lits.push_back(lit);
       }
       return out;
     }
@@ -100,7 +113,7 @@ Need Compiler::need(std::uint32_t idx) {
       for (std::uint32_t k = 0; k < n.n; ++k) {
         Need c = need(cs_.kids[n.a + k]);
         if (!c.constrained) return {};
-        for (auto& s : c.lits) out.lits.push_back(std::move(s));
+        out.lits.insert(out.lits.end(), c.lits.begin(), c.lits.end());
       }
       return out;
     }
@@ -108,38 +121,32 @@ Need Compiler::need(std::uint32_t idx) {
   return {};
 }
 
+// Every leaf's literal is found once and given its id; each variant then takes the cheapest set
+// of literals one of which any match must contain.
 void Compiler::select_prefilters() {
-  for (const Leaf& l : cs_.leaves) {
-    Need nd = need_leaf(l);
-    if (nd.constrained) ++usage_[nd.lits[0]];
+  leaf_lit_.assign(cs_.leaves.size(), kNone);
+  for (std::size_t i = 0; i < cs_.leaves.size(); ++i) {
+    const std::string lit = leaf_literal(cs_.leaves[i]);
+    if (lit.empty()) continue;
+    leaf_lit_[i] = literal_id(lit);
+    ++usage_[leaf_lit_[i]];
   }
   for (Variant& var : cs_.variants) {
     Need nd = need(var.root);
     if (!nd.constrained) continue;
     var.prefiltered = true;
     var.pf_first = static_cast<std::uint32_t>(cs_.pf_ids.size());
-    std::set<std::uint32_t> ids;
-    for (const auto& lit : nd.lits) {
-      auto [it, added] = literal_ids_.emplace(lit, static_cast<std::uint32_t>(literals_.size()));
-      if (added) literals_.push_back(lit);
-      ids.insert(it->second);
-    }
-    cs_.pf_ids.insert(cs_.pf_ids.end(), ids.begin(), ids.end());
-    var.pf_count = static_cast<std::uint32_t>(ids.size());
+    std::sort(nd.lits.begin(), nd.lits.end());
+    nd.lits.erase(std::unique(nd.lits.begin(), nd.lits.end()), nd.lits.end());
+    cs_.pf_ids.insert(cs_.pf_ids.end(), nd.lits.begin(), nd.lits.end());
+    var.pf_count = static_cast<std::uint32_t>(nd.lits.size());
   }
 }
 
 void Compiler::finish_prefilter() {
   if (!opt_.prefilter) return;
   select_prefilters();
-  for (Leaf& l : cs_.leaves) {
-    Need nd = need_leaf(l);
-    if (!nd.constrained || nd.lits.size() != 1) continue;
-    auto [it, added] =
-        literal_ids_.emplace(nd.lits[0], static_cast<std::uint32_t>(literals_.size()));
-    if (added) literals_.push_back(nd.lits[0]);
-    l.lit = it->second;
-  }
+  for (std::size_t i = 0; i < cs_.leaves.size(); ++i) cs_.leaves[i].lit = leaf_lit_[i];
   cs_.slot_scan.assign(cs_.slots, 0);
   for (const Item& it : cs_.items) {
     if (it.slot == kKeywordSlot) continue;
@@ -281,9 +288,14 @@ hs_database_t* Compiler::cached_database(const std::vector<const char*>& exprs,
                                          const std::vector<unsigned>& flags,
                                          const std::vector<unsigned>& ids) {
   std::string content = std::string(hs_version()) + '\n';
-  for (std::size_t k = 0; k < exprs.size(); ++k)
-    content +=
-        fmt::format("{} {} {}:", ids[k], flags[k], lens[k]) + std::string(exprs[k], lens[k]) + '\n';
+  std::size_t size = content.size();
+  for (std::size_t k = 0; k < exprs.size(); ++k) size += lens[k] + 32;
+  content.reserve(size);
+  for (std::size_t k = 0; k < exprs.size(); ++k) {
+    fmt::format_to(std::back_inserter(content), "{} {} {}:", ids[k], flags[k], lens[k]);
+    content.append(exprs[k], lens[k]);
+    content += '\n';
+  }
   std::string path;
   if (!opt_.cache_dir.empty()) {
     std::uint64_t h = 14695981039346656037ull;
@@ -313,9 +325,15 @@ hs_database_t* Compiler::cached_database(const std::vector<const char*>& exprs,
 constexpr std::string_view kCacheMagic = "tansa-hsdb 1\n";
 
 hs_database_t* Compiler::read_cached(const std::string& path, const std::string& content) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return nullptr;  // not cached yet
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Read whole at once (the databases of SigmaHQ's rules are 16 MB together).
+  std::string bytes;
+  if (const std::streamoff size = in.tellg(); size > 0) {
+    bytes.resize(static_cast<std::size_t>(size));
+    in.seekg(0);
+    if (!in.read(bytes.data(), size)) bytes.clear();
+  }
   const std::size_t head = kCacheMagic.size() + 17;
   hs_database_t* db = nullptr;
   std::size_t n = 0;

@@ -220,7 +220,8 @@ std::vector<std::string> expand_placeholders(const std::string& raw, const Optio
 }
 
 std::string ascii_lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII only, as tolower in C
   return s;
 }
 
