@@ -329,8 +329,10 @@ std::expected<void, std::string> Run::drain(
       same_time.push_back(d);
       duplicates_->resolve(same_time.back());
     };
+  // add_base()'s copies: base detections were resolved before the correlations saw them; a
+  // correlation's detection cites the evaluated copy too, and lists the others as read() gives it.
   Detection resolved;
-  if (!merged_ && copies_.any())  // resolved in the correlations' pass otherwise
+  if (copies_.any())
     pass = [&](const Detection& d) {
       if (resolve_copies(d, resolved)) show(resolved);
     };

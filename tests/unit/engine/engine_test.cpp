@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -430,10 +431,12 @@ TEST_F(OneRule, ARecordInSeveralInputsIsDetectedOnceCitingEverySource) {
   for (unsigned threads : {1u, 3u}) {
     Settings s;
     s.threads = threads;
-    engine::Run run(*rules, s,
-                    std::vector{record_format({{"rec:a", kLog}, {"rec:b", kLog}, {"rec:c", longer}})});
-    run.read(record_inputs({"rec:a", "rec:b", "rec:c"}), [](const Diagnostic&) {},
-             [](unsigned) { return std::make_unique<CountingHook>(); });
+    engine::Run run(
+        *rules, s,
+        std::vector{record_format({{"rec:a", kLog}, {"rec:b", kLog}, {"rec:c", longer}})});
+    run.read(
+        record_inputs({"rec:a", "rec:b", "rec:c"}), [](const Diagnostic&) {},
+        [](unsigned) { return std::make_unique<CountingHook>(); });
     EXPECT_EQ(run.counters().events.load(), 10u);
     EXPECT_EQ(run.duplicates_dropped(), 6u);
     EXPECT_EQ(hooked_events(run), 4u);  // what investigate counts: each record once
@@ -456,8 +459,9 @@ TEST_F(OneRule, KeepDuplicatesEvaluatesEveryCopy) {
   s.threads = 2;
   s.keep_duplicates = true;
   engine::Run run(*rules, s, std::vector{record_format({{"rec:a", kLog}, {"rec:b", kLog}})});
-  run.read(record_inputs({"rec:a", "rec:b"}), [](const Diagnostic&) {},
-           [](unsigned) { return std::make_unique<CountingHook>(); });
+  run.read(
+      record_inputs({"rec:a", "rec:b"}), [](const Diagnostic&) {},
+      [](unsigned) { return std::make_unique<CountingHook>(); });
   EXPECT_EQ(run.duplicates_dropped(), 0u);
   EXPECT_EQ(hooked_events(run), 6u);
   const Drained d = drain(run);
@@ -494,6 +498,90 @@ TEST_F(OneRule, EventsWithoutARecordIdAreNeverMerged) {
   run.read(record_inputs({"rec:a", "rec:b"}), [](const Diagnostic&) {});
   EXPECT_EQ(run.duplicates_dropped(), 0u);
   EXPECT_EQ(drain(run).detections.size(), 4u);
+}
+
+// --- Evaluation split across processes (tansa worker): read_base() per input, add_base() ---
+
+std::string serialized(const std::vector<Detection>& ds) {
+  std::string out;
+  for (const Detection& d : ds) d.serialize(out);
+  return out;
+}
+
+TEST(Engine, InputsEvaluatedApartAndMergedGiveExactlyWhatOneRunGives) {
+  // A base rule only a correlation reads (slimmed), one shown rule, and the correlation; rec:b is
+  // a copy of rec:a, rec:c the same log with one more record. Each input is read by a run of its
+  // own (a worker), the detections cite the submitter's input index, and a third run takes them
+  // in any order: its drain equals the one run's over all inputs, duplicates and correlation
+  // included.
+  RuleDir dir(std::map<std::string, std::string>{
+      {"c.yml",
+       std::string("title: Failed logon\nid: 33333333-3333-3333-3333-333333333333\nname: failed\n"
+                   "level: low\nlogsource:\n  product: windows\n  service: security\n"
+                   "detection:\n  selection:\n    EventID: 4625\n  condition: selection\n---\n"
+                   "title: Failed logons on one host\n"
+                   "id: 44444444-4444-4444-4444-444444444444\nlevel: high\ncorrelation:\n"
+                   "  type: event_count\n  rules: [failed]\n  group-by: [Computer]\n"
+                   "  timespan: 1h\n  condition: {gte: 2}\n")},
+      {"s.yml", failed_logon_rule("55555555-5555-5555-5555-555555555555", 4624)}});
+  auto rules = load(dir);
+  ASSERT_TRUE(rules);
+  std::vector<Record> longer = kLog;
+  longer.push_back({"DC01", 103, 4625, "carol", 4});
+  const std::map<std::string, std::vector<Record>> files = {
+      {"rec:a", kLog}, {"rec:b", kLog}, {"rec:c", longer}};
+  const auto inputs = record_inputs({"rec:a", "rec:b", "rec:c"});
+  Settings s;
+  s.threads = 2;
+
+  engine::Run one(*rules, s, std::vector{record_format(files)});
+  one.read(inputs, [](const Diagnostic&) {});
+  const Drained expected = drain(one);
+  ASSERT_TRUE(expected.ok);
+  ASSERT_EQ(expected.detections.size(), 2u);  // 4624 of record 101, and the correlation
+  std::set<std::string> ids;
+  for (const Detection& d : expected.detections) ids.insert(rules->infos()[d.rule].id);
+  EXPECT_TRUE(ids.contains("44444444-4444-4444-4444-444444444444"));
+  EXPECT_EQ(expected.detections[0].copies.size(), 2u);
+
+  const std::uint64_t seed1 = random_seed(), seed2 = random_seed();
+  std::vector<std::pair<Detection, std::optional<RecordKey>>> base;
+  for (std::uint32_t i = 0; i < inputs.size(); ++i) {
+    engine::Run worker(*rules, s, std::vector{record_format(files)});
+    worker.read_base(
+        {inputs[i]}, [](const Diagnostic&) {}, seed1, seed2,
+        [&](Detection&& d, const std::optional<RecordKey>& key) {
+          d.source.file = i;
+          base.emplace_back(std::move(d), key);
+        });
+  }
+  EXPECT_EQ(base.size(), 10u);  // every copy evaluated: 3 + 3 + 4
+  std::reverse(base.begin(), base.end());
+  engine::Run merged(*rules, s, std::vector{record_format(files)});
+  for (auto& [d, key] : base) ASSERT_TRUE(merged.add_base(std::move(d), key).has_value());
+  const Drained got = drain(merged);
+  ASSERT_TRUE(got.ok);
+  EXPECT_EQ(serialized(got.detections), serialized(expected.detections));
+  EXPECT_EQ(merged.duplicates_dropped(), one.duplicates_dropped());  // all records had detections
+}
+
+TEST(Engine, ARecordsKeyIsTheSameWhateverOrderItsFieldsComeIn) {
+  // Readers may order fields by this process's field ids; the key is made to travel.
+  Event a, b;
+  a.add_uint(field_id("EventRecordID"), 7);
+  a.add_string(field_id("Computer"), "DC01");
+  a.add_string(field_id("TargetUserName"), "alice");
+  b.add_string(field_id("TargetUserName"), "alice");
+  b.add_string(field_id("Computer"), "DC01");
+  b.add_uint(field_id("EventRecordID"), 7);
+  a.time_ns = b.time_ns = kBase;
+  EXPECT_EQ(record_key(a, 1, 2), record_key(b, 1, 2));
+  EXPECT_NE(record_key(a, 1, 2), record_key(a, 1, 3));
+  b.add_string(field_id("IpAddress"), "10.0.0.1");
+  EXPECT_NE(record_key(a, 1, 2), record_key(b, 1, 2));
+  Event line;
+  line.add_string(field_id("Computer"), "DC01");
+  EXPECT_FALSE(record_key(line, 1, 2).has_value());
 }
 
 }  // namespace
