@@ -627,12 +627,17 @@ bool read_whole(const std::string& path, std::string& out) {
   out.clear();
   if (ok && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
   std::size_t have = 0;
+  char more[4096];  // past the size fstat gave: a file still growing, or one without a size
   while (ok) {
-    if (have == out.size()) out.resize(std::max<std::size_t>(4096, out.size() * 2));
-    const ssize_t n = ::read(fd, out.data() + have, out.size() - have);
+    const bool room = have < out.size();
+    const ssize_t n =
+        room ? ::read(fd, out.data() + have, out.size() - have) : ::read(fd, more, sizeof more);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) ok = false;
-    if (n <= 0) break;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    if (!room) out.append(more, static_cast<std::size_t>(n));
     have += static_cast<std::size_t>(n);
   }
   ::close(fd);
