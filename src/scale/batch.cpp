@@ -523,6 +523,7 @@ struct WorkerState {
   NoteFn note;
   std::string rules_key;  // the rules loaded last: paths and placeholders
   std::unique_ptr<engine::Rules> rules;
+  std::uint64_t digest = 0;  // of `rules`, computed once (a profile showed it per item)
   std::mt19937_64 random{std::random_device{}()};
 
   // Publishes the item's records in order; the first failure stops the attempt.
@@ -556,8 +557,9 @@ struct WorkerState {
       if (!loaded) return std::unexpected("rules: " + loaded.error());
       rules = std::move(*loaded);
       rules_key = key;
+      digest = rules_digest(rules->infos());
     }
-    if (rules_digest(rules->infos()) != spec.rule_digest)
+    if (digest != spec.rule_digest)
       return std::unexpected(
           "this worker's rules differ from the submitting hunt's (another rule table); give the "
           "worker the same rules (-r) and placeholders");
