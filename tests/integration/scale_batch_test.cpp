@@ -20,8 +20,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -206,6 +208,48 @@ TEST_F(ScaleBatch, AWorkerKilledMidInputChangesNothing) {
   EXPECT_NE(said.find("delivered again"), std::string::npos) << said;
   EXPECT_NE(said.find("partial or repeated worker attempts left out"), std::string::npos) << said;
   EXPECT_NE(slurp(dir_ / "b.txt").find("delivery 2"), std::string::npos) << slurp(dir_ / "b.txt");
+  b->stop(SIGTERM);
+}
+
+TEST_F(ScaleBatch, InputsAWorkerCannotReadAreReportedAsALocalHuntReportsThem) {
+  // A file in no known format and an EVTX file cut short: the workers' problems are printed by the
+  // submitting hunt exactly as a local hunt prints its own, and the readable rest is written.
+  const fs::path bad = dir_ / "bad";
+  fs::create_directories(bad);
+  {
+    std::ofstream(bad / "junk.bin", std::ios::binary) << std::string("\x01\x02\x03 not a log", 15);
+    const std::string evtx = slurp(kSrc + "/tests/data/evtx/sample.evtx");
+    std::ofstream(bad / "cut.evtx", std::ios::binary) << evtx.substr(0, evtx.size() / 2 + 777);
+  }
+  inputs_ = {bad.string(), "tests/data/evtx"};
+  std::vector<std::string> local = {kBin, "hunt", "--threads", "2"};
+  local.insert(local.end(), rules_.begin(), rules_.end());
+  local.insert(local.end(), inputs_.begin(), inputs_.end());
+  local.insert(local.end(), {"-o", (dir_ / "bad-local.jsonl").string()});
+  Proc alone(local, dir_ / "bad-local.txt");
+  ASSERT_EQ(alone.wait(120), 0) << alone.err();
+  auto a = worker("a");
+  auto b = worker("b");
+  auto hunt = submit("bad-nats.jsonl");
+  EXPECT_EQ(hunt->wait(80), 0) << hunt->err();
+  EXPECT_EQ(slurp(dir_ / "bad-nats.jsonl"), slurp(dir_ / "bad-local.jsonl"));
+  // The problem lines (those naming an input), in any order.
+  auto problems = [](const std::string& text) {
+    std::multiset<std::string> lines;
+    std::size_t at = 0;
+    while (at < text.size()) {
+      std::size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      const std::string line = text.substr(at, end - at);
+      if (!line.starts_with("tansa ")) lines.insert(line);
+      at = end + 1;
+    }
+    return lines;
+  };
+  const auto want = problems(slurp(dir_ / "bad-local.txt"));
+  EXPECT_GE(want.size(), 2u);
+  EXPECT_EQ(problems(hunt->err()), want) << hunt->err();
+  a->stop(SIGTERM);
   b->stop(SIGTERM);
 }
 
