@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # `tansa hunt` with every SigmaHQ rule (rules, rules-emerging-threats, rules-threat-hunting):
 #  - start: how long the rules take to load before matching begins ("rules loaded in"), cold
-#    (an empty rule cache) and warm (the cache that run filled);
+#    (an empty rule cache) and warm (the cache that run filled), on core CPU with --threads 1;
 #  - end to end (wall time, start included, warm cache) on two collections:
 #      small: many small EVTX files, as a triage collection arrives: the SigmaHQ regression files
 #             (../shared/sigmahq/regression_data, real Windows-written logs) copied COPIES times;
 #      large: a few large EVTX files built from the same files' chunks by bench/evtx_corpus.py;
 #    each on one core (taskset -c CPU --threads 1) and on all cores, with MB/s, events/s, peak
 #    memory, and whether both give the same output.
+#  Each row also gives the process's CPU time (user + system): on a machine shared with other
+#  work the wall time grows with the others' load, the CPU time much less; on one core of an idle
+#  machine the two are close.
 #
 #   bench/hunt_bench.sh [COPIES [LARGE_MEGABYTES]]     (defaults 3 and 512)
 #   BUILD=build-release CPU=1 bench/hunt_bench.sh
@@ -44,11 +47,15 @@ export TANSA_CACHE="$work/cache"
 mkdir -p "$TANSA_CACHE"
 cat -- "$work"/small/*/*.evtx "$work"/large/*.evtx >/dev/null  # page cache warm for every run
 
-# start NAME: one hunt over one small file; prints how long the rules took to load.
+# start NAME: one hunt over one small file on core CPU; prints how long the rules took to load, and
+# the whole process's CPU time (user + system), which other work on a shared machine does not
+# inflate as it does the wall time.
 start() {
-  "$tansa" hunt "${rules[@]}" "${files[0]}" --threads 1 -o "$work/start.csv" 2>"$work/err" || true
-  printf "%-28s rules loaded in %s s\n" "$1" \
-    "$(grep -o 'rules loaded in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)"
+  /usr/bin/time -f "%U %S" -o "$work/cpu" taskset -c "$cpu" "$tansa" hunt "${rules[@]}" \
+    "${files[0]}" --threads 1 -o "$work/start.csv" 2>"$work/err" || true
+  printf "%-28s rules loaded in %s s  (process CPU %.2f s)\n" "$1" \
+    "$(grep -o 'rules loaded in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)" \
+    "$(tail -1 "$work/cpu" | awk '{print $1 + $2}')"
 }
 start "cold start (empty cache)"
 start "warm start"
@@ -63,19 +70,21 @@ run() {
   bytes=$(du -sb "$dir" | cut -f1)
   nfiles=$(find "$dir" -name '*.evtx' | wc -l)
   t0=$(date +%s.%N)
-  /usr/bin/time -f %M -o "$work/rss" "$@" "$tansa" hunt "${rules[@]}" "$dir" --threads "$threads" \
-    --keep-duplicates -o "$work/out.csv" 2>"$work/err" || true
+  /usr/bin/time -f "%M %U %S" -o "$work/rss" "$@" "$tansa" hunt "${rules[@]}" "$dir" \
+    --threads "$threads" --keep-duplicates -o "$work/out.csv" 2>"$work/err" || true
   t1=$(date +%s.%N)
   secs=$(echo "$t1 - $t0" | bc -l)
-  rss=$(tail -1 "$work/rss")
+  rss=$(tail -1 "$work/rss" | cut -d' ' -f1)
+  cpu_s=$(tail -1 "$work/rss" | awk '{print $2 + $3}')
   events=$(grep -o '[0-9]* events from' "$work/err" | tail -1 | cut -d' ' -f1)
   load=$(grep -o 'rules loaded in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)
   read_s=$(grep -o 'read and matched in [0-9.]* s' "$work/err" | grep -o '[0-9.]*' | head -1)
   out[$name]=$(md5sum <"$work/out.csv")
-  printf "%-26s %4d files %8.1f MB %6.2f s %7.1f MB/s end to end %9.0f events/s %7.1f MiB peak  (rules %s s, reading %s s)  %s detections\n" \
+  printf "%-26s %4d files %8.1f MB %6.2f s %7.1f MB/s end to end %9.0f events/s %7.1f MiB peak  (rules %s s, reading %s s)  %s detections  (CPU %.2f s: %.1f MB per CPU-second)\n" \
     "$name" "$nfiles" "$(echo "$bytes / 1000000" | bc -l)" "$secs" "$(echo "$bytes / $secs / 1000000" | bc -l)" \
     "$(echo "$events / $secs" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$load" "$read_s" \
-    "$(grep -o '[0-9]* detections by' "$work/err" | tail -1 | cut -d' ' -f1)"
+    "$(grep -o '[0-9]* detections by' "$work/err" | tail -1 | cut -d' ' -f1)" \
+    "$cpu_s" "$(echo "$bytes / $cpu_s / 1000000" | bc -l)"
 }
 cores=$(nproc)
 run "small, 1 core" "$work/small" 1 taskset -c "$cpu"
