@@ -345,6 +345,33 @@ TEST(Engine, RulesNeedAPathAndReadablePlaceholders) {
   EXPECT_FALSE(Rules::load({{}, "/nonexistent/placeholders.yml", 1, std::nullopt}).has_value());
 }
 
+// The rule cache (src/sigma/rule_cache.h) as a command sees it: a warm load is answered from the
+// cache, and a damaged cache file is said in notes(), which hunt and investigate print.
+TEST(Engine, ADamagedRuleCacheIsANoteAndTheRulesStillLoad) {
+  RuleDir rules({{"r.yml", failed_logon_rule("11111111-1111-1111-1111-111111111111", 4625)}});
+  RuleDir cache(std::map<std::string, std::string>{});
+  const RuleOptions options{{rules.path()}, "", 1, cache.path()};
+  auto cold = Rules::load(options);
+  ASSERT_TRUE(cold.has_value()) << cold.error();
+  EXPECT_FALSE((*cold)->from_cache());
+  EXPECT_TRUE((*cold)->notes().empty());
+  auto warm = Rules::load(options);
+  ASSERT_TRUE(warm.has_value());
+  EXPECT_TRUE((*warm)->from_cache());
+  EXPECT_TRUE((*warm)->notes().empty());
+  EXPECT_EQ((*warm)->set().size(), 1u);
+  for (const auto& e : fs::directory_iterator(cache.path()))
+    if (e.path().filename().string().starts_with("rules-"))
+      std::ofstream(e.path(), std::ios::binary | std::ios::trunc) << "not a rule cache";
+  auto damaged = Rules::load(options);
+  ASSERT_TRUE(damaged.has_value());
+  EXPECT_FALSE((*damaged)->from_cache());
+  ASSERT_EQ((*damaged)->notes().size(), 1u);
+  EXPECT_NE((*damaged)->notes()[0].find("ignored a damaged or foreign rule cache file"),
+            std::string::npos);
+  EXPECT_EQ((*damaged)->set().size(), 1u);
+}
+
 TEST(EngineOptions, ZonesAndTimeBounds) {
   EXPECT_EQ(parse_tz("+09:00"), 540);
   EXPECT_EQ(parse_tz("-0500"), -300);
