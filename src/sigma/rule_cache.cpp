@@ -209,6 +209,16 @@ class Reader {
     if (v > static_cast<std::uint8_t>(last)) fail("a value out of its range");
     return ok ? static_cast<E>(v) : E{};
   }
+  // Reads `n` elements with `read`, growing the vector only as elements are decoded: a count
+  // is bounded by the bytes that remain, but nested counts each claiming those same bytes must
+  // not reserve memory for elements that are never there.
+  template <typename T, typename F>
+  void elements(std::vector<T>& out, std::size_t n, F read) {
+    for (std::size_t k = 0; k < n && ok; ++k) {
+      T v = read();
+      if (ok) out.push_back(std::move(v));
+    }
+  }
   std::string str() {
     const std::size_t n = count(1);
     if (!ok) return {};
@@ -217,8 +227,8 @@ class Reader {
     return s;
   }
   std::vector<std::string> strs() {
-    std::vector<std::string> v(count(4));
-    for (auto& s : v) s = str();
+    std::vector<std::string> v;
+    elements(v, count(4), [&] { return str(); });
     return v;
   }
   RuleInfo info() {
@@ -246,8 +256,7 @@ class Reader {
     d.field = str();
     d.keyword = flag();
     d.modifiers = strs();
-    d.values.resize(count(22));
-    for (auto& v : d.values) v = value();
+    elements(d.values, count(22), [&] { return value(); });
     const std::int64_t line = i64();
     if (line < INT32_MIN || line > INT32_MAX) fail("a line number out of range");
     d.line = static_cast<int>(line);
@@ -260,16 +269,8 @@ class Reader {
       return s;
     }
     s.is_or = flag();
-    s.items.resize(count(21));
-    for (auto& i : s.items) {
-      if (!ok) break;
-      i = item();
-    }
-    s.children.resize(count(9));
-    for (auto& c : s.children) {
-      if (!ok) break;
-      c = selection(depth + 1);
-    }
+    elements(s.items, count(21), [&] { return item(); });
+    elements(s.children, count(9), [&] { return selection(depth + 1); });
     return s;
   }
   Condition condition(int depth) {
@@ -280,10 +281,9 @@ class Reader {
     }
     c.op = enumerated(Condition::Op::AllOf);
     c.name = str();
-    c.kids.resize(count(9));
+    const std::size_t n = count(9);
     // The shapes the condition parser makes, which the compiler relies on: `not` has one operand,
     // `and`/`or` at least one, a reference or a `1 of`/`all of` none.
-    const std::size_t n = c.kids.size();
     switch (c.op) {
       case Condition::Op::Not:
         if (n != 1) fail("a 'not' without exactly one operand");
@@ -295,10 +295,7 @@ class Reader {
       default:
         if (n != 0) fail("a reference with operands");
     }
-    for (auto& k : c.kids) {
-      if (!ok) break;
-      k = condition(depth + 1);
-    }
+    elements(c.kids, n, [&] { return condition(depth + 1); });
     return c;
   }
   LogSourceSpec logsource() {
@@ -323,11 +320,7 @@ class Reader {
         fail("detections out of order or named twice");
       if (ok) r.detections.emplace_hint(r.detections.end(), std::move(name), std::move(sel));
     }
-    r.conditions.resize(count(9));
-    for (auto& c : r.conditions) {
-      if (!ok) break;
-      c = condition(0);
-    }
+    elements(r.conditions, count(9), [&] { return condition(0); });
     return r;
   }
   Rejection rejection() {
@@ -348,11 +341,10 @@ class Reader {
     c.rules = strs();
     c.group_by = strs();
     c.timespan_ns = i64();
-    c.condition.resize(count(9));
-    for (auto& [op, bound] : c.condition) {
-      op = enumerated(CorrelationRule::Op::Neq);
-      bound = f64();
-    }
+    elements(c.condition, count(9), [&] {
+      const auto op = enumerated(CorrelationRule::Op::Neq);
+      return std::pair{op, f64()};
+    });
     c.field = str();
     c.fields = strs();
     c.percentile = f64();
