@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/selection.h"
 #include "engine/tuning.h"
 #include "report/detections.h"
 #include "tansa/diagnostic.h"
@@ -28,6 +29,11 @@ struct ReadOptions {
   bool carve = false;            // --carve
 };
 void add_read_options(CLI::App* cmd, ReadOptions& o);
+// --year and --tz, for commands that read syslog without the rest of ReadOptions (watch, publish,
+// investigate).
+void add_year_tz_options(CLI::App* cmd, int& year, std::string& tz);
+// --tz in minutes east of UTC (0 when empty); the error names the option.
+[[nodiscard]] std::expected<int, std::string> tz_minutes_of(const std::string& tz);
 // The engine's settings from them; an error names the option that cannot be read.
 [[nodiscard]] std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o);
 
@@ -42,6 +48,10 @@ void add_tuning_options(CLI::App* cmd, TuningOptions& o);
 [[nodiscard]] std::expected<engine::Tuning, std::string> tuning_of(const TuningOptions& o,
                                                                    const ReadOptions& read,
                                                                    const char* command);
+
+// --min-level, --level, --rule, --exclude-rule, --tag, --exclude-tag, --status, --exclude-status
+// (engine/selection.h), as hunt and watch take them.
+void add_rule_selection_options(CLI::App* cmd, engine::RuleSelection& o);
 
 // An output's format by its file's extension: .csv, .jsonl (.json, .ndjson), else the table
 // (also for standard output: empty or -).

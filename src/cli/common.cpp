@@ -26,9 +26,7 @@ void add_read_options(CLI::App* cmd, ReadOptions& o) {
   cmd->add_option("--threads", o.threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_flag("-q,--quiet", o.quiet, "No progress bar, problems or totals on standard error");
-  cmd->add_option("--year", o.year,
-                  "Year of syslog timestamps that carry none (default: from the file's date)");
-  cmd->add_option("--tz", o.tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+  add_year_tz_options(cmd, o.year, o.tz);
   cmd->add_option("--archive-password", o.archive_passwords,
                   "Password for encrypted archive members; repeatable (\"infected\" is always "
                   "tried)")
@@ -59,12 +57,24 @@ std::expected<engine::Settings, std::string> settings_of(const ReadOptions& o) {
     if (!t) return std::unexpected("--to: cannot read '" + o.to + "' as a date or time");
     s.to_ns = *t;
   }
-  if (!o.tz.empty()) {
-    auto z = engine::parse_tz(o.tz);
-    if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
-    s.reader.tz_offset_minutes = *z;
-  }
+  auto z = tz_minutes_of(o.tz);
+  if (!z) return std::unexpected(z.error());
+  s.reader.tz_offset_minutes = *z;
   return s;
+}
+
+void add_year_tz_options(CLI::App* cmd, int& year, std::string& tz) {
+  cmd->add_option("--year", year,
+                  "Year of syslog timestamps that carry none (default: from the file's date, or "
+                  "now when live)");
+  cmd->add_option("--tz", tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+}
+
+std::expected<int, std::string> tz_minutes_of(const std::string& tz) {
+  if (tz.empty()) return 0;
+  auto z = engine::parse_tz(tz);
+  if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
+  return *z;
 }
 
 report::OutputFormat format_of(const std::string& output) {
@@ -73,6 +83,25 @@ report::OutputFormat format_of(const std::string& output) {
   if (ext == ".csv") return report::OutputFormat::Csv;
   if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson") return report::OutputFormat::Jsonl;
   return report::OutputFormat::Table;
+}
+
+void add_rule_selection_options(CLI::App* cmd, engine::RuleSelection& o) {
+  cmd->add_option("--min-level", o.min_level,
+                  "Only rules of this level or higher (informational .. critical)");
+  cmd->add_option("--level", o.levels, "Only rules of these levels")->allow_extra_args(false);
+  cmd->add_option("--rule", o.rule_ids, "Only these rule ids")->allow_extra_args(false);
+  cmd->add_option("--exclude-rule", o.exclude_rule_ids, "Not these rule ids")
+      ->allow_extra_args(false);
+  cmd->add_option("--tag", o.tags,
+                  "Only rules with this tag (attack.t1059 also selects attack.t1059.001)")
+      ->allow_extra_args(false);
+  cmd->add_option("--exclude-tag", o.exclude_tags, "Not rules with this tag")
+      ->allow_extra_args(false);
+  cmd->add_option("--status", o.statuses,
+                  "Only rules of these statuses (stable, test, experimental...)")
+      ->allow_extra_args(false);
+  cmd->add_option("--exclude-status", o.exclude_statuses, "Not rules of these statuses")
+      ->allow_extra_args(false);
 }
 
 void add_tuning_options(CLI::App* cmd, TuningOptions& o) {

@@ -34,9 +34,7 @@ struct HuntOptions {
   std::vector<std::string> rules;
   std::string output;
   bool timesketch = false;
-  std::string min_level;
-  std::vector<std::string> rule_ids, exclude_rule_ids, tags, exclude_tags, statuses,
-      exclude_statuses, levels;
+  engine::RuleSelection selection;  // --min-level, --rule, --tag ...
   bool summary = false;
   bool no_color = false;
   std::string placeholders;
@@ -45,48 +43,6 @@ struct HuntOptions {
   GeoOptions geo;        // --geoip, --no-geoip
   HuntNatsCli nats;      // --nats: on `tansa worker` processes
 };
-
-bool has_tag(const RuleInfo& r, const std::vector<std::string>& tags) {
-  for (const auto& want : tags)
-    for (const auto& t : r.tags)
-      if (t == want || (t.size() > want.size() && t.starts_with(want) && t[want.size()] == '.'))
-        return true;
-  return false;
-}
-
-bool listed(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-// Which rules' detections are shown (--min-level, --level, --rule, --tag, --status and their
-// exclusions; rules marked generate: false never are). Correlations still see every base rule.
-// `infos` is the rule table with the levels tansa.yml overrides; its disabled rules are not shown.
-std::expected<std::vector<bool>, std::string> select_rules(const HuntOptions& opt,
-                                                           engine::Rules& rules,
-                                                           const std::vector<RuleInfo>& all,
-                                                           const engine::Tuning& tuning) {
-  std::optional<Level> min_level;
-  if (!opt.min_level.empty() && !(min_level = parse_level(opt.min_level)))
-    return std::unexpected("unknown level '" + opt.min_level + "'");
-  std::set<Level> levels;
-  for (const auto& l : opt.levels) {
-    auto p = parse_level(l);
-    if (!p) return std::unexpected("unknown level '" + l + "'");
-    levels.insert(*p);
-  }
-  std::vector<bool> shown(all.size(), true);
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const RuleInfo& r = all[i];
-    shown[i] =
-        !(min_level && r.level < *min_level) && (levels.empty() || levels.contains(r.level)) &&
-        (opt.rule_ids.empty() || listed(opt.rule_ids, r.id)) &&
-        !listed(opt.exclude_rule_ids, r.id) && (opt.tags.empty() || has_tag(r, opt.tags)) &&
-        !has_tag(r, opt.exclude_tags) && (opt.statuses.empty() || listed(opt.statuses, r.status)) &&
-        !listed(opt.exclude_statuses, r.status) && !tuning.disables(r) &&
-        !rules.correlator().suppressed(static_cast<std::uint32_t>(i));
-  }
-  return shown;
-}
 
 // Where detections go: standard output as the table, or a file whose extension picks the format.
 struct Output {
@@ -159,7 +115,7 @@ int run(const HuntOptions& opt) {
     for (const auto& n : r.notes()) complain(n, 0);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0], 2);
   const std::vector<RuleInfo> infos = tuning->with_levels(r.infos());  // as shown
-  auto shown = select_rules(opt, r, infos, *tuning);
+  auto shown = engine::select_rules(opt.selection, r, infos, *tuning);
   if (!shown) return complain(shown.error(), 2);
   settings->rule_enabled = *shown;
   const engine::Settings job = *settings;  // --nats: what the workers evaluate with
@@ -238,22 +194,7 @@ void add_hunt_command(CLI::App& app, int& status) {
                   "Write to FILE: .csv is CSV, .jsonl JSON lines, else the table");
   cmd->add_flag("--timesketch", opt->timesketch,
                 "Write JSON lines that Timesketch imports as they are");
-  cmd->add_option("--min-level", opt->min_level,
-                  "Only rules of this level or higher (informational .. critical)");
-  cmd->add_option("--level", opt->levels, "Only rules of these levels")->allow_extra_args(false);
-  cmd->add_option("--rule", opt->rule_ids, "Only these rule ids")->allow_extra_args(false);
-  cmd->add_option("--exclude-rule", opt->exclude_rule_ids, "Not these rule ids")
-      ->allow_extra_args(false);
-  cmd->add_option("--tag", opt->tags,
-                  "Only rules with this tag (attack.t1059 also selects attack.t1059.001)")
-      ->allow_extra_args(false);
-  cmd->add_option("--exclude-tag", opt->exclude_tags, "Not rules with this tag")
-      ->allow_extra_args(false);
-  cmd->add_option("--status", opt->statuses,
-                  "Only rules of these statuses (stable, test, experimental...)")
-      ->allow_extra_args(false);
-  cmd->add_option("--exclude-status", opt->exclude_statuses, "Not rules of these statuses")
-      ->allow_extra_args(false);
+  add_rule_selection_options(cmd, opt->selection);
   cmd->add_flag("--summary", opt->summary,
                 "Print counts per level, rule and host, and each host's first and last hit");
   cmd->add_flag("--no-color", opt->no_color, "Never colour the table");

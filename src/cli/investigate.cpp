@@ -92,11 +92,9 @@ std::expected<engine::Settings, std::string> settings_of(const InvestigateOption
   s.sort_memory = opt.memory_mib << 19;  // half each for the sort and the correlations' pass
   s.keep_duplicates = opt.keep_duplicates;
   s.reader.carve = opt.carve;
-  if (!opt.tz.empty()) {
-    auto z = engine::parse_tz(opt.tz);
-    if (!z) return std::unexpected("--tz: expected UTC or an offset such as +09:00");
-    s.reader.tz_offset_minutes = *z;
-  }
+  auto z = tz_minutes_of(opt.tz);
+  if (!z) return std::unexpected(z.error());
+  s.reader.tz_offset_minutes = *z;
   return s;
 }
 
@@ -211,9 +209,7 @@ void add_investigate_command(CLI::App& app, int& status) {
   cmd->add_option("-r,--rules", opt->rules, "Rule files or folders (default: tansa's rule pack)")
       ->allow_extra_args(false);
   cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)");
-  cmd->add_option("--year", opt->year,
-                  "Year of RFC 3164 syslog timestamps (default: from the file)");
-  cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+  add_year_tz_options(cmd, opt->year, opt->tz);
   cmd->add_flag("-q,--quiet", opt->quiet, "No progress bar or totals on standard error");
   cmd->add_flag("--keep-duplicates", opt->keep_duplicates,
                 "Count every copy of a Windows record seen in several inputs (default: once)");

@@ -6,7 +6,11 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "watch/clock.h"
+
 namespace tansa::scale {
+
+using watch::mono_ms;
 
 struct PgSink::Connection {
   explicit Connection(const std::string& s) : c(s) {}
@@ -36,12 +40,6 @@ CREATE TABLE IF NOT EXISTS tansa_checkpoints (
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (stream, partition));
 )";
-
-std::int64_t mono_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Length of the valid UTF-8 sequence at s[i], 0 when invalid.
 std::size_t utf8_len(std::string_view s, std::size_t i) {
