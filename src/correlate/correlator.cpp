@@ -20,6 +20,9 @@ struct Ev {
   std::uint32_t ref;  // position of the rule in the correlation's `rules`
   std::string value;  // the `field` value (value_* types)
   std::string host;
+  // The events this entry stands for: temporal windows keep only the first and the newest of a
+  // run of events of one rule, and the newest carries the run's middle in its weight.
+  std::uint32_t weight = 1;
 };
 
 struct State {
@@ -132,6 +135,8 @@ struct Correlator::Impl {
   std::int64_t now = INT64_MIN;
   std::size_t max_states = SIZE_MAX;  // live keys (windows and first_seen baselines) at most
   std::uint64_t evicted = 0;
+  std::size_t max_events_per_state = SIZE_MAX;  // entries of one window at most
+  std::uint64_t dropped_events = 0;
 
   // The measure of a window and whether the correlation fires on it.
   bool fires(const Compiled& c, std::span<const Ev> evs, std::string& measure) const {
@@ -203,7 +208,9 @@ struct Correlator::Impl {
     const Ev& last = s.events[count - 1];
     Detection out = started(c, s.group, last.time, last.source, last.host);
     out.fields.emplace_back(measure_name(c.rule->type), measure);
-    out.fields.emplace_back("events", std::to_string(count));
+    std::uint64_t events = 0;
+    for (std::size_t i = 0; i < count; ++i) events += s.events[i].weight;
+    out.fields.emplace_back("events", std::to_string(events));
     constexpr std::size_t kMaxRelated = 100;  // the first events; the count says how many in all
     for (std::size_t i = 0; i < count && out.related.size() < kMaxRelated; ++i)
       out.related.push_back(s.events[i].source);
@@ -238,10 +245,9 @@ struct Correlator::Impl {
   // has enough history (the condition bounds the number of its earlier events).
   void first_seen(const Compiled& c, std::uint32_t ref, const Detection& d, std::string key,
                   std::vector<std::string> group, std::vector<Detection>& out) {
-    if (baselines.size() >= max_states && !baselines.contains(key)) {
-      baselines.erase(baselines.begin());  // no order to choose by: any one goes, counted
-      ++evicted;
-    }
+    if (!baselines.contains(key))
+      while (states.size() + baselines.size() >= max_states && shed_one()) {
+      }
     Baseline& b = baselines[key];
     if (b.events == 0) b.first = d.source;
     if (b.saturated) return;
@@ -294,10 +300,26 @@ struct Correlator::Impl {
       State& s = states[key];
       if (s.group.empty()) s.group = std::move(group);
       expire(s, c, d.time_ns, out);
-      s.events.push_back(Ev{
+      Ev ev{
           d.time_ns, d.source, ref,
           c.value_field[ref].empty() ? std::string() : std::string(field_of(d, c.value_field[ref])),
-          d.host});
+          d.host};
+      const bool temporal =
+          c.rule->type == C::Type::Temporal || c.rule->type == C::Type::TemporalOrdered;
+      const std::size_t n = s.events.size();
+      if (temporal && n >= 2 && s.events[n - 1].ref == ref && s.events[n - 2].ref == ref) {
+        // A run of one rule's events: whether the temporal correlation fires (in any order or in
+        // the rules' order, within the timespan) depends only on the run's first and newest, so
+        // the newest replaces the previous newest. A flood of one rule keeps two entries per key.
+        ev.weight = s.events[n - 1].weight + 1;
+        s.events[n - 1] = std::move(ev);
+      } else {
+        if (n >= max_events_per_state) {  // the oldest goes, counted
+          s.events.erase(s.events.begin());
+          ++dropped_events;
+        }
+        s.events.push_back(std::move(ev));
+      }
       if (!c.judged_at_close) {
         std::string measure;
         if (fires(c, s.events, measure)) {
@@ -311,7 +333,8 @@ struct Correlator::Impl {
         continue;
       }
       schedule(s, ci, key);
-      if (states.size() > max_states) evict_one();
+      while (states.size() + baselines.size() > max_states && shed_one()) {
+      }
     }
     sweep(out);
   }
@@ -321,8 +344,10 @@ struct Correlator::Impl {
     due.push(Due{s.scheduled, ci, std::move(key)});
   }
 
-  // Over the limit: the state due soonest goes, unjudged, and is counted.
-  void evict_one() {
+  // Over the limit (windows and baselines counted together): the window due soonest goes,
+  // unjudged, else any first_seen baseline (there is no order to choose by); counted. False when
+  // nothing could go.
+  bool shed_one() {
     while (!due.empty()) {
       Due d = due.top();
       due.pop();
@@ -330,8 +355,12 @@ struct Correlator::Impl {
       if (it == states.end() || it->second.scheduled != d.at) continue;
       states.erase(it);
       ++evicted;
-      return;
+      return true;
     }
+    if (baselines.empty()) return false;
+    baselines.erase(baselines.begin());
+    ++evicted;
+    return true;
   }
 
   // Visits the states whose oldest event may have left its window: judges closed windows, drops
@@ -458,6 +487,14 @@ std::vector<std::string> Correlator::fields_read(std::uint32_t rule) const {
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
+void Correlator::set_max_events_per_state(std::size_t n) {
+  impl_->max_events_per_state = std::max<std::size_t>(n, 2);
+}
+
+std::uint64_t Correlator::dropped_events() const {
+  return impl_->dropped_events;
+}
+
 void Correlator::set_max_states(std::size_t n) {
   impl_->max_states = std::max<std::size_t>(n, 1);
 }

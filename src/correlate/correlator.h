@@ -59,11 +59,18 @@ class Correlator {
   void finish(const std::function<void(Detection&&)>& emit);
   // Live (correlation, key) states, for memory checks.
   [[nodiscard]] std::size_t live_states() const;
-  // Bounds the live states (windows and first_seen baselines; default: none). Beyond it the
-  // window due soonest (or, for first_seen, any baseline) is dropped unjudged and counted: memory
-  // stays bounded when an attacker sprays group-by values (a new source address per attempt).
+  // Bounds the live states, windows and first_seen baselines counted together (default: none).
+  // Beyond it the window due soonest (else any first_seen baseline) is dropped unjudged and
+  // counted: memory stays bounded when an attacker sprays group-by values (a new source address
+  // per attempt).
   void set_max_states(std::size_t n);
   [[nodiscard]] std::uint64_t evicted() const;
+  // Bounds the entries one window keeps (default: none). Temporal windows already keep only the
+  // first and newest of a run of one rule's events (whether they fire depends on nothing else), so
+  // this bites only on counting windows that cannot fire yet (a threshold above the bound, an
+  // upper bound judged at close, value counts): the oldest entry goes, and is counted.
+  void set_max_events_per_state(std::size_t n);
+  [[nodiscard]] std::uint64_t dropped_events() const;
 
  private:
   struct Impl;

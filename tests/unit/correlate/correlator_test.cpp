@@ -304,5 +304,76 @@ TEST(Correlator, StateStaysBoundedWithManyKeys) {
   EXPECT_LE(peak, 2000u);  // about one timespan of keys, plus one sweep interval
 }
 
+
+// set_max_states bounds windows and first_seen baselines together: a spray of new keys into both
+// kinds never holds more than the limit, and what was dropped is counted.
+TEST(Correlator, MaxStatesCountsWindowsAndBaselinesTogether) {
+  Fixture f(std::string(kHeader) +
+            "  type: event_count\n  rules: [r-fail]\n  group-by: [src]\n  timespan: 1h\n  "
+            "condition: {gte: 1000}\n---\ntitle: n\nid: c-2\nlevel: high\ncorrelation:\n"
+            "  type: first_seen\n  rules: [r-ok]\n  group-by: [user]\n  condition: {field: ip}\n");
+  ASSERT_EQ(f.corr->size(), 2u);
+  f.corr->set_max_states(10);
+  std::size_t peak = 0;
+  auto emit = [](Detection&&) {};
+  for (int i = 0; i < 100; ++i) {
+    f.corr->add(det(0, 2 * i, {{"src", "s" + std::to_string(i)}}), emit);
+    f.corr->add(det(1, 2 * i + 1, {{"user", "u" + std::to_string(i)}, {"ip", "192.0.2.1"}}), emit);
+    peak = std::max(peak, f.corr->live_states());
+  }
+  EXPECT_LE(peak, 10u);
+  EXPECT_EQ(f.corr->live_states(), 10u);
+  EXPECT_EQ(f.corr->evicted(), 190u);
+}
+
+// A flood of one rule's events keeps a temporal window at two entries (the run's first and
+// newest), fires exactly when the whole window would, and still counts every event.
+TEST(Correlator, ATemporalWindowKeepsTheEndsOfARunAndFiresAsTheWholeWindowWould) {
+  const std::string rules =
+      "  rules: [failed_logon, r-ok, add_user]\n  group-by: [user]\n  timespan: 5m\n";
+  Fixture f(std::string(kHeader) + "  type: temporal_ordered\n" + rules);
+  f.corr->set_max_events_per_state(4);  // never reached: runs are compressed
+  std::vector<Detection> in;
+  // fail, ok, then 1,000 fails (a run), then add_user: fail -> ok -> add_user is in order.
+  in.push_back(det(0, 1, {{"user", "x"}}));
+  in.push_back(det(1, 2, {{"user", "x"}}));
+  for (int i = 0; i < 1000; ++i) in.push_back(det(0, 3, {{"user", "x"}}, 1000 + i));
+  in.push_back(det(2, 4, {{"user", "x"}}));
+  std::size_t peak = 0;
+  std::vector<Detection> out;
+  auto emit = [&](Detection&& d) { out.push_back(std::move(d)); };
+  for (const auto& d : in) {
+    f.corr->add(d, emit);
+    peak = std::max(peak, f.corr->live_states());
+  }
+  f.corr->finish(emit);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(field(out[0], "events"), "1003");
+  EXPECT_EQ(field(out[0], "matched_rules"), "3");
+  EXPECT_EQ(out[0].time_ns, 4 * kSec);
+  EXPECT_EQ(f.corr->dropped_events(), 0u);
+  // The run's first event opened the chain where the old ones expired: ok at 2, a run of fails
+  // from 100 s to 399 s, add_user at 401: fail (399) -> ... no fail before ok within 5 minutes
+  // (the first fail at 1 s left the window), so nothing fires.
+  Fixture g(std::string(kHeader) + "  type: temporal_ordered\n" + rules);
+  std::vector<Detection> late = {det(0, 1, {{"user", "y"}}), det(1, 2, {{"user", "y"}})};
+  for (int t = 100; t < 400; ++t) late.push_back(det(0, t, {{"user", "y"}}));
+  late.push_back(det(2, 401, {{"user", "y"}}));
+  EXPECT_TRUE(g.run(late).empty());
+}
+
+// Counting windows that cannot fire yet are bounded too: the oldest entry goes, counted.
+TEST(Correlator, AFullCountingWindowDropsItsOldestAndCountsIt) {
+  Fixture f(std::string(kHeader) +
+            "  type: event_count\n  rules: [r-fail]\n  group-by: [src]\n  timespan: 1h\n  "
+            "condition: {gte: 100}\n");
+  f.corr->set_max_events_per_state(10);
+  std::vector<Detection> out;
+  auto emit = [&](Detection&& d) { out.push_back(std::move(d)); };
+  for (int i = 0; i < 50; ++i) f.corr->add(det(0, i, {{"src", "a"}}), emit);
+  EXPECT_TRUE(out.empty());  // 100 never reached with 10 kept: said by the count
+  EXPECT_EQ(f.corr->dropped_events(), 40u);
+}
+
 }  // namespace
 }  // namespace tansa::correlate
