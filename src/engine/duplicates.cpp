@@ -141,13 +141,15 @@ void DuplicateFilter::resolve(Detection& d) const {
   d.copies.assign(all.begin() + 1, all.end());
 }
 
-void CopyResolver::add(const RecordKey& key, const SourceRef& source) {
+bool CopyResolver::add(const RecordKey& key, const SourceRef& source, std::uint32_t rule) {
+  if (!added_.emplace(key.h1, key.h2, source, rule).second) return false;
   std::vector<SourceRef>& all = sources_[key];
   const auto at = std::lower_bound(all.begin(), all.end(), source);
-  if (at != all.end() && *at == source) return;  // another rule's detection of the same copy
+  if (at != all.end() && *at == source) return true;  // another rule's detection of this copy
   if (!all.empty()) ++dropped_;
   all.insert(at, source);
   key_of_.emplace(source, key);
+  return true;
 }
 
 bool CopyResolver::resolve(Detection& d) const {

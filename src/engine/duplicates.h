@@ -23,6 +23,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -92,8 +94,10 @@ class DuplicateFilter {
 // record holds the same fields, every copy has the same detections. Not thread-safe.
 class CopyResolver {
  public:
-  // A detection at `source` of the record `key`.
-  void add(const RecordKey& key, const SourceRef& source);
+  // A detection by `rule` at `source` of the record `key`. False when the same was added before:
+  // the record repeated at the same place (a log whose chunks were copied into it twice), which
+  // read() evaluates once; the caller drops it.
+  [[nodiscard]] bool add(const RecordKey& key, const SourceRef& source, std::uint32_t rule);
   // False when `d` is the detection of a later copy (dropped); else true, with `d.copies` set
   // when its record was seen at several sources.
   [[nodiscard]] bool resolve(Detection& d) const;
@@ -104,6 +108,8 @@ class CopyResolver {
  private:
   std::unordered_map<RecordKey, std::vector<SourceRef>, RecordKeyHash> sources_;  // sorted, unique
   std::map<SourceRef, RecordKey> key_of_;
+  // (key, source, rule) of every detection added.
+  std::set<std::tuple<std::uint64_t, std::uint64_t, SourceRef, std::uint32_t>> added_;
   std::uint64_t dropped_ = 0;
 };
 

@@ -208,7 +208,8 @@ void Run::read_base(const std::vector<hunt::Input>& inputs, const DiagnosticSink
 }
 
 std::expected<void, std::string> Run::add_base(Detection&& d, const std::optional<RecordKey>& key) {
-  if (key && !settings_.keep_duplicates) copies_.add(*key, d.source);
+  if (key && !settings_.keep_duplicates && !copies_.add(*key, d.source, d.rule))
+    return {};  // the record repeated at the same source: read() evaluates it once
   const std::vector<bool>& enabled = settings_.rule_enabled;
   if (!enabled.empty() && (d.rule >= enabled.size() || !enabled[d.rule])) return {};
   counters_.detections.fetch_add(1, std::memory_order_relaxed);

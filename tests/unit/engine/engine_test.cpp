@@ -592,6 +592,30 @@ TEST(Engine, InputsEvaluatedApartAndMergedGiveExactlyWhatOneRunGives) {
   EXPECT_EQ(merged.duplicates_dropped(), one.duplicates_dropped());  // all records had detections
 }
 
+TEST_F(OneRule, ARecordRepeatedAtTheSamePlaceIsKeptOnceWhenMergedFromWorkers) {
+  // A file whose chunks were copied into it twice holds the same record twice at one source;
+  // read() evaluates it once, and so does the merge of a worker's detections.
+  const std::map<std::string, std::vector<Record>> files = {{"rec:a", {kLog[0], kLog[0]}}};
+  const auto inputs = record_inputs({"rec:a"});
+  Settings s;
+  s.threads = 1;
+  engine::Run one(*rules, s, std::vector{record_format(files)});
+  one.read(inputs, [](const Diagnostic&) {});
+  const Drained expected = drain(one);
+  ASSERT_EQ(expected.detections.size(), 1u);
+  engine::Run worker(*rules, s, std::vector{record_format(files)});
+  engine::Run merged(*rules, s, std::vector{record_format(files)});
+  std::size_t given = 0;
+  worker.read_base(
+      inputs, [](const Diagnostic&) {}, 1, 2,
+      [&](Detection&& d, const std::optional<RecordKey>& key) {
+        ++given;
+        ASSERT_TRUE(merged.add_base(std::move(d), key).has_value());
+      });
+  EXPECT_EQ(given, 2u);
+  EXPECT_EQ(serialized(drain(merged).detections), serialized(expected.detections));
+}
+
 TEST(Engine, ARecordsKeyIsTheSameWhateverOrderItsFieldsComeIn) {
   // Readers may order fields by this process's field ids; the key is made to travel.
   Event a, b;
