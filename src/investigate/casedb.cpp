@@ -14,6 +14,7 @@ struct Column {
   const char* name;
   std::string Fact::*text = nullptr;
   std::int64_t Fact::*number = nullptr;
+  std::size_t slot = text_slot(text);  // in a FactBatch
 };
 
 struct Table {
@@ -138,7 +139,9 @@ constexpr const char* kCommon =
     "ts INTEGER NOT NULL, time TEXT NOT NULL, host TEXT, channel TEXT, event_id INTEGER, "
     "file INTEGER, position INTEGER, position_kind TEXT";
 
-const char* kind_text(SourceRef::Kind k) { return to_string(k).data(); }
+const char* kind_text(SourceRef::Kind k) {
+  return to_string(k).data();
+}
 
 SourceRef::Kind kind_of(std::string_view s) {
   return parse_source_kind(s).value_or(SourceRef::Kind::Offset);
@@ -232,11 +235,19 @@ std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::st
   std::unique_ptr<CaseDb> c(new CaseDb());
   c->impl_ = std::make_unique<Impl>();
   Impl& m = *c->impl_;
-  if (sqlite3_open(path.c_str(), &m.db) != SQLITE_OK)
+  // SQLite's count of the memory it holds takes a process-wide mutex on every allocation, and a
+  // case database is built by one thread at a time (the writer, then the analysis), so neither
+  // the count nor the connection's own mutex is needed. The first is a setting of the library,
+  // refused (and harmless) once SQLite is in use in the process.
+  (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  if (sqlite3_open_v2(path.c_str(), &m.db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK)
     return std::unexpected(path + ": " + sqlite3_errmsg(m.db));
   std::string err;
   std::string schema =
       "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
+      "PRAGMA locking_mode=EXCLUSIVE;"
       "CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT NOT NULL);";
   for (const Table& t : tables()) {
     schema += std::string("CREATE TABLE ") + t.name + "(" + kCommon;
@@ -284,13 +295,36 @@ void CaseDb::add_files(const std::vector<std::string>& paths) {
 }
 
 void CaseDb::add_facts(const std::vector<Fact>& facts) {
-  for (const Fact& f : facts) {
+  FactBatch batch;
+  for (const Fact& f : facts) batch.add(f);
+  add_facts(batch);
+}
+
+namespace {
+
+// A number column's value in a packed row.
+std::int64_t row_number(const FactBatch::Row& r, std::int64_t Fact::*m) {
+  if (m == &Fact::logon_type) return r.logon_type;
+  if (m == &Fact::port) return r.port;
+  if (m == &Fact::bytes_out) return r.bytes_out;
+  if (m == &Fact::bytes_in) return r.bytes_in;
+  if (m == &Fact::items) return r.items;
+  return r.event_id;
+}
+
+}  // namespace
+
+void CaseDb::add_facts(const FactBatch& facts) {
+  static constexpr std::size_t kHost = text_slot(&Fact::host);
+  static constexpr std::size_t kChannel = text_slot(&Fact::channel);
+  for (std::size_t n = 0; n < facts.size(); ++n) {
+    const FactBatch::Row& f = facts.row(n);
     sqlite3_stmt* s = impl_->insert[static_cast<std::size_t>(f.kind)];
     const std::string time = format_time(f.time_ns);
     sqlite3_bind_int64(s, 1, f.time_ns);
     bind_static(s, 2, time);
-    bind_static(s, 3, f.host);
-    bind_static(s, 4, f.channel);
+    bind_static(s, 3, facts.text(n, kHost));
+    bind_static(s, 4, facts.text(n, kChannel));
     sqlite3_bind_int64(s, 5, f.event_id);
     sqlite3_bind_int64(s, 6, f.source.file);
     sqlite3_bind_int64(s, 7, static_cast<std::int64_t>(f.source.position));
@@ -298,9 +332,9 @@ void CaseDb::add_facts(const std::vector<Fact>& facts) {
     int i = 9;
     for (const Column& c : table_of(f.kind).columns) {
       if (c.number)
-        sqlite3_bind_int64(s, i++, f.*c.number);
+        sqlite3_bind_int64(s, i++, row_number(f, c.number));
       else
-        bind_static(s, i++, f.*c.text);
+        bind_static(s, i++, facts.text(n, c.slot));
     }
     step_insert(s, table_of(f.kind).name);
   }
@@ -425,9 +459,9 @@ std::expected<void, std::string> CaseDb::add_findings(const std::string& json) {
   return {};
 }
 
-std::expected<void, std::string> CaseDb::query(
-    FactKind kind, const std::string& where, const std::vector<std::string>& params,
-    const std::function<void(const Fact&)>& each) const {
+std::expected<void, std::string> CaseDb::query(FactKind kind, const std::string& where,
+                                               const std::vector<std::string>& params,
+                                               const std::function<void(const Fact&)>& each) const {
   const Table& t = table_of(kind);
   const std::string sql = select_sql(t, where);
   Stmt st;

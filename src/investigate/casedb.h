@@ -31,7 +31,8 @@ class CaseDb {
 
   void add_files(const std::vector<std::string>& paths);
   // Not thread-safe: callers serialise (the investigation funnels facts through one mutex).
-  void add_facts(const std::vector<Fact>& facts);
+  void add_facts(const FactBatch& facts);
+  void add_facts(const std::vector<Fact>& facts);  // packs them, then as above
   void add_detection(const Detection& d, const RuleInfo& rule);
   void add_streams(const std::vector<Stream>& streams);
   // Ends loading: commits and builds the indexes the analysis queries by.

@@ -73,13 +73,13 @@ std::string host_name(const Event& e) {
   return std::string(h);
 }
 
-Fact base(const Event& e, FactKind k, std::string channel, int event_id) {
+Fact base(const Event& e, FactKind k, std::string_view channel, int event_id) {
   Fact f;
   f.kind = k;
   f.time_ns = e.time_ns;
   f.source = e.source;
   f.host = host_name(e);
-  f.channel = std::move(channel);
+  f.channel = channel;
   f.event_id = event_id;
   return f;
 }
@@ -93,7 +93,7 @@ void address(const Event& e, std::string_view host, std::string_view ip, const c
       addr == "::" || addr.starts_with("fe80:") || addr.starts_with("169.254."))
     return;
   if (!parse_ip(addr)) return;
-  Fact f = base(e, FactKind::Address, std::string(text(e, kChannel)), 0);
+  Fact f = base(e, FactKind::Address, text(e, kChannel), 0);
   f.object = std::move(name);
   f.src_ip = std::move(addr);
   f.outcome = how;
@@ -101,7 +101,7 @@ void address(const Event& e, std::string_view host, std::string_view ip, const c
 }
 
 void windows(const Event& e, std::vector<Fact>& out) {
-  const std::string channel(text(e, kChannel));
+  const std::string_view channel = text(e, kChannel);
   const int id = static_cast<int>(number(e, kEventID));
   const bool security = channel == "Security";
   const bool sysmon = channel == "Microsoft-Windows-Sysmon/Operational";
@@ -301,6 +301,33 @@ void extract_facts(const Event& e, std::vector<Fact>& out) {
     other(e, out);
 }
 
+void FactBatch::add(const Fact& f) {
+  Row r{f.kind,      f.time_ns,  f.event_id, f.logon_type, f.port,
+        f.bytes_out, f.bytes_in, f.items,    f.source,     {}};
+  for (std::size_t slot = 0; slot < kFactTextSlots; ++slot) {
+    text_ += f.*kFactTexts[slot];
+    r.end[slot] = static_cast<std::uint32_t>(text_.size());
+  }
+  rows_.push_back(r);
+}
+
+Fact FactBatch::fact(std::size_t i) const {
+  const Row& r = rows_[i];
+  Fact f;
+  f.kind = r.kind;
+  f.time_ns = r.time_ns;
+  f.event_id = r.event_id;
+  f.logon_type = r.logon_type;
+  f.port = r.port;
+  f.bytes_out = r.bytes_out;
+  f.bytes_in = r.bytes_in;
+  f.items = r.items;
+  f.source = r.source;
+  for (std::size_t slot = 0; slot < kFactTextSlots; ++slot)
+    f.*kFactTexts[slot] = std::string(text(i, slot));
+  return f;
+}
+
 namespace {
 
 // FortiGate's words for the VPN events the analysis reasons about.
@@ -428,10 +455,43 @@ void Coverage::add(const StreamOf& s, std::int64_t time_ns, int event_id) {
     p.stream.host = s.host;
     p.stream.source = s.source;
   }
+  add_to(p, s.record, time_ns, event_id);
+}
+
+void Coverage::add_event(const Event& e, int event_id) {
+  const std::string_view product = e.logsource.product, service = e.logsource.service;
+  std::string_view host = text(e, kComputer);
+  if (host.empty()) host = text(e, kHost);
+  if (host.empty()) host = text(e, kdevname);
+  const std::string_view channel = product.empty() ? text(e, kChannel) : std::string_view();
+  if (!last_.pending || product != last_.product || service != last_.service ||
+      host != last_.host || channel != last_.channel) {
+    const StreamOf s = stream_of(e);
+    if (s.source.empty()) return;  // as add() is never called for an event of no source
+    auto [it, fresh] = streams_.try_emplace({s.host, s.source});
+    if (fresh) {
+      it->second.stream.host = s.host;
+      it->second.stream.source = s.source;
+    }
+    last_.product = product;
+    last_.service = service;
+    last_.host = host;
+    last_.channel = channel;
+    last_.pending = &it->second;
+  }
+  std::uint64_t record = 0;
+  if (product.empty()) {
+    const std::int64_t r = number(e, kRecord);
+    record = r > 0 ? static_cast<std::uint64_t>(r) : 0;
+  }
+  add_to(*last_.pending, record, e.time_ns, event_id);
+}
+
+void Coverage::add_to(Pending& p, std::uint64_t record, std::int64_t time_ns, int event_id) {
   ++p.stream.events;
   if (event_id) ++p.stream.event_ids[event_id];
   p.times.push_back(time_ns);
-  if (s.record) p.records.emplace_back(s.record, time_ns);
+  if (record) p.records.emplace_back(record, time_ns);
   if (p.times.size() + p.records.size() >= 65536) compact(p);
 }
 
@@ -471,6 +531,8 @@ void Coverage::compact(Pending& p) const {
 }
 
 void Coverage::merge(Coverage& other) {
+  last_.pending = nullptr;
+  other.last_.pending = nullptr;
   for (auto& [key, theirs] : other.streams_) {
     compact(theirs);
     auto [it, fresh] = streams_.try_emplace(key);

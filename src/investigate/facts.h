@@ -8,6 +8,7 @@
 // record ids were seen (runs, whose holes are records that are missing).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -60,6 +61,53 @@ struct Fact {
 
 // The facts in one event (usually zero or one).
 void extract_facts(const Event& e, std::vector<Fact>& out);
+
+// Fact's text members, each a slot of a FactBatch.
+inline constexpr std::array<std::string Fact::*, 13> kFactTexts = {
+    &Fact::host,   &Fact::channel, &Fact::outcome, &Fact::user,        &Fact::domain,
+    &Fact::target, &Fact::src_ip,  &Fact::dst_ip,  &Fact::workstation, &Fact::object,
+    &Fact::detail, &Fact::extra,   &Fact::cwd};
+inline constexpr std::size_t kFactTextSlots = kFactTexts.size();
+// The slot of a text member.
+[[nodiscard]] constexpr std::size_t text_slot(std::string Fact::*m) {
+  std::size_t i = 0;
+  while (i < kFactTexts.size() && kFactTexts[i] != m) ++i;
+  return i;
+}
+
+// Facts packed for the trip from a reading thread to the database's writer: the numbers of each
+// fact in a row, all their text in one buffer. A batch of thousands of facts is a handful of
+// allocations, made and freed by whichever thread holds it, instead of several per fact made on
+// one thread and freed on another. Reading a fact back gives the same values add() was given.
+class FactBatch {
+ public:
+  struct Row {
+    FactKind kind;
+    std::int64_t time_ns, event_id, logon_type, port, bytes_out, bytes_in, items;
+    SourceRef source;
+    std::array<std::uint32_t, kFactTextSlots> end;  // of each text slot in text_
+  };
+  void add(const Fact& f);
+  void reserve(std::size_t facts, std::size_t bytes) {
+    rows_.reserve(facts);
+    text_.reserve(bytes);
+  }
+  [[nodiscard]] std::size_t size() const { return rows_.size(); }
+  [[nodiscard]] bool empty() const { return rows_.empty(); }
+  [[nodiscard]] std::size_t bytes() const { return text_.size(); }
+  [[nodiscard]] const Row& row(std::size_t i) const { return rows_[i]; }
+  // The text in `slot` (text_slot) of the i-th fact.
+  [[nodiscard]] std::string_view text(std::size_t i, std::size_t slot) const {
+    const Row& r = rows_[i];
+    const std::uint32_t begin = slot ? r.end[slot - 1] : i ? rows_[i - 1].end.back() : 0;
+    return std::string_view(text_).substr(begin, r.end[slot] - begin);
+  }
+  [[nodiscard]] Fact fact(std::size_t i) const;
+
+ private:
+  std::vector<Row> rows_;
+  std::string text_;
+};
 
 // What the analysis needs to know of vendors' words, said here so that it never names them: a VPN
 // fact's `outcome` keeps the appliance's own word for the event (the report shows it), and these
@@ -123,6 +171,9 @@ class Coverage {
  public:
   explicit Coverage(std::int64_t gap_threshold_ns) : threshold_(gap_threshold_ns) {}
   void add(const StreamOf& s, std::int64_t time_ns, int event_id);
+  // add(stream_of(e), e.time_ns, event_id), without building the stream's names when the event
+  // names the same host and log as the one before (nearly always, within one file).
+  void add_event(const Event& e, int event_id);
   void merge(Coverage& other);
   // The streams with their intervals and runs compacted, sorted by host then source.
   [[nodiscard]] std::vector<Stream> streams();
@@ -135,8 +186,21 @@ class Coverage {
     std::vector<std::pair<std::uint64_t, std::int64_t>> records;
   };
   void compact(Pending& p) const;
+  void add_to(Pending& p, std::uint64_t record, std::int64_t time_ns, int event_id);
   std::int64_t threshold_;
   std::map<std::pair<std::string, std::string>, Pending> streams_;
+  // The stream of the last event added by add_event, by the event's own words for it (product,
+  // service, host, channel); null when none or after merge().
+  struct Last {
+    std::string product, service, host, channel;
+    Pending* pending = nullptr;  // a node of streams_: stable until merge() clears it
+    Last() = default;
+    Last(const Last&) {}  // a copy's streams_ are other nodes: it starts again
+    Last& operator=(const Last&) {
+      pending = nullptr;
+      return *this;
+    }
+  } last_;
 };
 
 }  // namespace tansa::investigate

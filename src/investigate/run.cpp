@@ -42,7 +42,7 @@ class Investigation::Writer {
   explicit Writer(CaseDb& db) : db_(db), thread_([this] { loop(); }) {}
   ~Writer() { finish(); }
 
-  void push(std::vector<Fact>&& facts) { enqueue(Job(std::move(facts))); }
+  void push(FactBatch&& facts) { enqueue(Job(std::move(facts))); }
   void push(Detections&& detections) { enqueue(Job(std::move(detections))); }
   // Ends the facts: once those queued are written, the indexes the analysis searches by are
   // built (CaseDb::finish_loading) while the caller goes on; read the outcome after finish().
@@ -62,7 +62,7 @@ class Investigation::Writer {
 
  private:
   struct Indexes {};
-  using Job = std::variant<std::vector<Fact>, Detections, Indexes>;
+  using Job = std::variant<FactBatch, Detections, Indexes>;
   static constexpr std::size_t kMaxQueued = 16;
 
   void enqueue(Job&& job) {
@@ -90,7 +90,7 @@ class Investigation::Writer {
     }
   }
   void write(const Job& job) {
-    if (const auto* facts = std::get_if<std::vector<Fact>>(&job)) {
+    if (const auto* facts = std::get_if<FactBatch>(&job)) {
       db_.add_facts(*facts);
     } else if (const auto* detections = std::get_if<Detections>(&job)) {
       for (const auto& [d, rule] : *detections) db_.add_detection(d, *rule);
@@ -116,22 +116,23 @@ class Investigation::Collector final : public engine::EventHook {
  public:
   Collector(Investigation& inv, std::int64_t threshold) : inv_(inv), coverage(threshold) {}
   void on_event(const Event& e) override {
-    extract_facts(e, facts);
-    const StreamOf s = stream_of(e);
-    if (!s.source.empty()) {
-      static const FieldId kEventId = field_id("EventID");
-      const Value* id = e.get(kEventId);
-      coverage.add(s, e.time_ns, id && id->type != ValueType::String ? static_cast<int>(id->i) : 0);
-    }
-    if (facts.size() >= kBatch) {
+    extract_facts(e, scratch_);
+    for (const Fact& f : scratch_) facts.add(f);
+    scratch_.clear();
+    const Value* id = e.get(kEventId);
+    coverage.add_event(e, id && id->type != ValueType::String ? static_cast<int>(id->i) : 0);
+    if (facts.size() >= kBatch || facts.bytes() >= kBatchBytes) {
       inv_.writer_->push(std::move(facts));
       facts = {};
-      facts.reserve(kBatch);
+      facts.reserve(kBatch, kBatchBytes);
     }
   }
-  static constexpr std::size_t kBatch = 4096;
+  // A batch is handed to the writer at this many facts or bytes of their text, whichever first.
+  static constexpr std::size_t kBatch = 4096, kBatchBytes = std::size_t{1} << 20;
+  const FieldId kEventId = field_id("EventID");
   Investigation& inv_;
-  std::vector<Fact> facts;
+  std::vector<Fact> scratch_;  // one event's facts, reused
+  FactBatch facts;
   Coverage coverage;
 };
 
