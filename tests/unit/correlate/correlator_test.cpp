@@ -332,7 +332,7 @@ TEST(Correlator, ATemporalWindowKeepsTheEndsOfARunAndFiresAsTheWholeWindowWould)
   const std::string rules =
       "  rules: [failed_logon, r-ok, add_user]\n  group-by: [user]\n  timespan: 5m\n";
   Fixture f(std::string(kHeader) + "  type: temporal_ordered\n" + rules);
-  f.corr->set_max_events_per_state(4);  // never reached: runs are compressed
+  f.corr->set_max_events_per_state(8);  // never reached: the run of 1,000 keeps two entries
   std::vector<Detection> in;
   // fail, ok, then 1,000 fails (a run), then add_user: fail -> ok -> add_user is in order.
   in.push_back(det(0, 1, {{"user", "x"}}));
