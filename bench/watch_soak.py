@@ -2,13 +2,13 @@
 """`tansa watch` memory over time: appends SSH failure lines to a followed file at a fixed rate
 and prints tansa's resident memory every 10 s, then its totals. Prints figures; never a pass/fail.
 
-    bench/watch_soak.py [--build build-release] [--rate 50000] [--seconds 600] [--spray]
+    bench/watch_soak.py [--build build-release] [--rate 50000] [--seconds 600] [--spray] [--dir D]
 
 --spray gives every line a new source address (the correlations' group-by an attacker controls:
 one correlation state per line until the state bound); without it the addresses cycle through
 1,000 as in bench/watch_bench.py.
 """
-import argparse, importlib.util, os, sys, tempfile, time
+import argparse, importlib.util, os, shutil, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("watch_bench", os.path.join(HERE, "watch_bench.py"))
@@ -29,11 +29,14 @@ def main():
     ap.add_argument("--rate", type=int, default=50000)
     ap.add_argument("--seconds", type=int, default=600)
     ap.add_argument("--spray", action="store_true")
+    # Gigabytes of log and detections: in memory (tmpfs) by default, so the kernel's writeback of
+    # dirty pages does not throttle the writer and tansa (it did on this machine's disk).
+    ap.add_argument("--dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     a = ap.parse_args()
     tansa = os.path.join(a.build, "tansa")
     if not os.access(tansa, os.X_OK):
         sys.exit(f"build tansa first ({tansa} not found)")
-    work = tempfile.mkdtemp()
+    work = tempfile.mkdtemp(dir=a.dir)
     log = os.path.join(work, "auth.log")
     open(log, "w").close()
     p, out = wb.start(tansa, work, [log])
@@ -61,6 +64,7 @@ def main():
     p.terminate()
     p.wait()
     print(open(os.path.join(work, "err.txt")).read().strip())
+    shutil.rmtree(work)  # gigabytes of log
 
 
 if __name__ == "__main__":

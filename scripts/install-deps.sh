@@ -21,6 +21,8 @@ PACKAGES=(
   # Scale-out (docs/scale.md): NATS JetStream and PostgreSQL, the client libraries and the servers
   # the tests start.
   nats-server libnats-dev libpqxx-dev postgresql
+  # watch's webhook forwarding: HTTP(S) POSTs of detections.
+  libcurl4-openssl-dev
 )
 
 missing=()

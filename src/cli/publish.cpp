@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.h"
 #include "cli/scale.h"
 #include "report/text.h"
 #include "scale/publisher.h"
@@ -31,11 +32,9 @@ int run_publish(const PublishCli& opt) {
   o.partitions = opt.partitions;
   o.replicas = opt.replicas;
   o.syslog.year = opt.year;
-  if (!opt.tz.empty()) {
-    auto z = engine::parse_tz(opt.tz);
-    if (!z) return complain("--tz: expected UTC or an offset such as +09:00"), 2;
-    o.syslog.tz_offset_minutes = *z;
-  }
+  auto z = tz_minutes_of(opt.tz);
+  if (!z) return complain(z.error()), 2;
+  o.syslog.tz_offset_minutes = *z;
   auto note = [&](const std::string& m) {
     if (!opt.quiet) complain(m);
   };
@@ -76,9 +75,7 @@ void add_publish_command(CLI::App& app, int& status) {
       ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--replicas", opt->replicas, "Replicas when the stream is created (1..5)")
       ->check(CLI::Range(1, 5));
-  cmd->add_option("--year", opt->year,
-                  "Year of syslog timestamps that carry none (default: inferred)");
-  cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+  add_year_tz_options(cmd, opt->year, opt->tz);
   cmd->add_flag("-q,--quiet", opt->quiet, "No notes or totals on standard error");
   cmd->callback([opt, &status] { status = run_publish(*opt); });
 }

@@ -18,11 +18,15 @@
 #include "engine/engine.h"
 #include "report/detections.h"
 #include "report/text.h"
+#include "watch/forward.h"
 #include "watch/watcher.h"
 
 namespace tansa::cli {
 
 namespace {
+
+// How long detections still queued for a webhook or collector may take to leave at the end.
+constexpr int kForwardDrainMs = 5000;
 
 std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM: the one process-wide flag a signal needs
 
@@ -35,9 +39,13 @@ struct WatchCli {
   std::vector<std::string> rules;
   std::string output, state, lateness = "60s", placeholders, tz;
   std::string syslog_udp, syslog_tcp, json_tcp, metrics;
+  std::vector<std::string> webhooks, webhook_headers, forward_syslog;
+  std::size_t forward_queue = 10'000;
   bool from_end = false, quiet = false, no_color = false;
   int year = 0;
-  ScaleWatchCli scale;  // --nats ...: one worker of many (docs/scale.md)
+  engine::RuleSelection selection;  // --min-level, --rule, --tag ...
+  TuningOptions tuning;             // --config, --no-config
+  ScaleWatchCli scale;              // --nats ...: one worker of many (docs/scale.md)
 };
 
 void complain(const std::string& m) {
@@ -77,11 +85,9 @@ int run_watch(const WatchCli& opt) {
   w.json_tcp = opt.json_tcp;
   w.metrics = opt.metrics;
   w.syslog.year = opt.year;
-  if (!opt.tz.empty()) {
-    auto z = engine::parse_tz(opt.tz);
-    if (!z) return complain("--tz: expected UTC or an offset such as +09:00"), 2;
-    w.syslog.tz_offset_minutes = *z;
-  }
+  auto z = tz_minutes_of(opt.tz);
+  if (!z) return complain(z.error()), 2;
+  w.syslog.tz_offset_minutes = *z;
   auto lateness = parse_duration(opt.lateness);
   if (!lateness) return complain("--lateness: expected a duration such as 60s, 500ms or 2m"), 2;
   w.lateness_ns = *lateness;
@@ -89,7 +95,17 @@ int run_watch(const WatchCli& opt) {
       w.syslog_tcp.empty() && w.json_tcp.empty())
     return complain("nothing to watch: give files, - or a listener (--syslog-udp ...)"), 2;
 
-  auto rules = engine::Rules::load({opt.rules, opt.placeholders, 0, std::nullopt});
+  // tansa.yml (--config, the user's, the watched folders'): disabled rules, levels, exclusions and
+  // placeholders, as hunt reads them.
+  ReadOptions read;
+  for (const std::string& p : opt.paths)
+    if (p != "-") read.inputs.push_back(p);
+  read.quiet = opt.quiet;
+  auto tuning = tuning_of(opt.tuning, read, "watch");
+  if (!tuning) return complain(tuning.error()), 2;
+  const std::string placeholders =
+      opt.placeholders.empty() ? tuning->placeholders() : opt.placeholders;
+  auto rules = engine::Rules::load({opt.rules, placeholders, 0, std::nullopt});
   if (!rules) return complain(rules.error()), 2;
   engine::Rules& r = **rules;
   if (!opt.quiet && !r.rejected().empty())
@@ -98,10 +114,27 @@ int run_watch(const WatchCli& opt) {
   for (const auto& c : r.correlation_rejected()) complain(c.file + ": " + c.id + ": " + c.reason);
   if (r.set().size() == 0) return complain("no usable rules in " + r.paths()[0]), 2;
   if (!opt.scale.nats.empty()) return run_watch_nats(r, opt.scale, w.lateness_ns, opt.quiet);
+  const std::vector<RuleInfo> infos = tuning->with_levels(r.infos());  // as written
+  auto shown = engine::select_rules(opt.selection, r, infos, *tuning);
+  if (!shown) return complain(shown.error()), 2;
+  w.shown = std::move(*shown);
+  w.tuning = std::make_shared<const engine::Tuning>(std::move(*tuning));
 
   auto note = [&](const std::string& m) {
     if (!opt.quiet) complain(m);
   };
+  // Detections also sent on (webhooks, syslog collectors), each through its own bounded queue.
+  watch::Forwarder forward(note, opt.forward_queue);
+  for (const std::string& url : opt.webhooks)
+    if (auto ok = forward.add_webhook({.url = url, .headers = opt.webhook_headers}); !ok)
+      return complain(ok.error()), 2;
+  for (const std::string& address : opt.forward_syslog) {
+    watch::SyslogForwardOptions so;
+    so.address = address;
+    if (auto ok = forward.add_syslog(so); !ok) return complain(ok.error()), 2;
+  }
+  if (!forward.empty()) w.forward = &forward;
+
   auto watcher = watch::Watcher::open(r, w, note);
   if (!watcher) return complain(watcher.error()), 2;
 
@@ -128,7 +161,6 @@ int run_watch(const WatchCli& opt) {
   }
   const report::OutputFormat format = format_of(to_file ? opt.output : "");
   const bool color = !opt.no_color && !to_file && ::isatty(STDOUT_FILENO);
-  const std::vector<RuleInfo>& infos = r.infos();
   watch::WriteFn write =
       [&](const Detection& d,
           const std::vector<std::string>& sources) -> std::optional<std::uint64_t> {
@@ -137,6 +169,7 @@ int run_watch(const WatchCli& opt) {
     writer->write(d);
     writer->finish();
     if (std::ferror(out)) return std::nullopt;
+    if (!forward.empty()) forward.push(report::detection_json(d, ctx), infos[d.rule].level);
     if (!to_file) return 0;
     const long at = std::ftell(out);
     if (at < 0) return std::nullopt;
@@ -156,18 +189,22 @@ int run_watch(const WatchCli& opt) {
   }
   auto ran = (*watcher)->run(g_stop, write);
   if (to_file) std::fclose(out);
+  forward.close(kForwardDrainMs);
   const auto& pc = (*watcher)->processor_counters();
   const auto& wc = (*watcher)->counters();
   if (!opt.quiet)
     complain(fmt::format(
-        "stopped: {} events, {} detections written, {} already written before, {} late, {} lines "
-        "not readable, {} UDP datagrams dropped by the kernel",
-        pc.events, wc.written, wc.duplicates, pc.late, wc.skipped, wc.udp_dropped));
-  if (pc.forced || pc.evicted)
+        "stopped: {} events, {} detections written, {} already written before, {} excluded by "
+        "tansa.yml, {} late, {} lines not readable, {} UDP datagrams dropped by the kernel",
+        pc.events, wc.written, wc.duplicates, wc.excluded, pc.late, wc.skipped, wc.udp_dropped));
+  if (!opt.quiet)
+    for (const std::string& line : forward.summary()) complain("forwarded to " + line);
+  if (pc.forced || pc.evicted || pc.dropped_events)
     complain(fmt::format(
         "memory bounds reached: {} detections fed to the correlations before the watermark, {} "
-        "correlation states dropped unjudged (correlations may have missed these)",
-        pc.forced, pc.evicted));
+        "correlation states dropped unjudged, {} events dropped from full correlation windows "
+        "(correlations may have missed these)",
+        pc.forced, pc.evicted, pc.dropped_events));
   if (!ran) return complain(ran.error()), 1;
   return 0;
 }
@@ -196,12 +233,28 @@ void add_watch_command(CLI::App& app, int& status) {
   cmd->add_option("--metrics", opt->metrics,
                   "Serve Prometheus metrics over HTTP at HOST:PORT (events per input, late events, "
                   "detections, queue depth, lag, checkpoint age)");
+  cmd->add_option("--webhook", opt->webhooks,
+                  "Also POST each detection's JSON (as in -o x.jsonl) to this http(s) URL; retried "
+                  "with backoff, repeatable")
+      ->allow_extra_args(false);
+  cmd->add_option("--webhook-header", opt->webhook_headers,
+                  "A header sent with each webhook POST, \"Name: value\"; repeatable")
+      ->allow_extra_args(false);
+  cmd->add_option("--forward-syslog", opt->forward_syslog,
+                  "Also send each detection as RFC 5424 syslog to udp://HOST:PORT or "
+                  "tcp://HOST:PORT (octet-counted); repeatable")
+      ->allow_extra_args(false);
+  cmd->add_option("--forward-queue", opt->forward_queue,
+                  "Detections each forwarding destination may hold while it is down; beyond it "
+                  "they are dropped and counted (default 10000)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   cmd->add_flag("--from-end", opt->from_end,
                 "Files without a checkpoint: only lines written from now on (default: from the "
                 "start)");
   cmd->add_option("--placeholders", opt->placeholders, "YAML file of %placeholder% values");
-  cmd->add_option("--year", opt->year, "Year of syslog timestamps that carry none (default: now)");
-  cmd->add_option("--tz", opt->tz, "Zone of timestamps that carry none, e.g. +09:00 (default UTC)");
+  add_year_tz_options(cmd, opt->year, opt->tz);
+  add_rule_selection_options(cmd, opt->selection);
+  add_tuning_options(cmd, opt->tuning);
   cmd->add_flag("-q,--quiet", opt->quiet, "No notes or totals on standard error");
   cmd->add_flag("--no-color", opt->no_color, "Never colour the table");
   add_scale_watch_options(cmd, opt->scale);

@@ -111,12 +111,12 @@ bool looks_like_windows_json(std::string_view head) {
 WindowsJsonStats read_windows_json(std::string_view text, const std::string& name,
                                    std::uint32_t file_index,
                                    const std::function<void(const Event&)>& emit,
-                                   const DiagnosticSink& diag) {
+                                   const DiagnosticSink& diag, std::uint64_t first_ordinal) {
   WindowsJsonStats stats;
   static const FieldId kTime = field_id("TimeCreated_SystemTime");
   static const FieldId kRecord = field_id("EventRecordID");
   Event ev;
-  std::uint64_t ordinal = 0;
+  std::uint64_t ordinal = first_ordinal;
 
   auto one = [&](dom::element doc) {
     ++ordinal;

@@ -1,6 +1,7 @@
 #include "formats/zeek.h"
 
 #include <charconv>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -110,112 +111,136 @@ bool scalar(std::string_view text, Kind kind, Event& e, Value& v) {
 
 }  // namespace
 
+struct ZeekTsvLines::State {
+  Header h;
+  std::vector<std::string_view> cols, parts;
+};
+
+ZeekTsvLines::ZeekTsvLines() : state_(std::make_unique<State>()) {}
+ZeekTsvLines::~ZeekTsvLines() = default;
+ZeekTsvLines::ZeekTsvLines(ZeekTsvLines&&) noexcept = default;
+ZeekTsvLines& ZeekTsvLines::operator=(ZeekTsvLines&&) noexcept = default;
+
+bool ZeekTsvLines::has_fields() const {
+  return !state_->h.fields.empty();
+}
+
+ZeekTsvLines::Result ZeekTsvLines::take(std::string_view line, Event& e, std::string& why) {
+  Header& h = state_->h;
+  std::vector<std::string_view>& cols = state_->cols;
+  std::vector<std::string_view>& parts = state_->parts;
+  static const FieldId kHost = field_id("host");
+  static const FieldId kOrig = field_id("id.orig_h");
+  if (line.empty()) return Result::Header;
+  if (line[0] == '#') {
+    const std::size_t sp = line.find_first_of(" \t");
+    const std::string_view key = line.substr(0, sp);
+    const std::string_view rest =
+        sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    if (key == "#separator") {
+      h.separator = unescape(rest);
+      if (h.separator.empty()) h.separator = "\t";
+    } else if (key == "#set_separator") {
+      split(rest, h.separator, parts);
+      h.set_separator = unescape(parts[0]);
+      if (h.set_separator.empty()) h.set_separator = ",";
+    } else if (key == "#empty_field") {
+      split(rest, h.separator, parts);
+      h.empty = std::string(parts[0]);
+    } else if (key == "#unset_field") {
+      split(rest, h.separator, parts);
+      h.unset = std::string(parts[0]);
+    } else if (key == "#path") {
+      split(rest, h.separator, parts);
+      h.path = std::string(parts[0]);
+    } else if (key == "#fields") {
+      split(rest, h.separator, parts);
+      h.fields.clear();
+      h.names.clear();
+      for (auto p : parts) {
+        h.names.emplace_back(p);
+        h.fields.push_back(field_id(p));
+      }
+      h.kinds.assign(h.fields.size(), Kind::String);
+    } else if (key == "#types") {
+      split(rest, h.separator, parts);
+      for (std::size_t i = 0; i < parts.size() && i < h.kinds.size(); ++i)
+        h.kinds[i] = kind_of(parts[i]);
+    }
+    return Result::Header;
+  }
+  if (h.fields.empty()) {
+    why = "row before any #fields header; skipped";
+    return Result::Skipped;
+  }
+  split(line, h.separator, cols);
+  if (cols.size() != h.fields.size()) {
+    why = "row has " + std::to_string(cols.size()) + " columns, the header " +
+          std::to_string(h.fields.size()) + "; skipped";
+    return Result::Skipped;
+  }
+  e.clear();
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    const std::string_view c = cols[i];
+    if (c == h.unset) continue;
+    Value v;
+    if (h.kinds[i] == Kind::Container) {
+      Value arr;
+      arr.type = ValueType::Array;
+      if (c != h.empty) {
+        split(c, h.set_separator, parts);
+        for (auto p : parts) {
+          Value el;
+          el.type = ValueType::String;
+          el.text = e.store(p);
+          const std::uint32_t idx = e.add_element(el);
+          if (arr.count++ == 0) arr.first = idx;
+        }
+      }
+      e.add(h.fields[i], arr);
+      continue;
+    }
+    if (c == h.empty) {
+      e.add_string(h.fields[i], "");
+      continue;
+    }
+    if (!scalar(c, h.kinds[i], e, v)) {
+      why = "column " + h.names[i] + ": '" + std::string(c.substr(0, 64)) +
+            "' is not a valid value; row skipped";
+      return Result::Skipped;
+    }
+    e.add(h.fields[i], v);
+    if (v.type == ValueType::Time && h.names[i] == "ts") e.time_ns = v.i;
+  }
+  if (const Value* o = e.get(kOrig)) e.add_string(kHost, o->text);
+  e.logsource = {"zeek", {}, e.store(h.path)};
+  return Result::Event;
+}
+
 TextReadStats read_zeek_tsv(io::LineReader& lines, const std::string& name,
                             std::uint32_t file_index, const std::function<void(const Event&)>& emit,
                             const DiagnosticSink& diag) {
   TextReadStats stats;
-  Header h;
+  ZeekTsvLines parser;
   Event e;
   std::string_view line;
-  std::vector<std::string_view> cols, parts;
-  static const FieldId kHost = field_id("host");
-  static const FieldId kOrig = field_id("id.orig_h");
+  std::string why;
   std::uint64_t reported = 0;
-  auto complain = [&](const std::string& reason) {
-    ++stats.skipped;
-    if (diag && ++reported <= 100)
-      diag(Diagnostic{name, Diagnostic::Where::Line, lines.line_number(), reason});
-  };
   while (lines.next(line)) {
-    if (line.empty()) continue;
-    if (line[0] == '#') {
-      const std::size_t sp = line.find_first_of(" \t");
-      const std::string_view key = line.substr(0, sp);
-      const std::string_view rest =
-          sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
-      if (key == "#separator") {
-        h.separator = unescape(rest);
-        if (h.separator.empty()) h.separator = "\t";
-      } else if (key == "#set_separator") {
-        split(rest, h.separator, parts);
-        h.set_separator = unescape(parts[0]);
-        if (h.set_separator.empty()) h.set_separator = ",";
-      } else if (key == "#empty_field") {
-        split(rest, h.separator, parts);
-        h.empty = std::string(parts[0]);
-      } else if (key == "#unset_field") {
-        split(rest, h.separator, parts);
-        h.unset = std::string(parts[0]);
-      } else if (key == "#path") {
-        split(rest, h.separator, parts);
-        h.path = std::string(parts[0]);
-      } else if (key == "#fields") {
-        split(rest, h.separator, parts);
-        h.fields.clear();
-        h.names.clear();
-        for (auto p : parts) {
-          h.names.emplace_back(p);
-          h.fields.push_back(field_id(p));
-        }
-        h.kinds.assign(h.fields.size(), Kind::String);
-      } else if (key == "#types") {
-        split(rest, h.separator, parts);
-        for (std::size_t i = 0; i < parts.size() && i < h.kinds.size(); ++i)
-          h.kinds[i] = kind_of(parts[i]);
-      }
-      continue;
-    }
-    if (h.fields.empty()) {
-      complain("row before any #fields header; skipped");
-      continue;
-    }
-    split(line, h.separator, cols);
-    if (cols.size() != h.fields.size()) {
-      complain("row has " + std::to_string(cols.size()) + " columns, the header " +
-               std::to_string(h.fields.size()) + "; skipped");
-      continue;
-    }
-    e.clear();
-    bool ok = true;
-    for (std::size_t i = 0; i < cols.size() && ok; ++i) {
-      const std::string_view c = cols[i];
-      if (c == h.unset) continue;
-      Value v;
-      if (h.kinds[i] == Kind::Container) {
-        Value arr;
-        arr.type = ValueType::Array;
-        if (c != h.empty) {
-          split(c, h.set_separator, parts);
-          for (auto p : parts) {
-            Value el;
-            el.type = ValueType::String;
-            el.text = e.store(p);
-            const std::uint32_t idx = e.add_element(el);
-            if (arr.count++ == 0) arr.first = idx;
-          }
-        }
-        e.add(h.fields[i], arr);
-        continue;
-      }
-      if (c == h.empty) {
-        e.add_string(h.fields[i], "");
-        continue;
-      }
-      if (!scalar(c, h.kinds[i], e, v)) {
-        complain("column " + h.names[i] + ": '" + std::string(c.substr(0, 64)) +
-                 "' is not a valid value; row skipped");
-        ok = false;
+    switch (parser.take(line, e, why)) {
+      case ZeekTsvLines::Result::Header:
         break;
-      }
-      e.add(h.fields[i], v);
-      if (v.type == ValueType::Time && h.names[i] == "ts") e.time_ns = v.i;
+      case ZeekTsvLines::Result::Skipped:
+        ++stats.skipped;
+        if (diag && ++reported <= 100)
+          diag(Diagnostic{name, Diagnostic::Where::Line, lines.line_number(), why});
+        break;
+      case ZeekTsvLines::Result::Event:
+        e.source = SourceRef{file_index, SourceRef::Kind::Line, lines.line_number()};
+        emit(e);
+        ++stats.events;
+        break;
     }
-    if (!ok) continue;
-    if (const Value* o = e.get(kOrig)) e.add_string(kHost, o->text);
-    e.logsource = {"zeek", {}, e.store(h.path)};
-    e.source = SourceRef{file_index, SourceRef::Kind::Line, lines.line_number()};
-    emit(e);
-    ++stats.events;
   }
   if (diag && !lines.error().empty())
     diag(Diagnostic{name, Diagnostic::Where::None, 0, lines.error()});

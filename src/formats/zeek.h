@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,27 @@
 #include "io/byte_source.h"
 
 namespace tansa::formats {
+
+// Zeek TSV one line at a time, for readers that get lines one by one (watch follows a log Zeek is
+// writing): header lines update what the rows mean, a row becomes an event. One per file: a
+// rotated file starts with its own header.
+class ZeekTsvLines {
+ public:
+  enum class Result : std::uint8_t { Header, Event, Skipped };
+  ZeekTsvLines();
+  ~ZeekTsvLines();
+  ZeekTsvLines(ZeekTsvLines&&) noexcept;
+  ZeekTsvLines& operator=(ZeekTsvLines&&) noexcept;
+  // Header (or empty) lines: nothing to evaluate. Event: `out` holds the row (its source is the
+  // caller's to set). Skipped: `why` says what is wrong with the row.
+  [[nodiscard]] Result take(std::string_view line, Event& out, std::string& why);
+  // A #fields header has been seen (rows can be read).
+  [[nodiscard]] bool has_fields() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 TextReadStats read_zeek_tsv(io::LineReader& lines, const std::string& name,
                             std::uint32_t file_index, const std::function<void(const Event&)>& emit,

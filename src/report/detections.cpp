@@ -11,7 +11,9 @@ namespace tansa::report {
 
 namespace {
 
-std::string_view kind_name(SourceRef::Kind k) { return to_string(k); }
+std::string_view kind_name(SourceRef::Kind k) {
+  return to_string(k);
+}
 
 const char* level_color(Level l) {
   switch (l) {
@@ -181,86 +183,94 @@ void append_places_json(std::string& out, std::span<const geo::FieldPlace> where
   out.push_back(']');
 }
 
+// One detection as `hunt -o x.jsonl` writes it (Timesketch's shape when `timesketch`), without
+// the newline.
+void append_detection_json(std::string& out, const DetectionContext& ctx, const Detection& d,
+                           bool timesketch) {
+  const RuleInfo& r = rule_of(ctx, d);
+  const std::string when = format_time(d.time_ns);
+  const std::vector<geo::FieldPlace> where = places(ctx, d);
+  if (timesketch) {
+    // Timesketch imports JSONL with message, datetime and timestamp_desc; timestamp in µs.
+    out.append("{\"message\":");
+    append_json_string(
+        out, fmt::format("[{}] {}: {}", to_string(r.level), r.title, details(d, 1024, where)));
+    out.append(",\"datetime\":");
+    append_json_string(out, when);
+    fmt::format_to(std::back_inserter(out), ",\"timestamp\":{}", d.time_ns / 1000);
+    out.append(",\"timestamp_desc\":\"Event Recorded\"");
+  } else {
+    out.append("{\"time\":");
+    append_json_string(out, when);
+  }
+  out.append(",\"rule_id\":");
+  append_json_string(out, r.id);
+  out.append(",\"rule_title\":");
+  append_json_string(out, r.title);
+  out.append(",\"level\":");
+  append_json_string(out, to_string(r.level));
+  out.append(",\"tags\":[");
+  for (std::size_t i = 0; i < r.tags.size(); ++i) {
+    if (i) out.push_back(',');
+    append_json_string(out, r.tags[i]);
+  }
+  out.append("],\"host\":");
+  append_json_string(out, d.host);
+  out.append(",\"source\":");
+  append_source_json(out, ctx, d.source);
+  if (!d.related.empty()) {
+    out.append(",\"related\":[");
+    for (std::size_t i = 0; i < d.related.size(); ++i) {
+      if (i) out.push_back(',');
+      append_source_json(out, ctx, d.related[i]);
+    }
+    out.push_back(']');
+  }
+  if (!d.copies.empty()) {
+    out.append(",\"copies\":[");
+    for (std::size_t i = 0; i < d.copies.size(); ++i) {
+      if (i) out.push_back(',');
+      append_source_json(out, ctx, d.copies[i]);
+    }
+    out.push_back(']');
+  }
+  if (timesketch) {
+    // Timesketch wants flat attributes; event fields go beside ours under an "event_" prefix so
+    // none can overwrite message or datetime.
+    for (const auto& [k, v] : d.fields) {
+      out.push_back(',');
+      append_json_string(out, "event_" + k);
+      out.push_back(':');
+      append_json_string(out, v);
+    }
+    for (const geo::FieldPlace& p : where) {
+      out.push_back(',');
+      append_json_string(out, "geo_" + p.field);
+      out.push_back(':');
+      append_json_string(out, p.place.text());
+    }
+  } else {
+    out.append(",\"fields\":{");
+    for (std::size_t i = 0; i < d.fields.size(); ++i) {
+      if (i) out.push_back(',');
+      append_json_string(out, d.fields[i].first);
+      out.push_back(':');
+      append_json_string(out, d.fields[i].second);
+    }
+    out.push_back('}');
+    if (!where.empty()) append_places_json(out, where);
+  }
+  out.push_back('}');
+}
+
 class JsonlWriter final : public LineWriter {
  public:
   JsonlWriter(std::FILE* out, const DetectionContext& ctx, bool timesketch)
       : LineWriter(out, ctx), timesketch_(timesketch) {}
   void write(const Detection& d) override {
-    const RuleInfo& r = rule_of(ctx_, d);
     line_.clear();
-    const std::string when = format_time(d.time_ns);
-    const std::vector<geo::FieldPlace> where = places(ctx_, d);
-    if (timesketch_) {
-      // Timesketch imports JSONL with message, datetime and timestamp_desc; timestamp in µs.
-      line_.append("{\"message\":");
-      append_json_string(
-          line_, fmt::format("[{}] {}: {}", to_string(r.level), r.title, details(d, 1024, where)));
-      line_.append(",\"datetime\":");
-      append_json_string(line_, when);
-      fmt::format_to(std::back_inserter(line_), ",\"timestamp\":{}", d.time_ns / 1000);
-      line_.append(",\"timestamp_desc\":\"Event Recorded\"");
-    } else {
-      line_.append("{\"time\":");
-      append_json_string(line_, when);
-    }
-    line_.append(",\"rule_id\":");
-    append_json_string(line_, r.id);
-    line_.append(",\"rule_title\":");
-    append_json_string(line_, r.title);
-    line_.append(",\"level\":");
-    append_json_string(line_, to_string(r.level));
-    line_.append(",\"tags\":[");
-    for (std::size_t i = 0; i < r.tags.size(); ++i) {
-      if (i) line_.push_back(',');
-      append_json_string(line_, r.tags[i]);
-    }
-    line_.append("],\"host\":");
-    append_json_string(line_, d.host);
-    line_.append(",\"source\":");
-    append_source_json(line_, ctx_, d.source);
-    if (!d.related.empty()) {
-      line_.append(",\"related\":[");
-      for (std::size_t i = 0; i < d.related.size(); ++i) {
-        if (i) line_.push_back(',');
-        append_source_json(line_, ctx_, d.related[i]);
-      }
-      line_.push_back(']');
-    }
-    if (!d.copies.empty()) {
-      line_.append(",\"copies\":[");
-      for (std::size_t i = 0; i < d.copies.size(); ++i) {
-        if (i) line_.push_back(',');
-        append_source_json(line_, ctx_, d.copies[i]);
-      }
-      line_.push_back(']');
-    }
-    if (timesketch_) {
-      // Timesketch wants flat attributes; event fields go beside ours under an "event_" prefix so
-      // none can overwrite message or datetime.
-      for (const auto& [k, v] : d.fields) {
-        line_.push_back(',');
-        append_json_string(line_, "event_" + k);
-        line_.push_back(':');
-        append_json_string(line_, v);
-      }
-      for (const geo::FieldPlace& p : where) {
-        line_.push_back(',');
-        append_json_string(line_, "geo_" + p.field);
-        line_.push_back(':');
-        append_json_string(line_, p.place.text());
-      }
-    } else {
-      line_.append(",\"fields\":{");
-      for (std::size_t i = 0; i < d.fields.size(); ++i) {
-        if (i) line_.push_back(',');
-        append_json_string(line_, d.fields[i].first);
-        line_.push_back(':');
-        append_json_string(line_, d.fields[i].second);
-      }
-      line_.push_back('}');
-      if (!where.empty()) append_places_json(line_, where);
-    }
-    line_.append("}\n");
+    append_detection_json(line_, ctx_, d, timesketch_);
+    line_.push_back('\n');
     emit();
   }
 
@@ -269,6 +279,12 @@ class JsonlWriter final : public LineWriter {
 };
 
 }  // namespace
+
+std::string detection_json(const Detection& d, const DetectionContext& ctx) {
+  std::string out;
+  append_detection_json(out, ctx, d, false);
+  return out;
+}
 
 std::string describe_source(const DetectionContext& ctx, const SourceRef& ref) {
   std::string_view file = ref.file < ctx.sources.size() ? std::string_view(ctx.sources[ref.file])

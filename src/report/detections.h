@@ -38,6 +38,9 @@ enum class OutputFormat : std::uint8_t { Table, Csv, Jsonl, Timesketch };
 std::unique_ptr<DetectionWriter> make_writer(OutputFormat format, std::FILE* out,
                                              const DetectionContext& ctx, bool color);
 
+// One detection as a line of `hunt -o x.jsonl`, without the newline (watch's forwarding).
+[[nodiscard]] std::string detection_json(const Detection& d, const DetectionContext& ctx);
+
 // "file:record 123", "file:line 7" or "file:offset 0x1f" for a source reference.
 // "file:recovered at offset 0x11a00" for a record carved from slack or unallocated space.
 std::string describe_source(const DetectionContext& ctx, const SourceRef& ref);

@@ -10,19 +10,12 @@
 #include "scale/nats.h"
 #include "scale/subject.h"
 #include "tansa/detection.h"
+#include "watch/clock.h"
 #include "watch/lines.h"
 
 namespace tansa::scale {
 
-namespace {
-
-std::int64_t mono_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
+using watch::mono_ms;
 
 std::expected<std::unique_ptr<Publisher>, std::string> Publisher::open(PublishOptions options,
                                                                        NoteFn note) {
@@ -130,6 +123,10 @@ std::expected<void, std::string> Publisher::publish_file(const std::string& path
     if (!format) {
       std::string matched;
       format = watch::sniff_line_format(line, path, matched);
+      // Zeek's rows mean nothing without their file's header, and Windows JSON is read whole by
+      // the watcher: neither is published line by line.
+      if (format == watch::LineFormat::Zeek || format == watch::LineFormat::WindowsJson)
+        format.reset();
       if (!format)
         return std::unexpected(path + ": " +
                                (matched.empty()

@@ -16,18 +16,15 @@
 #include "scale/nats.h"
 #include "scale/pg.h"
 #include "scale/subject.h"
+#include "watch/clock.h"
 #include "watch/lines.h"
 #include "watch/processor.h"
 
 namespace tansa::scale {
 
-namespace {
+using watch::mono_ns;
 
-std::int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+namespace {
 
 // Sequences remembered per partition to recognise a redelivery of what was processed.
 constexpr std::size_t kRecent = 1 << 17;
@@ -101,19 +98,7 @@ struct Worker::Impl {
     row.time_ns = d.time_ns;
     row.host = d.host;
     row.source = d.source.file < names.size() ? names[d.source.file] : std::string();
-    char* buf = nullptr;
-    std::size_t len = 0;
-    std::FILE* mem = ::open_memstream(&buf, &len);
-    if (mem) {
-      report::DetectionContext ctx{infos, names};
-      auto writer = report::make_writer(report::OutputFormat::Jsonl, mem, ctx, false);
-      writer->write(d);
-      writer->finish();
-      std::fclose(mem);
-      row.line.assign(buf, len);
-      std::free(buf);
-      while (!row.line.empty() && row.line.back() == '\n') row.line.pop_back();
-    }
+    row.line = report::detection_json(d, report::DetectionContext{infos, names});
     rows.push_back(std::move(row));
   }
 

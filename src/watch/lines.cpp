@@ -13,6 +13,10 @@ std::string_view to_string(LineFormat f) {
       return "keyvalue";
     case LineFormat::Json:
       return "json";
+    case LineFormat::Zeek:
+      return "zeek";
+    case LineFormat::WindowsJson:
+      return "windows-json";
   }
   return "syslog";
 }
@@ -21,6 +25,8 @@ std::optional<LineFormat> line_format(std::string_view name) {
   if (name == "syslog") return LineFormat::Syslog;
   if (name == "keyvalue") return LineFormat::KeyValue;
   if (name == "json") return LineFormat::Json;
+  if (name == "zeek") return LineFormat::Zeek;
+  if (name == "windows-json") return LineFormat::WindowsJson;
   return std::nullopt;
 }
 
@@ -50,6 +56,9 @@ bool LineParser::parse(LineFormat f, std::string_view line, const formats::Syslo
       if (formats::looks_like_keyvalue(line) && formats::parse_keyvalue_line(line, o, out))
         return true;
       return formats::parse_syslog_line(line, o, out);
+    case LineFormat::Zeek:
+    case LineFormat::WindowsJson:
+      return false;
   }
   return false;
 }

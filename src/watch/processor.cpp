@@ -37,6 +37,7 @@ Processor::Processor(engine::Rules& rules, ProcessorOptions options, EmitFn emit
   const correlate::Correlator& c = *correlator_;
   slim_.resize(rules_.set().size());
   correlator_->set_max_states(options_.max_states);
+  correlator_->set_max_events_per_state(options_.max_events_per_state);
   for (std::uint32_t r = 0; r < slim_.size(); ++r) {
     if (!c.feeds(r)) continue;
     std::vector<FieldId> ids;
@@ -112,6 +113,7 @@ void Processor::process(const Event& e) {
   }
   counters_.scan_failures = matcher_.scan_failures();
   counters_.evicted = correlator_->evicted();
+  counters_.dropped_events = correlator_->dropped_events();
 }
 
 void Processor::advance(std::int64_t now_ns) {
@@ -128,6 +130,7 @@ void Processor::advance(std::int64_t now_ns) {
   while (!buffer_.empty() && buffer_.top().time_ns <= to) release_top();
   fed_to_ = std::max(fed_to_, to);
   counters_.evicted = correlator_->evicted();
+  counters_.dropped_events = correlator_->dropped_events();
 }
 
 void Processor::release_top() {

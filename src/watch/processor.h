@@ -50,6 +50,9 @@ struct ProcessorOptions {
   // due soonest is dropped unjudged and counted (a spray of source addresses cannot exhaust
   // memory). About 300 bytes each.
   std::size_t max_states = 500'000;
+  // Entries one correlation window keeps at most (correlate::Correlator::set_max_events_per_state);
+  // beyond it the oldest goes and is counted.
+  std::size_t max_events_per_state = 10'000;
 };
 
 struct ProcessorCounters {
@@ -58,6 +61,7 @@ struct ProcessorCounters {
   std::uint64_t detections = 0;  // passed to emit (before any deduplication by the caller)
   std::uint64_t forced = 0;      // base detections released early because the buffer was full
   std::uint64_t evicted = 0;     // correlation states dropped unjudged because there were too many
+  std::uint64_t dropped_events = 0;  // entries dropped from windows that held too many
   std::uint64_t scan_failures = 0;
 };
 

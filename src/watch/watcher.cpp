@@ -2,13 +2,19 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <deque>
 #include <map>
 #include <unordered_map>
 
+#include "formats/windows_json.h"
+#include "formats/zeek.h"
+#include "watch/clock.h"
 #include "watch/follow.h"
+#include "watch/follow_evtx.h"
+#include "watch/forward.h"
 #include "watch/lines.h"
 #include "watch/listen.h"
 #include "watch/metrics.h"
@@ -18,17 +24,6 @@ namespace tansa::watch {
 
 namespace {
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-std::int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // Keys of written detections are remembered this long (wall time): far longer than any restart
 // re-reads.
 constexpr std::int64_t kRememberNs = 7LL * 24 * 3600 * 1'000'000'000;
@@ -37,13 +32,40 @@ constexpr std::uint64_t kReportedSkips = 20;
 // Bytes read from one input per turn of the loop: the others get their turn (and the loop its
 // checkpoint) however fast one of them is written.
 constexpr std::size_t kBudget = std::size_t{1} << 20;
+// EVTX chunks (64 KiB each) decoded per file per turn of the loop: the same order of bytes.
+constexpr std::size_t kEvtxChunksPerPoll = 16;
+
+// The first 64 KiB of a file (empty when it cannot be read): a resumed file's format, and Zeek's
+// header, are at its start.
+std::string read_head(const std::string& path) {
+  std::string head(64 * 1024, '\0');
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return {};
+  head.resize(std::fread(head.data(), 1, head.size(), f));
+  std::fclose(f);
+  return head;
+}
+
+// An EVTX file by its name: followed by record, not by line.
+bool is_evtx_path(std::string_view path) {
+  if (path.size() < 5) return false;
+  std::string ext(path.substr(path.size() - 5));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".evtx";
+}
 
 }  // namespace
 
 struct Watcher::Impl {
   // A followed file, with what the loop knows of it.
   struct Followed {
-    std::unique_ptr<Follower> follower;
+    std::unique_ptr<Follower> follower;  // lines; or
+    std::unique_ptr<EvtxFollower> evtx;  // records of an EVTX file
+    formats::ZeekTsvLines zeek;          // a Zeek TSV file's header, as its lines give it
+    [[nodiscard]] const std::string& path() const { return evtx ? evtx->path() : follower->path(); }
+    [[nodiscard]] FilePosition position() const {
+      return evtx ? evtx->position() : follower->position();
+    }
     std::optional<LineFormat> format;
     bool unsupported = false;
     std::string identity;  // of the file segment last read (device, inode, generation)
@@ -73,11 +95,17 @@ struct Watcher::Impl {
   LineParser parser;
   Event event;
   WatchCounters counters;
-  std::string error;  // the first failure that stops the run
+  std::vector<RuleInfo> tuned;  // the rule table with tansa.yml's levels, when tuning is given
+  std::string error;            // the first failure that stops the run
   const WriteFn* write = nullptr;
 
   void on_detection(const Detection& d, const std::string& key) {
     if (!error.empty()) return;
+    if (d.rule < options.shown.size() && !options.shown[d.rule]) return;
+    if (options.tuning && d.rule < tuned.size() && options.tuning->excludes(tuned[d.rule], d)) {
+      ++counters.excluded;
+      return;
+    }
     auto do_write = [&]() -> std::optional<std::uint64_t> {
       return (*write)(d, processor->stream_names());
     };
@@ -118,7 +146,18 @@ struct Watcher::Impl {
     if (line.empty() || f.unsupported) return;
     if (!f.format) {
       std::string matched;
-      f.format = sniff_line_format(line, f.follower->path(), matched);
+      // Resumed mid-file: the format (and Zeek's header) is at the file's start.
+      const std::string head = offset > 0 ? read_head(f.follower->path()) : std::string();
+      f.format = sniff_line_format(head.empty() ? line : head, f.follower->path(), matched);
+      if (f.format == LineFormat::Zeek && !head.empty()) {
+        std::string_view rest = head;
+        while (!rest.empty() && rest.front() == '#') {
+          const std::size_t nl = rest.find('\n');
+          std::string why;
+          (void)f.zeek.take(rest.substr(0, nl), event, why);
+          rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        }
+      }
       if (!f.format) {
         f.unsupported = true;
         note(f.follower->path() + ": " +
@@ -128,16 +167,51 @@ struct Watcher::Impl {
         return;
       }
     }
-    if (!parser.parse(*f.format, line, syslog_options(), event)) {
+    const auto skip = [&](const std::string& why) {
       if (++f.skipped <= kReportedSkips)
-        note(fmt::format("{}: offset {}: not {}; skipped", f.follower->path(), offset,
-                         to_string(*f.format)));
+        note(fmt::format("{}: offset {}: {}", f.follower->path(), offset, why));
       ++counters.skipped;
+    };
+    if (*f.format == LineFormat::WindowsJson) {
+      // One evtx_dump-shaped record per line; cited by its EventRecordID (else by this offset).
+      const auto got = formats::read_windows_json(
+          line, f.follower->path(), f.stream,
+          [&](const Event& e) {
+            if (e.time_ns > f.max_time) f.max_time = e.time_ns;
+            processor->process(e);
+          },
+          nullptr, offset);
+      if (got.events == 0) skip("not a Windows event in JSON; skipped");
       return;
+    }
+    if (*f.format == LineFormat::Zeek) {
+      std::string why;
+      const auto r = f.zeek.take(line, event, why);
+      if (r == formats::ZeekTsvLines::Result::Header) return;
+      if (r == formats::ZeekTsvLines::Result::Skipped) return skip(why);
+    } else if (!parser.parse(*f.format, line, syslog_options(), event)) {
+      return skip(fmt::format("not {}; skipped", to_string(*f.format)));
     }
     event.source = SourceRef{f.stream, SourceRef::Kind::Offset, offset};
     if (event.time_ns > f.max_time) f.max_time = event.time_ns;
     processor->process(event);
+  }
+
+  // An EVTX file's new records, under a stream named by its path and generation.
+  std::size_t poll_evtx(Followed& f) {
+    const std::string id = f.evtx->identity();
+    if (id != f.identity) {
+      f.identity = id;
+      f.stream = processor->add_stream(f.evtx->path(), id);
+      f.samples.clear();
+      f.samples.push_back({f.evtx->position(), INT64_MIN});
+    }
+    return f.evtx->poll(
+        [&](const Event& e) {
+          if (e.time_ns > f.max_time) f.max_time = e.time_ns;
+          processor->process(e);
+        },
+        f.stream, kEvtxChunksPerPoll);
   }
 
   void on_message(std::size_t k, std::string_view message) {
@@ -159,7 +233,7 @@ struct Watcher::Impl {
     const std::int64_t need = processor->needed_since();
     std::vector<FileCheckpoint> out;
     for (Followed& f : files) {
-      const FilePosition at = f.follower->position();
+      const FilePosition at = f.position();
       if (at.ino == 0) continue;  // never opened
       // Samples of another file or generation than the one being read say nothing about it.
       while (!f.samples.empty() &&
@@ -171,7 +245,7 @@ struct Watcher::Impl {
       while (f.samples.size() > 1 && f.samples[1].max_before < need) f.samples.pop_front();
       const std::uint64_t replay = f.samples.front().at.offset;
       out.push_back(
-          FileCheckpoint{f.follower->path(), at, replay, f.follower->fingerprint(replay)});
+          FileCheckpoint{f.path(), at, replay, f.evtx ? 0 : f.follower->fingerprint(replay)});
     }
     return out;
   }
@@ -191,6 +265,20 @@ struct Watcher::Impl {
     for (const auto& [name, n] : per_input)
       fmt::format_to(std::back_inserter(out), "tansa_watch_events_total{{input=\"{}\"}} {}\n",
                      prometheus_label(name), n);
+    // How far behind its file each followed text file is read, in bytes (EVTX files are read by
+    // record, so they have no byte lag).
+    metric("tansa_watch_file_lag_bytes", "gauge",
+           "Bytes written to a followed file and not read yet (its size minus the read position).");
+    for (const Followed& f : files) {
+      if (f.evtx) continue;
+      struct stat st {};
+      const FilePosition at = f.position();
+      if (::stat(f.path().c_str(), &st) != 0 || static_cast<std::uint64_t>(st.st_ino) != at.ino)
+        continue;
+      const auto size = static_cast<std::uint64_t>(st.st_size);
+      fmt::format_to(std::back_inserter(out), "tansa_watch_file_lag_bytes{{input=\"{}\"}} {}\n",
+                     prometheus_label(f.path()), size > at.offset ? size - at.offset : 0);
+    }
     const ProcessorCounters& pc = processor->counters();
     auto value = [&](const char* name, const char* type, const char* help, auto v) {
       metric(name, type, help);
@@ -202,6 +290,8 @@ struct Watcher::Impl {
     value("tansa_watch_duplicate_detections_total", "counter",
           "Detections recognised as written before a restart and not written again.",
           counters.duplicates);
+    value("tansa_watch_excluded_total", "counter",
+          "Detections not written because tansa.yml excludes them.", counters.excluded);
     value("tansa_watch_unreadable_lines_total", "counter", "Lines or messages no reader took.",
           counters.skipped);
     value("tansa_watch_udp_dropped_total", "counter",
@@ -213,6 +303,10 @@ struct Watcher::Impl {
     value("tansa_watch_correlation_evicted_total", "counter",
           "Correlation states dropped unjudged because there were more than the limit.",
           pc.evicted);
+    value("tansa_watch_correlation_events_dropped_total", "counter",
+          "Events dropped from correlation windows that held more than the limit (their "
+          "correlation may have missed them).",
+          pc.dropped_events);
     value("tansa_watch_correlation_states", "gauge",
           "Live correlation states (one per correlation and group-by value).",
           processor->correlation_states());
@@ -229,6 +323,7 @@ struct Watcher::Impl {
           "Seconds since the last checkpoint was written.",
           last_checkpoint_wall == 0 ? 0.0
                                     : static_cast<double>(wall_ns() - last_checkpoint_wall) / 1e9);
+    if (options.forward) out += options.forward->render();
     return out;
   }
 
@@ -250,6 +345,7 @@ std::expected<std::unique_ptr<Watcher>, std::string> Watcher::open(engine::Rules
   Impl& m = *w->impl_;
   m.rules = &rules;
   m.options = std::move(options);
+  if (m.options.tuning) m.tuned = m.options.tuning->with_levels(rules.infos());
   m.note = note ? std::move(note) : NoteFn([](const std::string&) {});
   m.processor = std::make_unique<Processor>(
       rules,
@@ -279,7 +375,10 @@ std::expected<std::unique_ptr<Watcher>, std::string> Watcher::open(engine::Rules
         fingerprint = c.fingerprint;
       }
     Impl::Followed f;
-    f.follower = std::make_unique<Follower>(path, start, m.options.from_end, m.note, fingerprint);
+    if (is_evtx_path(path))
+      f.evtx = std::make_unique<EvtxFollower>(path, start, m.options.from_end, m.note);
+    else
+      f.follower = std::make_unique<Follower>(path, start, m.options.from_end, m.note, fingerprint);
     m.files.push_back(std::move(f));
   }
   struct Want {
@@ -335,9 +434,11 @@ std::expected<void, std::string> Watcher::run(const std::atomic<bool>& stop, con
   while (!stop.load(std::memory_order_relaxed) && m.error.empty()) {
     std::size_t got = 0;
     for (Impl::Followed& f : m.files)
-      got += f.follower->poll([&](std::string_view line, std::uint64_t offset,
-                                  const FilePosition& pos) { m.on_line(f, line, offset, pos); },
-                              kBudget);
+      got += f.evtx ? m.poll_evtx(f)
+                    : f.follower->poll(
+                          [&](std::string_view line, std::uint64_t offset,
+                              const FilePosition& pos) { m.on_line(f, line, offset, pos); },
+                          kBudget);
     fds.clear();
     for (const auto& l : m.listeners) l->add_fds(fds);
     if (m.metrics) fds.push_back(m.metrics->fd());

@@ -15,10 +15,13 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/tuning.h"
 #include "formats/syslog.h"
 #include "watch/processor.h"
 
 namespace tansa::watch {
+
+class Forwarder;
 
 struct WatchOptions {
   std::vector<std::string> paths;  // files to follow
@@ -36,11 +39,19 @@ struct WatchOptions {
   // live correlation states.
   std::size_t max_buffered_bytes = std::size_t{64} << 20;
   std::size_t max_states = 500'000;
+  // Which rules' detections are written (engine::select_rules; empty: all), and tansa.yml's
+  // exclusions and levels (null: none). Every rule is still matched and correlated.
+  std::vector<bool> shown;
+  std::shared_ptr<const engine::Tuning> tuning;
+  // Where written detections are also sent (the caller pushes them from its WriteFn); only its
+  // metrics are read here. Null: none.
+  const Forwarder* forward = nullptr;
 };
 
 struct WatchCounters {
   std::uint64_t lines = 0, skipped = 0, written = 0, duplicates = 0;
   std::uint64_t udp_dropped = 0, messages = 0;
+  std::uint64_t excluded = 0;  // by tansa.yml's exclusions
 };
 
 // Writes one detection (its rule indexes rules.infos(), its source indexes `sources`); returns the

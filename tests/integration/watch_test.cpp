@@ -22,7 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "../unit/watch/hook_server.h"
 #include "cli_test_util.h"
+#include "evtx/writer.h"
 
 namespace {
 
@@ -248,6 +250,8 @@ TEST(Watch, FilesRotationsSyslogAndKillNineGiveEveryDetectionOnce) {
       << page;
   EXPECT_NE(page.find("tansa_watch_detections_total 7\n"), std::string::npos) << page;
   EXPECT_NE(page.find("tansa_watch_late_events_total 0\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("tansa_watch_file_lag_bytes{input=\"" + logp + "\"} 0\n"), std::string::npos)
+      << page;
 
   // 5. kill -9 right after new lines (some may be read and written, some not), more lines while
   // it is down, then a restart: every detection once.
@@ -309,6 +313,181 @@ TEST(Watch, JsonLinesOnStandardInputAreWatchedUntilTheInputEnds) {
   ASSERT_EQ(got.size(), 1u) << slurp(out);
   EXPECT_EQ(got[0], (Det{"Console Login Without MFA", "signin.amazonaws.com", "2024-01-05T03:00:00",
                          "stdin"}));
+}
+
+}  // namespace
+
+namespace {
+
+// A Windows Security log of records 1..n, the i-th with event id ids[i-1].
+std::vector<std::uint8_t> security_log(const std::vector<std::uint16_t>& ids) {
+  tansa::evtx::EvtxWriter w;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    tansa::evtx::EventSpec e;
+    e.provider = ids[i] == 1102 ? "Microsoft-Windows-Eventlog" : e.provider;
+    e.event_id = ids[i];
+    e.computer = "DC01.corp.example";
+    e.time = tansa::evtx::make_filetime(2024, 3, 14, 9, static_cast<int>(i), 0);
+    e.data = {{"SubjectUserName", tansa::evtx::WValue::str("admin")}};
+    w.add(e);
+  }
+  return w.finish();
+}
+
+// As a collector's share does it: a fresh copy renamed over the file.
+void publish_copy(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
+  const fs::path tmp = p.string() + ".part";
+  std::ofstream(tmp, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  fs::rename(tmp, p);
+}
+
+TEST(Watch, AnEvtxFileOnAShareIsFollowedAndEachSelectedDetectionPostedToAWebhook) {
+  const fs::path dir = tansa::testing::tmp("watch", "evtx-webhook");
+  fs::remove_all(dir);
+  fs::create_directories(dir / "rules");
+  const std::string win = std::string(TANSA_SOURCE_DIR) + "/rules/windows";
+  fs::copy_file(win + "/security_log_cleared.yml", dir / "rules/cleared.yml");  // high
+  fs::copy_file(win + "/audit_policy_changed.yml", dir / "rules/policy.yml");   // medium
+  const fs::path log = dir / "Security.evtx", out = dir / "d.jsonl", err = dir / "err.txt";
+  publish_copy(log, security_log({4624, 1102, 4719}));
+  tansa::testing::HookServer hook({503});  // the first POST fails and is retried
+  const std::vector<std::string> args = {"watch",
+                                         log.string(),
+                                         "-r",
+                                         (dir / "rules").string(),
+                                         "-o",
+                                         out.string(),
+                                         "--state",
+                                         (dir / "state.db").string(),
+                                         "--lateness",
+                                         "1s",
+                                         "--min-level",
+                                         "high",
+                                         "--webhook",
+                                         hook.url(),
+                                         "--webhook-header",
+                                         "Authorization: Bearer t0ken",
+                                         "--no-config"};
+  auto w = std::make_unique<WatchProcess>(args, err);
+  ASSERT_TRUE(w->wait_for("watching")) << slurp(err);
+  // Only the high rule's detection is written (--min-level high): record 2.
+  auto got = wait_detections(out, 1);
+  ASSERT_EQ(got, (std::vector<Det>{{"Security Event Log Cleared", "DC01.corp.example",
+                                    "2024-03-14T09:01:00", log.string()}}))
+      << slurp(err);
+  // A new copy with two more records, one of them another clearing.
+  publish_copy(log, security_log({4624, 1102, 4719, 4719, 1102}));
+  got = wait_detections(out, 2);
+  ASSERT_EQ(got.size(), 2u) << slurp(err);
+  EXPECT_EQ(got[1].time, "2024-03-14T09:04:00");
+  // kill -9 and a restart on the same copy: nothing read again, nothing written twice.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a checkpoint has passed
+  w->stop(SIGKILL);
+  const std::size_t err_before = slurp(err).size();
+  w = std::make_unique<WatchProcess>(args, err);
+  ASSERT_TRUE(w->wait_for("watching", err_before)) << slurp(err);
+  publish_copy(log, security_log({4624, 1102, 4719, 4719, 1102, 1102}));
+  got = wait_detections(out, 3);
+  w->stop(SIGTERM);
+  got = read_detections(out);
+  ASSERT_EQ(got.size(), 3u) << slurp(out) << slurp(err);
+  EXPECT_EQ(got[2].time, "2024-03-14T09:05:00");
+  // Every written line was POSTed, in order, once each after the first one's retry. The first
+  // process's queue could still hold one when it was killed: each line reaches the hook at least
+  // once.
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(out);
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  const auto bodies = hook.bodies();
+  ASSERT_GE(bodies.size(), 4u) << slurp(err);
+  EXPECT_EQ(bodies[0], lines[0]);  // refused with 503
+  EXPECT_EQ(bodies[1], lines[0]);  // and sent again
+  std::set<std::string> posted(bodies.begin(), bodies.end());
+  EXPECT_EQ(posted, std::set<std::string>(lines.begin(), lines.end()));
+  for (const std::string& h : hook.heads())
+    EXPECT_NE(h.find("Authorization: Bearer t0ken"), std::string::npos) << h;
+  EXPECT_NE(slurp(err).find("HTTP 503; retrying"), std::string::npos) << slurp(err);
+  EXPECT_NE(slurp(err).find("forwarded to webhook " + hook.url() + ": 1 sent, 0 retries"),
+            std::string::npos)
+      << slurp(err);
+}
+
+}  // namespace
+
+namespace {
+
+// A Zeek conn row (TSV, the header's 6 columns) and an evtx_dump-shaped Windows record on a line.
+std::string conn_row(const std::string& ts, const std::string& orig, const std::string& resp,
+                     int port) {
+  return ts + "\tC" + std::to_string(port) + "\t" + orig + "\t50000\t" + resp + "\t" +
+         std::to_string(port) + "\n";
+}
+std::string windows_line(int record, int event_id, const std::string& time) {
+  return R"({"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Eventlog"}},"EventID":)" +
+         std::to_string(event_id) + R"(,"TimeCreated":{"#attributes":{"SystemTime":")" + time +
+         R"("}},"EventRecordID":)" + std::to_string(record) +
+         R"(,"Channel":"Security","Computer":"DC01.corp.example"},"UserData":{}}})" + "\n";
+}
+
+TEST(Watch, ZeekTsvAndWindowsJsonAreFollowedLiveAcrossARestart) {
+  const fs::path dir = tansa::testing::tmp("watch", "zeek-winjson");
+  fs::remove_all(dir);
+  fs::create_directories(dir / "rules");
+  fs::copy_file(std::string(TANSA_SOURCE_DIR) + "/rules/windows/security_log_cleared.yml",
+                dir / "rules/cleared.yml");
+  std::ofstream(dir / "rules/c2.yml")
+      << "title: Connection To Port 4444\nid: zeek-4444\nstatus: test\nlevel: high\n"
+         "logsource: {product: zeek, service: conn}\n"
+         "detection:\n  selection:\n    id.resp_p: 4444\n  condition: selection\n";
+  const fs::path conn = dir / "conn.log", sec = dir / "security.json", out = dir / "d.jsonl",
+                 err = dir / "err.txt";
+  append(conn,
+         "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+         "#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n"
+         "#types\ttime\tstring\taddr\tport\taddr\tport\n");
+  append(conn, conn_row("1710406800.000000", "10.0.0.5", "203.0.113.9", 443));
+  append(sec, windows_line(10, 4624, "2024-03-14T09:00:00.000000Z"));
+  const std::vector<std::string> args = {"watch",
+                                         conn.string(),
+                                         sec.string(),
+                                         "-r",
+                                         (dir / "rules").string(),
+                                         "-o",
+                                         out.string(),
+                                         "--state",
+                                         (dir / "state.db").string(),
+                                         "--lateness",
+                                         "1s",
+                                         "--no-config"};
+  auto w = std::make_unique<WatchProcess>(args, err);
+  ASSERT_TRUE(w->wait_for("watching")) << slurp(err);
+  append(conn, conn_row("1710406860.000000", "10.0.0.5", "203.0.113.9", 4444));
+  append(sec, windows_line(11, 1102, "2024-03-14T09:02:00.000000Z"));
+  auto got = wait_detections(out, 2);
+  ASSERT_EQ(got.size(), 2u) << slurp(err);
+  const std::set<Det> first = {
+      {"Connection To Port 4444", "10.0.0.5", "2024-03-14T09:01:00", conn.string()},
+      {"Security Event Log Cleared", "DC01.corp.example", "2024-03-14T09:02:00", sec.string()}};
+  EXPECT_EQ(std::set<Det>(got.begin(), got.end()), first);
+  // A restart resumes mid-file: Zeek's header is read again from the file's start.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  w->stop(SIGTERM);
+  append(conn, conn_row("1710406920.000000", "10.0.0.6", "203.0.113.9", 4444));
+  const std::size_t err_before = slurp(err).size();
+  w = std::make_unique<WatchProcess>(args, err);
+  ASSERT_TRUE(w->wait_for("watching", err_before)) << slurp(err);
+  got = wait_detections(out, 3);
+  w->stop(SIGTERM);
+  got = read_detections(out);
+  ASSERT_EQ(got.size(), 3u) << slurp(out) << slurp(err);
+  EXPECT_EQ(got[2],
+            (Det{"Connection To Port 4444", "10.0.0.6", "2024-03-14T09:02:00", conn.string()}));
+  EXPECT_EQ(slurp(err).find("; not read"), std::string::npos) << slurp(err);
+  EXPECT_EQ(slurp(err).find("; skipped"), std::string::npos) << slurp(err);
 }
 
 }  // namespace
