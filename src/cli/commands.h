@@ -2,6 +2,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstddef>
 #include <expected>
 #include <mutex>
@@ -52,6 +53,10 @@ void add_tuning_options(CLI::App* cmd, TuningOptions& o);
 // --min-level, --level, --rule, --exclude-rule, --tag, --exclude-tag, --status, --exclude-status
 // (engine/selection.h), as hunt and watch take them.
 void add_rule_selection_options(CLI::App* cmd, engine::RuleSelection& o);
+
+// Installs SIGINT and SIGTERM handlers that set the returned flag (and ignores SIGPIPE): how the
+// long-running commands (watch, its workers, publish, worker) learn to stop. One flag per process.
+[[nodiscard]] const std::atomic<bool>& stop_on_signals();
 
 // An output's format by its file's extension: .csv, .jsonl (.json, .ndjson), else the table
 // (also for standard output: empty or -).

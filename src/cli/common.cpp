@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -83,6 +84,26 @@ report::OutputFormat format_of(const std::string& output) {
   if (ext == ".csv") return report::OutputFormat::Csv;
   if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson") return report::OutputFormat::Jsonl;
   return report::OutputFormat::Table;
+}
+
+namespace {
+
+std::atomic<bool> g_stop{false};  // the one process-wide flag a signal handler may set
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+}
+
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return g_stop;
 }
 
 void add_rule_selection_options(CLI::App* cmd, engine::RuleSelection& o) {

@@ -16,6 +16,7 @@ namespace {
 struct PublishCli {
   std::vector<std::string> paths;
   std::string nats, stream = "TANSA_RAW", tz;
+  std::string syslog_udp, syslog_tcp;  // listeners, as watch's
   unsigned partitions = 8;
   int replicas = 1, year = 0;
   bool quiet = false;
@@ -38,6 +39,8 @@ int run_publish(const PublishCli& opt) {
   auto note = [&](const std::string& m) {
     if (!opt.quiet) complain(m);
   };
+  if (opt.paths.empty() && opt.syslog_udp.empty() && opt.syslog_tcp.empty())
+    return complain("nothing to publish: give files or a listener (--syslog-udp ...)"), 2;
   auto p = scale::Publisher::open(o, note);
   if (!p) return complain(p.error()), 2;
   int status = 0;
@@ -49,12 +52,24 @@ int run_publish(const PublishCli& opt) {
       if (r.error().starts_with("publishing")) break;
     }
   }
+  if (status == 0 && (!opt.syslog_udp.empty() || !opt.syslog_tcp.empty())) {
+    const std::atomic<bool>& stop = stop_on_signals();
+    auto r =
+        (*p)->publish_listened(opt.syslog_udp, opt.syslog_tcp, stop, [&](const std::string& b) {
+          if (!opt.quiet) complain("listening on " + b);
+        });
+    if (!r) {
+      complain(r.error());
+      status = 1;
+    }
+  }
   const auto& c = (*p)->counters();
   if (!opt.quiet)
     complain(fmt::format(
         "{} lines read, {} published to {} ({} partitions), {} already there, {} without a host "
-        "(not readable), {} retries",
-        c.lines, c.published, opt.stream, (*p)->partitions(), c.duplicates, c.skipped, c.retries));
+        "(not readable), {} retries, {} UDP datagrams dropped by the kernel",
+        c.lines, c.published, opt.stream, (*p)->partitions(), c.duplicates, c.skipped, c.retries,
+        c.udp_dropped));
   return status;
 }
 
@@ -64,8 +79,14 @@ void add_publish_command(CLI::App& app, int& status) {
   auto opt = std::make_shared<PublishCli>();
   CLI::App* cmd = app.add_subcommand(
       "publish",
-      "Publish log lines to NATS JetStream (tansa.raw.<host>) for `watch --nats` workers");
-  cmd->add_option("paths", opt->paths, "Log files (syslog, key=value, JSON lines)")->required();
+      "Publish log lines (files, syslog received) to NATS JetStream (tansa.raw.<host>) for `watch "
+      "--nats` workers");
+  cmd->add_option("paths", opt->paths, "Log files (syslog, key=value, JSON lines)");
+  cmd->add_option("--syslog-udp", opt->syslog_udp,
+                  "Also receive syslog on UDP at HOST:PORT and publish each message until "
+                  "stopped (SIGINT/SIGTERM)");
+  cmd->add_option("--syslog-tcp", opt->syslog_tcp,
+                  "Also receive syslog on TCP at HOST:PORT (octet-counted or newline framing)");
   cmd->add_option("--nats", opt->nats,
                   "NATS server URLs, comma-separated (every node of a cluster)")
       ->required();

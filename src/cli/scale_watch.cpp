@@ -5,6 +5,7 @@
 #include <csignal>
 #include <string>
 
+#include "cli/commands.h"
 #include "cli/scale.h"
 #include "report/text.h"
 #include "scale/worker.h"
@@ -12,12 +13,6 @@
 namespace tansa::cli {
 
 namespace {
-
-std::atomic<bool> g_worker_stop{false};  // set by SIGINT/SIGTERM
-
-extern "C" void on_worker_stop(int) {
-  g_worker_stop.store(true);
-}
 
 void complain(const std::string& m) {
   std::fprintf(stderr, "tansa watch: %s\n", report::terminal_safe(m).c_str());
@@ -59,12 +54,7 @@ int run_watch_nats(engine::Rules& rules, const ScaleWatchCli& o, std::int64_t la
   };
   auto worker = scale::Worker::open(rules, w, note);
   if (!worker) return complain(worker.error()), 2;
-  struct sigaction sa {};
-  sa.sa_handler = on_worker_stop;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const std::atomic<bool>& stop = stop_on_signals();
   std::string owned;
   for (unsigned p : (*worker)->owned()) owned += (owned.empty() ? "" : ",") + std::to_string(p);
   if (!quiet)
@@ -73,7 +63,7 @@ int run_watch_nats(engine::Rules& rules, const ScaleWatchCli& o, std::int64_t la
                     "correlations",
                     o.index, o.workers, owned.empty() ? "(none)" : owned, (*worker)->partitions(),
                     rules.set().size(), rules.correlator().size()));
-  auto ran = (*worker)->run(g_worker_stop);
+  auto ran = (*worker)->run(stop);
   const auto& c = (*worker)->counters();
   if (!quiet)
     complain(fmt::format(

@@ -28,12 +28,6 @@ namespace {
 // How long detections still queued for a webhook or collector may take to leave at the end.
 constexpr int kForwardDrainMs = 5000;
 
-std::atomic<bool> g_stop{false};  // set by SIGINT/SIGTERM: the one process-wide flag a signal needs
-
-extern "C" void on_stop_signal(int) {
-  g_stop.store(true);
-}
-
 struct WatchCli {
   std::vector<std::string> paths;
   std::vector<std::string> rules;
@@ -176,18 +170,13 @@ int run_watch(const WatchCli& opt) {
     return static_cast<std::uint64_t>(at);
   };
 
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  const std::atomic<bool>& stop = stop_on_signals();
   if (!opt.quiet) {
     for (const std::string& b : (*watcher)->bound()) complain("listening on " + b);
     complain(fmt::format("watching {} files with {} rules and {} correlations", w.paths.size(),
                          r.set().size(), r.correlator().size()));
   }
-  auto ran = (*watcher)->run(g_stop, write);
+  auto ran = (*watcher)->run(stop, write);
   if (to_file) std::fclose(out);
   forward.close(kForwardDrainMs);
   const auto& pc = (*watcher)->processor_counters();

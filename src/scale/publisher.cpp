@@ -1,6 +1,7 @@
 #include "scale/publisher.h"
 
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "tansa/detection.h"
 #include "watch/clock.h"
 #include "watch/lines.h"
+#include "watch/listen.h"
 
 namespace tansa::scale {
 
@@ -151,6 +153,65 @@ std::expected<void, std::string> Publisher::publish_file(const std::string& path
   }
   if (in.bad()) return std::unexpected(path + ": read error");
   return {};
+}
+
+std::expected<void, std::string> Publisher::publish_listened(
+    const std::string& udp, const std::string& tcp, const std::atomic<bool>& stop,
+    const std::function<void(const std::string&)>& on_bound) {
+  struct Source {
+    std::unique_ptr<watch::Listener> listener;
+    std::string name, identity;
+    std::uint64_t seq = 0;
+  };
+  std::vector<Source> sources;
+  for (const auto& [kind, address] : {std::pair{watch::Listener::Kind::SyslogUdp, &udp},
+                                      std::pair{watch::Listener::Kind::SyslogTcp, &tcp}}) {
+    if (address->empty()) continue;
+    auto l = watch::Listener::open(kind, *address);
+    if (!l) return std::unexpected(l.error());
+    Source src;
+    src.name = header_value((*l)->name());
+    src.identity = fmt::format("n:{}:{}", (*l)->name(), watch::wall_ns());
+    src.listener = std::move(*l);
+    if (on_bound) on_bound(src.listener->name());
+    sources.push_back(std::move(src));
+  }
+  watch::LineParser parser;
+  Event e;
+  Detection host_of;
+  std::vector<pollfd> fds;
+  std::expected<void, std::string> failed;
+  while (!stop.load(std::memory_order_relaxed) && failed) {
+    fds.clear();
+    for (const Source& src : sources) src.listener->add_fds(fds);
+    if (::poll(fds.data(), fds.size(), 200) <= 0) continue;
+    std::size_t at = 0;
+    for (Source& src : sources) {
+      const std::size_t n = src.listener->fd_count();
+      src.listener->service(
+          std::span<const pollfd>(fds.data() + at, n),
+          [&](std::string_view message) {
+            if (!failed) return;
+            ++counters_.lines;
+            formats::SyslogOptions so = options_.syslog;
+            so.reference_ns = watch::wall_ns();
+            std::string host;
+            if (parser.parse(watch::LineFormat::Syslog, message, so, e)) {
+              host_of.host.clear();
+              host_of.capture(e, 0, std::span<const FieldId>{});
+              host = host_of.host;
+            } else {
+              ++counters_.skipped;
+            }
+            failed = publish_line(message, "syslog", host, src.name, src.identity, ++src.seq,
+                                  so.reference_ns);
+          },
+          std::size_t{1} << 20);
+      at += n;
+    }
+  }
+  for (const Source& src : sources) counters_.udp_dropped += src.listener->dropped();
+  return failed;
 }
 
 }  // namespace tansa::scale

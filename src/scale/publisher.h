@@ -12,6 +12,7 @@
 // - Lines longer than kMaxLine are cut there (a NATS message has a size limit), and said so.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -35,6 +36,7 @@ struct PublishOptions {
 
 struct PublishCounters {
   std::uint64_t lines = 0, published = 0, duplicates = 0, skipped = 0, retries = 0, cut = 0;
+  std::uint64_t udp_dropped = 0;  // syslog datagrams the kernel dropped (publish_listened)
 };
 
 inline constexpr std::size_t kMaxLine = std::size_t{256} << 10;
@@ -49,6 +51,15 @@ class Publisher {
   // Every line of the file, from its start. An error stops: the file could not be read, its
   // format is not one read line by line, or a line could not be published.
   [[nodiscard]] std::expected<void, std::string> publish_file(const std::string& path);
+  // Syslog received on watch's listeners (UDP and TCP, each bound to exactly the address given;
+  // RFC 3164 and 5424, octet-counted and newline framing), each message published as it arrives,
+  // until `stop`. A listener is a source of its own ("udp 127.0.0.1:5514") whose identity is its
+  // name and start time, its messages numbered from 1. `on_bound` gets each listener's name as
+  // bound (the port the kernel chose when 0 was asked). An error stops: a listener that cannot be
+  // bound, a message that cannot be published. Datagrams the kernel dropped are counted.
+  [[nodiscard]] std::expected<void, std::string> publish_listened(
+      const std::string& udp, const std::string& tcp, const std::atomic<bool>& stop,
+      const std::function<void(const std::string&)>& on_bound);
   [[nodiscard]] const PublishCounters& counters() const { return counters_; }
   [[nodiscard]] unsigned partitions() const { return partitions_; }
 

@@ -436,4 +436,68 @@ TEST(Scale, ThreeWorkersOnAJetStreamClusterSurviveAWorkerKillAndTheLeadersLoss) 
   for (auto& w : workers) EXPECT_EQ(w->stop(SIGTERM), 0) << all_logs();
 }
 
+// Syslog received by `tansa publish --syslog-udp/--syslog-tcp` is published message by message:
+// JetStream acknowledges storing each one (the counts line), one nats-server node, mapped as the
+// docs say.
+TEST(Scale, PublishReceivesSyslogOverUdpAndTcpAndPublishesEachMessage) {
+  const fs::path dir = tansa::testing::tmp("scale", "publish-listen");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ASSERT_TRUE(fs::exists("/usr/sbin/nats-server"))
+      << "nats-server missing: run scripts/install-deps.sh";
+  const int port = free_port();
+  std::ofstream(dir / "nats.conf") << "listen: 127.0.0.1:" << port << "\njetstream { store_dir: \""
+                                   << (dir / "js").string() << "\" }\n"
+                                   << "mappings { \"tansa.raw.*\": \"tansa.part.{{partition("
+                                   << kPartitions << ",1)}}.{{wildcard(1)}}\" }\n";
+  Proc server({"/usr/sbin/nats-server", "-c", (dir / "nats.conf").string()}, dir / "nats.txt");
+  ASSERT_TRUE(wait_until(30, [&] {
+    return server.err().find("Server is ready") != std::string::npos;
+  })) << server.err();
+  Proc publish(
+      {kBin, "publish", "--nats", "nats://127.0.0.1:" + std::to_string(port), "--partitions",
+       std::to_string(kPartitions), "--syslog-udp", "127.0.0.1:0", "--syslog-tcp", "127.0.0.1:0"},
+      dir / "publish.txt");
+  ASSERT_TRUE(wait_until(60, [&] {
+    return publish.err().find("listening on tcp 127.0.0.1:") != std::string::npos;
+  })) << publish.err();
+  const auto port_of = [&](const std::string& proto) {
+    const std::string e = publish.err();
+    const std::string key = "listening on " + proto + " 127.0.0.1:";
+    return std::stoi(e.substr(e.find(key) + key.size()));
+  };
+  const auto address = [](int p) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(p));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+  };
+  {
+    const int u = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a = address(port_of("udp"));
+    for (const std::string m :
+         {"<38>Jan  5 05:00:00 web2 sshd[9]: Accepted password for root from 192.0.2.50 port 22 "
+          "ssh2",
+          "<38>Jan  5 05:00:01 web3 sshd[9]: Failed password for bob from 192.0.2.51 port 22 ssh2"})
+      ::sendto(u, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::close(u);
+    const int t = ::socket(AF_INET, SOCK_STREAM, 0);
+    a = address(port_of("tcp"));
+    ASSERT_EQ(::connect(t, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    const std::string m =
+        "<38>1 2024-01-05T05:10:00Z web4 sshd 9 - - Accepted password for root from 192.0.2.52 "
+        "port 22 ssh2";
+    const std::string framed = std::to_string(m.size()) + " " + m;
+    ASSERT_EQ(::write(t, framed.data(), framed.size()), static_cast<ssize_t>(framed.size()));
+    ::close(t);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(WEXITSTATUS(publish.stop(SIGTERM)), 0) << publish.err();
+  EXPECT_NE(publish.err().find("3 lines read, 3 published to TANSA_RAW (6 partitions), 0 already "
+                               "there, 0 without a host"),
+            std::string::npos)
+      << publish.err();
+}
+
 }  // namespace
