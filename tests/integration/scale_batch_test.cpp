@@ -217,7 +217,7 @@ TEST_F(ScaleBatch, InputsAWorkerCannotReadAreReportedAsALocalHuntReportsThem) {
   const fs::path bad = dir_ / "bad";
   fs::create_directories(bad);
   {
-    std::ofstream(bad / "junk.bin", std::ios::binary) << std::string("\x01\x02\x03 not a log", 15);
+    std::ofstream(bad / "junk.bin", std::ios::binary) << std::string("\x01\x02\x03 not a log");
     const std::string evtx = slurp(kSrc + "/tests/data/evtx/sample.evtx");
     std::ofstream(bad / "cut.evtx", std::ios::binary) << evtx.substr(0, evtx.size() / 2 + 777);
   }
