@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "cli/commands.h"
 #include "cli/scale.h"
 #include "report/text.h"
 #include "scale/batch.h"
@@ -14,12 +15,6 @@
 namespace tansa::cli {
 
 namespace {
-
-std::atomic<bool> g_batch_stop{false};  // set by SIGINT/SIGTERM
-
-extern "C" void on_batch_stop(int) {
-  g_batch_stop.store(true);
-}
 
 void say(const char* who, const std::string& m) {
   std::fprintf(stderr, "tansa %s: %s\n", who, report::terminal_safe(m).c_str());
@@ -119,15 +114,10 @@ void add_worker_command(CLI::App& app, int& status) {
       ->group("");
   cmd->add_flag("-q,--quiet", opt->quiet, "Only errors on standard error");
   cmd->callback([&status, opt] {
-    struct sigaction sa {};
-    sa.sa_handler = on_batch_stop;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, nullptr);
-    ::sigaction(SIGTERM, &sa, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    const std::atomic<bool>& stop = stop_on_signals();
     for (auto& p : opt->o.rules) p = absolute(p);  // items are read from the submitter's folder
     const bool quiet = opt->quiet;
-    auto r = scale::run_batch_worker(opt->o, g_batch_stop, [quiet](const std::string& m) {
+    auto r = scale::run_batch_worker(opt->o, stop, [quiet](const std::string& m) {
       if (!quiet) say("worker", m);
     });
     if (!r) {
