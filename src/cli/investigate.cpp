@@ -161,15 +161,21 @@ int run_investigate(const InvestigateOptions& opt) {
   if (!outcome) return fail(outcome.error()), 1;
   inv::place_sources(outcome->findings, *resolver);
   if (!write_report(opt, outcome->findings, (*investigation)->db())) return 1;
+  const double report_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The report is out; the case database's indexes are for analysts querying it later.
+  auto indexed = (*investigation)->index_case_db();
+  if (!indexed) return fail(indexed.error()), 1;
   if (!opt.quiet) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(
         stderr,
         "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s (reading %.1f, "
-        "detections %.1f with indexes %.1f beside, analysis %.1f); report %s, case database %s\n",
+        "detections %.1f, analysis %.1f, report at %.1f, then case database indexes %.1f); "
+        "report %s, case database %s\n",
         static_cast<unsigned long long>(run.counters().events.load()),
         static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections, s,
-        read_s, outcome->drain_s, outcome->index_s, outcome->analysis_s,
+        read_s, outcome->drain_s, outcome->analysis_s, report_s, *indexed,
         opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
         report::terminal_safe(case_path).c_str());
     if (const std::uint64_t dropped = run.duplicates_dropped())

@@ -5,6 +5,8 @@
 #include <array>
 #include <filesystem>
 
+#include "investigate/factindex.h"
+
 namespace tansa::investigate {
 
 namespace {
@@ -197,9 +199,11 @@ struct CaseDb::Impl {
   sqlite3* db = nullptr;
   std::array<sqlite3_stmt*, kFactKinds> insert{};
   sqlite3_stmt* detection = nullptr;
+  mutable std::array<sqlite3_stmt*, kFactKinds> by_rowid{};  // prepared on first fetch
 
   ~Impl() {
     for (auto* s : insert) sqlite3_finalize(s);
+    for (auto* s : by_rowid) sqlite3_finalize(s);
     sqlite3_finalize(detection);
     sqlite3_close(db);
   }
@@ -222,11 +226,12 @@ struct CaseDb::Impl {
 
 // Keeps the first failure; finish_loading reports it, so a write that failed is never a quiet
 // hole in the facts.
-void CaseDb::step_insert(sqlite3_stmt* s, const char* what) {
+bool CaseDb::step_insert(sqlite3_stmt* s, const char* what) {
   const int rc = s ? sqlite3_step(s) : SQLITE_MISUSE;
   if (rc != SQLITE_DONE && error_.empty())
     error_ = std::string("case database: writing ") + what + ": " + sqlite3_errmsg(impl_->db);
   if (s) sqlite3_reset(s);
+  return rc == SQLITE_DONE;
 }
 
 std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::string& path) {
@@ -315,6 +320,14 @@ std::int64_t row_number(const FactBatch::Row& r, std::int64_t Fact::*m) {
 }  // namespace
 
 void CaseDb::add_facts(const FactBatch& facts) {
+  add_facts(facts, nullptr);
+}
+
+void CaseDb::add_facts(const FactBatch& facts, FactIndex& index) {
+  add_facts(facts, &index);
+}
+
+void CaseDb::add_facts(const FactBatch& facts, FactIndex* index) {
   static constexpr std::size_t kHost = text_slot(&Fact::host);
   static constexpr std::size_t kChannel = text_slot(&Fact::channel);
   for (std::size_t n = 0; n < facts.size(); ++n) {
@@ -336,7 +349,8 @@ void CaseDb::add_facts(const FactBatch& facts) {
       else
         bind_static(s, i++, facts.text(n, c.slot));
     }
-    step_insert(s, table_of(f.kind).name);
+    if (step_insert(s, table_of(f.kind).name) && index)
+      index->add(facts, n, sqlite3_last_insert_rowid(impl_->db));
   }
 }
 
@@ -438,6 +452,18 @@ const std::vector<std::pair<const char*, const char*>>& analysis_indexes() {
 }
 
 std::expected<void, std::string> CaseDb::finish_loading() {
+  if (auto r = end_loading(); !r) return r;
+  return build_indexes();
+}
+
+std::expected<void, std::string> CaseDb::end_loading() {
+  std::string err;
+  if (!error_.empty()) return std::unexpected(error_);
+  if (!impl_->exec("COMMIT; BEGIN;", err)) return std::unexpected("case database: " + err);
+  return {};
+}
+
+std::expected<void, std::string> CaseDb::build_indexes() {
   std::string err;
   std::string sql = "COMMIT;";
   for (const auto& [name, on] : analysis_indexes())
@@ -459,6 +485,56 @@ std::expected<void, std::string> CaseDb::add_findings(const std::string& json) {
   return {};
 }
 
+namespace {
+
+// The fact in the current row of select_sql's statement.
+Fact fact_of_row(sqlite3_stmt* s, const Table& t) {
+  Fact f;
+  f.kind = t.kind;
+  f.time_ns = sqlite3_column_int64(s, 0);
+  f.host = column_text(s, 1);
+  f.channel = column_text(s, 2);
+  f.event_id = sqlite3_column_int64(s, 3);
+  f.source.file = static_cast<std::uint32_t>(sqlite3_column_int64(s, 4));
+  f.source.position = static_cast<std::uint64_t>(sqlite3_column_int64(s, 5));
+  f.source.kind = kind_of(column_text(s, 6));
+  int i = 7;
+  for (const Column& c : t.columns) {
+    if (c.number)
+      f.*c.number = sqlite3_column_int64(s, i++);
+    else
+      f.*c.text = column_text(s, i++);
+  }
+  return f;
+}
+
+}  // namespace
+
+std::expected<Fact, std::string> CaseDb::fetch(FactKind kind, std::int64_t rowid) const {
+  const Table& t = table_of(kind);
+  sqlite3_stmt*& s = impl_->by_rowid[static_cast<std::size_t>(kind)];
+  if (!s) {
+    // select_sql's columns; its ORDER BY is moot for one row.
+    const std::string sql = select_sql(t, "rowid = ?");
+    if (sqlite3_prepare_v2(impl_->db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+      return std::unexpected(std::string("case database: ") + sqlite3_errmsg(impl_->db) +
+                             " in: " + sql);
+  }
+  sqlite3_bind_int64(s, 1, rowid);
+  const int rc = sqlite3_step(s);
+  std::expected<Fact, std::string> out;
+  if (rc == SQLITE_ROW)
+    out = fact_of_row(s, t);
+  else if (rc == SQLITE_DONE)
+    out = std::unexpected(std::string("case database: no row ") + std::to_string(rowid) + " in " +
+                          t.name);
+  else
+    out = std::unexpected(std::string("case database: reading ") + t.name + ": " +
+                          sqlite3_errmsg(impl_->db));
+  sqlite3_reset(s);
+  return out;
+}
+
 std::expected<void, std::string> CaseDb::query(FactKind kind, const std::string& where,
                                                const std::vector<std::string>& params,
                                                const std::function<void(const Fact&)>& each) const {
@@ -469,25 +545,7 @@ std::expected<void, std::string> CaseDb::query(FactKind kind, const std::string&
   sqlite3_stmt* s = st.s;
   for (std::size_t i = 0; i < params.size(); ++i) bind_text(s, static_cast<int>(i + 1), params[i]);
   int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    Fact f;
-    f.kind = kind;
-    f.time_ns = sqlite3_column_int64(s, 0);
-    f.host = column_text(s, 1);
-    f.channel = column_text(s, 2);
-    f.event_id = sqlite3_column_int64(s, 3);
-    f.source.file = static_cast<std::uint32_t>(sqlite3_column_int64(s, 4));
-    f.source.position = static_cast<std::uint64_t>(sqlite3_column_int64(s, 5));
-    f.source.kind = kind_of(column_text(s, 6));
-    int i = 7;
-    for (const Column& c : t.columns) {
-      if (c.number)
-        f.*c.number = sqlite3_column_int64(s, i++);
-      else
-        f.*c.text = column_text(s, i++);
-    }
-    each(f);
-  }
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) each(fact_of_row(s, t));
   if (rc != SQLITE_DONE)
     return std::unexpected(std::string("case database: ") + sqlite3_errmsg(impl_->db) +
                            " in: " + sql);

@@ -20,6 +20,8 @@ struct sqlite3_stmt;
 
 namespace tansa::investigate {
 
+class FactIndex;
+
 class CaseDb {
  public:
   // Creates (replacing) the database at `path`.
@@ -33,10 +35,22 @@ class CaseDb {
   // Not thread-safe: callers serialise (the investigation funnels facts through one mutex).
   void add_facts(const FactBatch& facts);
   void add_facts(const std::vector<Fact>& facts);  // packs them, then as above
+  // As above, and records each fact stored in `index` under its rowid (a fact whose write failed
+  // is not recorded; error() says so, and the investigation stops).
+  void add_facts(const FactBatch& facts, FactIndex& index);
   void add_detection(const Detection& d, const RuleInfo& rule);
   void add_streams(const std::vector<Stream>& streams);
-  // Ends loading: commits and builds the indexes the analysis queries by.
+  // Ends loading: commits and builds the indexes (end_loading, then build_indexes).
   [[nodiscard]] std::expected<void, std::string> finish_loading();
+  // Commits what was written, without indexes: the analysis then reads facts by rowid.
+  [[nodiscard]] std::expected<void, std::string> end_loading();
+  // Builds analysis_indexes() (investigate does it after the report is written).
+  [[nodiscard]] std::expected<void, std::string> build_indexes();
+  // Answers queries.h's named queries from `index` (null: from SQL); the index outlives its use.
+  void answer_from(const FactIndex* index) { index_ = index; }
+  [[nodiscard]] const FactIndex* index() const { return index_; }
+  // The fact stored as `rowid` of `kind`'s table; no such row is an error.
+  [[nodiscard]] std::expected<Fact, std::string> fetch(FactKind kind, std::int64_t rowid) const;
   // Stores the findings (JSON text) so the database holds the answers beside the facts.
   [[nodiscard]] std::expected<void, std::string> add_findings(const std::string& json);
 
@@ -62,10 +76,12 @@ class CaseDb {
 
  private:
   CaseDb() = default;
-  void step_insert(sqlite3_stmt* s, const char* what);
+  bool step_insert(sqlite3_stmt* s, const char* what);
+  void add_facts(const FactBatch& facts, FactIndex* index);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string error_;
+  const FactIndex* index_ = nullptr;
 };
 
 // The indexes finish_loading builds: (name, "table(columns)"), the ones the analysis searches by.

@@ -1,5 +1,7 @@
 #include "investigate/queries.h"
 
+#include "investigate/factindex.h"
+
 namespace tansa::investigate {
 
 const std::vector<FactQuery>& all_fact_queries() {
@@ -59,13 +61,15 @@ const std::vector<CountQuery>& all_count_queries() {
 void Queries::each(const FactQuery& q, const std::vector<std::string>& params,
                    const std::function<void(const Fact&)>& f) {
   if (failed()) return;
-  if (auto r = db_.query(q.kind, std::string(q.where), params, f); !r)
-    failure_ = std::string(q.name) + ": " + r.error();
+  auto r = db_.index() ? db_.index()->each(db_, q, params, f)
+                       : db_.query(q.kind, std::string(q.where), params, f);
+  if (!r) failure_ = std::string(q.name) + ": " + r.error();
 }
 
 std::int64_t Queries::count(const CountQuery& q, const std::vector<std::string>& params) {
   if (failed()) return 0;
-  auto n = db_.scalar(std::string(q.sql), params);
+  auto n =
+      db_.index() ? db_.index()->count(db_, q, params) : db_.scalar(std::string(q.sql), params);
   if (!n) {
     failure_ = std::string(q.name) + ": " + n.error();
     return 0;

@@ -148,7 +148,8 @@ inline constexpr FactQuery kFlowsTo{"flows_to", FactKind::Flow, "dst_ip = ?"};
 // Weaknesses: one logon a host recorded, to show that its log is there.
 inline constexpr FactQuery kLogonOnHost{
     "logon_on_host", FactKind::Logon,
-    "rowid = (SELECT l.rowid FROM logons l WHERE l.host = ? LIMIT 1)"};
+    "rowid = (SELECT l.rowid FROM logons l WHERE l.host = ? ORDER BY l.logon_id COLLATE NOCASE, "
+    "l.rowid LIMIT 1)"};
 
 #undef TANSA_ACCOUNT
 
@@ -157,9 +158,10 @@ inline constexpr FactQuery kLogonOnHost{
 [[nodiscard]] const std::vector<FactQuery>& all_fact_queries();
 [[nodiscard]] const std::vector<CountQuery>& all_count_queries();
 
-// Runs named queries, keeping the first failure: after one, the rest are skipped, and the caller
-// returns that error instead of what it found, so a database fault can never read as "no events"
-// and so as "no" or "not_accessed".
+// Runs named queries, from the case database's in-memory index when it has one (factindex.h:
+// the same answers, without the SQLite indexes) and by SQL otherwise, keeping the first failure:
+// after one, the rest are skipped, and the caller returns that error instead of what it found, so a
+// database fault can never read as "no events" and so as "no" or "not_accessed".
 class Queries {
  public:
   explicit Queries(const CaseDb& db) : db_(db) {}

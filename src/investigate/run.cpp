@@ -8,6 +8,7 @@
 #include <thread>
 #include <variant>
 
+#include "investigate/factindex.h"
 #include "investigate/facts.h"
 
 namespace tansa::investigate {
@@ -34,21 +35,17 @@ void drop_case_db(std::vector<hunt::Input>& inputs, const std::string& case_path
   });
 }
 
-// The one thread that writes to the case database while reading and draining go on. Batches
-// queue up to a bound, so a slow disk slows the readers instead of growing memory.
+// The one thread that writes to the case database while reading and draining go on, recording
+// each fact it stores in the in-memory index the analysis searches (factindex.h). Batches queue
+// up to a bound, so a slow disk slows the readers instead of growing memory.
 class Investigation::Writer {
  public:
   using Detections = std::vector<std::pair<Detection, const RuleInfo*>>;
-  explicit Writer(CaseDb& db) : db_(db), thread_([this] { loop(); }) {}
+  Writer(CaseDb& db, FactIndex& index) : db_(db), index_(index), thread_([this] { loop(); }) {}
   ~Writer() { finish(); }
 
   void push(FactBatch&& facts) { enqueue(Job(std::move(facts))); }
   void push(Detections&& detections) { enqueue(Job(std::move(detections))); }
-  // Ends the facts: once those queued are written, the indexes the analysis searches by are
-  // built (CaseDb::finish_loading) while the caller goes on; read the outcome after finish().
-  void build_indexes() { enqueue(Job(Indexes{})); }
-  [[nodiscard]] const std::expected<void, std::string>& indexes() const { return indexes_; }
-  [[nodiscard]] double index_seconds() const { return index_s_; }
   // Writes what is queued and stops; the database is the caller's again.
   void finish() {
     {
@@ -61,8 +58,7 @@ class Investigation::Writer {
   }
 
  private:
-  struct Indexes {};
-  using Job = std::variant<FactBatch, Detections, Indexes>;
+  using Job = std::variant<FactBatch, Detections>;
   static constexpr std::size_t kMaxQueued = 16;
 
   void enqueue(Job&& job) {
@@ -90,24 +86,18 @@ class Investigation::Writer {
     }
   }
   void write(const Job& job) {
-    if (const auto* facts = std::get_if<FactBatch>(&job)) {
-      db_.add_facts(*facts);
-    } else if (const auto* detections = std::get_if<Detections>(&job)) {
-      for (const auto& [d, rule] : *detections) db_.add_detection(d, *rule);
-    } else {
-      const auto t0 = std::chrono::steady_clock::now();
-      indexes_ = db_.finish_loading();
-      index_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    }
+    if (const auto* facts = std::get_if<FactBatch>(&job))
+      db_.add_facts(*facts, index_);
+    else
+      for (const auto& [d, rule] : std::get<Detections>(job)) db_.add_detection(d, *rule);
   }
 
   CaseDb& db_;
+  FactIndex& index_;
   std::mutex mu_;
   std::condition_variable ready_, room_;
   std::deque<Job> queue_;
   bool done_ = false;
-  std::expected<void, std::string> indexes_ = std::unexpected("the indexes were never built");
-  double index_s_ = 0;
   std::thread thread_;
 };
 
@@ -148,7 +138,8 @@ std::expected<std::unique_ptr<Investigation>, std::string> Investigation::open(
   if (!db) return std::unexpected(db.error());
   inv->db_ = std::move(*db);
   inv->db_->add_files(inv->files_);
-  inv->writer_ = std::make_unique<Writer>(*inv->db_);
+  inv->index_ = std::make_unique<FactIndex>();
+  inv->writer_ = std::make_unique<Writer>(*inv->db_, *inv->index_);
   return inv;
 }
 
@@ -176,9 +167,8 @@ std::expected<Outcome, std::string> Investigation::conclude(
     writer_->push(std::move(c.facts));
     coverage.merge(c.coverage);
   }
-  // The facts are all written: the writer builds the indexes while the detections go through
-  // the correlations here, and writes the detections after.
-  writer_->build_indexes();
+  // The writer stores the last facts while the detections go through the correlations here,
+  // and writes the detections after.
   (void)run.correlate(problem);  // drain() below reports what went wrong
 
   // Detections, in order, into the case database; only the strong ones seed the analysis.
@@ -203,13 +193,15 @@ std::expected<Outcome, std::string> Investigation::conclude(
   writer_->push(std::move(batch));
   writer_->finish();
   if (!drained) return std::unexpected(drained.error());
-  if (!writer_->indexes()) return std::unexpected(writer_->indexes().error());
   ai.streams = coverage.streams();
   db_->add_streams(ai.streams);
-  // Writes after the indexes (detections, coverage) fail here, never quietly.
-  if (!db_->error().empty()) return std::unexpected(db_->error());
+  // Any write that failed (facts, detections, coverage) fails here, never quietly; the
+  // analysis then answers from the in-memory index, the SQLite indexes wait for
+  // index_case_db().
+  if (auto loaded = db_->end_loading(); !loaded) return std::unexpected(loaded.error());
+  index_->finish();
+  db_->answer_from(index_.get());
   out.drain_s = since(t_drain);
-  out.index_s = writer_->index_seconds();
   const auto t_analysis = Clock::now();
 
   ai.db = db_.get();
@@ -223,6 +215,14 @@ std::expected<Outcome, std::string> Investigation::conclude(
   out.findings = std::move(*analysed);
   out.analysis_s = since(t_analysis);
   return out;
+}
+
+std::expected<double, std::string> Investigation::index_case_db() {
+  const auto t0 = std::chrono::steady_clock::now();
+  db_->answer_from(nullptr);  // queries go to SQL, with the indexes, from here on
+  index_.reset();
+  if (auto r = db_->build_indexes(); !r) return std::unexpected(r.error());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace tansa::investigate

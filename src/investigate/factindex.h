@@ -1,0 +1,88 @@
+// The analysis's own index of the facts, in memory, built as the writer stores them in the case
+// database: so the named queries of queries.h are answered without the SQLite indexes, which
+// are built only after the report is written (for analysts; docs/case-db.md).
+//
+// What it keeps per fact is only what finds it: for each column a query searches by (an address,
+// an account, a workstation, a session, an event's source reference) a posting of the fact's
+// rowid under that column's key, and a coarse time (about a second) to skip rows outside a time
+// range. Keys are 32-bit hashes of the value (lower-cased where the SQL compares with NOCASE),
+// except accounts, which are interned exactly (their spellings are searched as a range). The
+// fact itself is read back from the case database by rowid (its primary key), and every
+// condition of the query is checked again on it, so a hash that collides costs a read, never a
+// wrong answer.
+//
+// The semantics are the SQL's (tests/unit/investigate/memory_queries_test.cpp runs every named
+// query both ways): NOCASE folds ASCII letters only, BETWEEN is inclusive, results come in
+// (ts, file, position) order with ties in the order the facts were stored. Queries that read a
+// whole table whatever indexes exist (small tables, a LIKE, a GROUP BY) are handed to SQLite.
+// A failed read or an unparsable parameter is an error, never "no facts".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "investigate/queries.h"
+
+namespace tansa::investigate {
+
+class FactIndex {
+ public:
+  // The columns searched by, each on the kinds that have it (factindex.cpp says which member).
+  enum Column : std::uint8_t { Ref, SrcIp, DstIp, User, Workstation, Session, Host, kColumns };
+
+  // Records fact `i` of `batch`, stored as `rowid` of its kind's table. Rowids of one kind come
+  // in increasing order (SQLite's for a table without a declared key).
+  void add(const FactBatch& batch, std::size_t i, std::int64_t rowid);
+  // Ends loading: sorts the postings into their searchable form. Queries only after.
+  void finish();
+  [[nodiscard]] bool finished() const { return finished_; }
+  // Bytes held (postings, times, keys), for the notes and the bench.
+  [[nodiscard]] std::size_t bytes() const;
+
+  // The named query `q` (by name) with its parameters, as CaseDb::query would answer it.
+  [[nodiscard]] std::expected<void, std::string> each(
+      const CaseDb& db, const FactQuery& q, const std::vector<std::string>& params,
+      const std::function<void(const Fact&)>& f) const;
+  [[nodiscard]] std::expected<std::int64_t, std::string> count(
+      const CaseDb& db, const CountQuery& q, const std::vector<std::string>& params) const;
+
+  // What the query functions (factindex.cpp) search with.
+  struct Posting {
+    std::uint32_t key, row;  // row: rowid - 1
+  };
+  struct Searchable {  // one column's postings after finish(): rows of each key, ascending
+    std::vector<std::uint32_t> keys, starts, rows;
+  };
+  struct Kind {
+    std::array<std::deque<Posting>, kColumns> loading;
+    std::array<Searchable, kColumns> by;
+    std::deque<std::int32_t> coarse_ts;          // by row; ts >> 30, clamped
+    std::map<std::string, std::uint32_t> users;  // lower-cased account -> its key
+    // Logons: each host's first logon in (logon_id NOCASE, rowid) order: logon_on_host.
+    std::unordered_map<std::string, std::pair<std::string, std::uint32_t>> first_logon;
+  };
+  [[nodiscard]] const Kind& kind(FactKind k) const { return kinds_[static_cast<std::size_t>(k)]; }
+  [[nodiscard]] std::span<const std::uint32_t> rows(FactKind k, Column c, std::uint32_t key) const;
+
+ private:
+  std::array<Kind, kFactKinds> kinds_;
+  bool finished_ = false;
+  std::string broken_;  // a rowid out of order: every query fails
+};
+
+// ASCII lower case, as SQLite's NOCASE compares.
+[[nodiscard]] std::string fold(std::string_view s);
+[[nodiscard]] std::uint32_t key_of(std::string_view s);
+// A coarse time: ts >> 30 (about a second) clamped to 32 bits; monotonic in ts.
+[[nodiscard]] std::int32_t coarse(std::int64_t ts);
+
+}  // namespace tansa::investigate
