@@ -113,6 +113,18 @@ class RuleSet {
   std::unique_ptr<CompiledSet> set_;
 };
 
+// Loading and compiling in one step, which is what a run needs. With a cache folder
+// (Options::cache_dir), a warm start takes the compiled rule set from it
+// (src/sigma/compiled_cache.h: keyed like the parsed rules, plus the compile options) and neither
+// parses nor compiles; then `loaded.rules` is empty and `loaded.from_cache` is true.
+// `loaded.rejected` holds the rules rejected by loading and by compiling, in that order.
+struct Compiled {
+  LoadResult loaded;
+  std::shared_ptr<const RuleSet> set;
+};
+[[nodiscard]] Compiled load_and_compile(const std::vector<std::string>& paths,
+                                        const Options& options);
+
 // Per-thread matching state. Not thread-safe; create one per thread.
 class Matcher {
  public:

@@ -93,9 +93,10 @@ std::expected<std::unique_ptr<Rules>, std::string> Rules::load(const RuleOptions
                           "(/proc/self/exe) cannot be read to find the rule pack")
             : "no rules given (-r PATH or TANSA_RULES), and no rule pack in any of: " + looked);
   }
-  auto loaded = sigma::load_rules(r->paths_, so);
+  sigma::Compiled compiled = sigma::load_and_compile(r->paths_, so);
+  sigma::LoadResult& loaded = compiled.loaded;
   r->rejected_ = std::move(loaded.rejected);
-  r->set_ = sigma::RuleSet::compile(loaded.rules, so, r->rejected_);
+  r->set_ = std::move(compiled.set);
   r->correlator_ = std::make_unique<correlate::Correlator>(
       r->set_->rules(), loaded.correlation_rules, r->correlation_rejected_);
   r->correlation_rules_ = std::move(loaded.correlation_rules);

@@ -503,21 +503,28 @@ void Compiler::note(std::string text) {
 using detail::CompileError;
 using detail::Compiler;
 
-std::shared_ptr<const RuleSet> RuleSet::compile(
-    const std::vector<std::shared_ptr<const Rule>>& rules, const Options& options,
-    std::vector<Rejection>& rejected) {
-  auto cs = std::make_unique<CompiledSet>();
+namespace detail {
+
+void set_logsources(CompiledSet& cs, const Options& options, std::vector<Rejection>* rejected) {
   if (options.logsources_yaml.empty()) {
-    cs->logsources = LogSourceMap::builtin();
-  } else {
-    auto m = LogSourceMap::parse(options.logsources_yaml);
-    if (!m) {
-      rejected.push_back({"(log source map)", {}, {}, m.error(), "invalid log source map"});
-      cs->logsources = LogSourceMap::builtin();
-    } else {
-      cs->logsources = std::move(*m);
-    }
+    cs.logsources = LogSourceMap::builtin();
+    return;
   }
+  auto m = LogSourceMap::parse(options.logsources_yaml);
+  if (!m) {
+    if (rejected)
+      rejected->push_back({"(log source map)", {}, {}, m.error(), "invalid log source map"});
+    cs.logsources = LogSourceMap::builtin();
+  } else {
+    cs.logsources = std::move(*m);
+  }
+}
+
+std::unique_ptr<CompiledSet> compile_tables(const std::vector<std::shared_ptr<const Rule>>& rules,
+                                            const Options& options,
+                                            std::vector<Rejection>& rejected) {
+  auto cs = std::make_unique<CompiledSet>();
+  set_logsources(*cs, options, &rejected);
   cs->index = options.index;
   cs->channel_field = field_id("Channel");
   cs->eventid_field = field_id("EventID");
@@ -558,19 +565,34 @@ std::shared_ptr<const RuleSet> RuleSet::compile(
     }
   }
   c.finish_prefilter();
-  for (auto& [_, idx] : cs->windows) {
-    idx.any_eventid.finish(*cs);
-    for (auto& [__, b] : idx.by_eventid) b.finish(*cs);
+  return cs;
+}
+
+std::shared_ptr<const RuleSet> finish_set(std::unique_ptr<CompiledSet> set,
+                                          const Options& options) {
+  CompiledSet& cs = *set;
+  for (auto& [_, idx] : cs.windows) {
+    idx.any_eventid.finish(cs);
+    for (auto& [__, b] : idx.by_eventid) b.finish(cs);
   }
-  cs->windows_any.finish(*cs);
-  cs->everything.finish(*cs);
+  cs.windows_any.finish(cs);
+  cs.everything.finish(cs);
+  Compiler c(cs, options);
   c.build_scan_dbs();
   // Every field a rule names now has a slot; cover every id interned so far.
   const std::size_t interned = FieldTable::global().size();
-  cs->slot_of.resize(std::max(cs->slot_of.size(), interned), kNone);
+  cs.slot_of.resize(std::max(cs.slot_of.size(), interned), kNone);
   for (FieldId id = 0; id < interned; ++id)
-    if (cs->slot_of[id] == kNone) cs->slot_of[id] = cs->resolve_slot(id);
-  return std::make_shared<const RuleSet>(std::move(cs));
+    if (cs.slot_of[id] == kNone) cs.slot_of[id] = cs.resolve_slot(id);
+  return std::make_shared<const RuleSet>(std::move(set));
+}
+
+}  // namespace detail
+
+std::shared_ptr<const RuleSet> RuleSet::compile(
+    const std::vector<std::shared_ptr<const Rule>>& rules, const Options& options,
+    std::vector<Rejection>& rejected) {
+  return detail::finish_set(detail::compile_tables(rules, options, rejected), options);
 }
 
 }  // namespace tansa::sigma

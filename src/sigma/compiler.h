@@ -182,6 +182,7 @@ struct CompiledSet {
   // unless keyword items apply to the event.
   std::vector<std::uint8_t> slot_scan;
   std::vector<std::uint32_t> pf_ids;
+  std::vector<std::string> literal_text;  // by literal id: what the databases find
 
   FieldId channel_field = kNoField, eventid_field = kNoField;
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -20,7 +21,7 @@ namespace tansa::sigma::detail {
 
 struct Need {
   bool constrained = false;
-  std::vector<std::uint32_t> lits;  // literal ids (Compiler::literals_)
+  std::vector<std::uint32_t> lits;  // literal ids (CompiledSet::literal_text)
 };
 
 class Compiler {
@@ -73,7 +74,8 @@ class Compiler {
   double cost(const Need& n) const {
     double c = 0;
     for (const std::uint32_t l : n.lits)
-      c += static_cast<double>(usage_[l]) * (1.0 + 8.0 / static_cast<double>(literals_[l].size()));
+      c += static_cast<double>(usage_[l]) *
+           (1.0 + 8.0 / static_cast<double>(cs_.literal_text[l].size()));
     return c;
   }
   std::vector<std::uint32_t> usage_;     // per literal id: the leaves requiring it
@@ -102,7 +104,20 @@ class Compiler {
   void write_cached(const std::string& path, const std::string& content, const hs_database_t* db);
   void note(std::string text);
   std::unordered_map<std::string, std::uint32_t> literal_ids_;
-  std::vector<std::string> literals_;
 };
+
+// Compiling in two halves, so that the compiled rule cache (compiled_cache.h) keeps what lies
+// between them: the rule tables with their literals by id. compile_tables() compiles the rules
+// (the rejected ones appended to `rejected`) and picks each variant's prefilter; finish_set()
+// derives the rest (the buckets' literal maps, the Vectorscan databases, the slot of every
+// field interned so far) and makes the RuleSet.
+[[nodiscard]] std::unique_ptr<CompiledSet> compile_tables(
+    const std::vector<std::shared_ptr<const Rule>>& rules, const Options& options,
+    std::vector<Rejection>& rejected);
+[[nodiscard]] std::shared_ptr<const RuleSet> finish_set(std::unique_ptr<CompiledSet> cs,
+                                                        const Options& options);
+// The log source map `options` name (the built-in one when none, or when it does not parse: then
+// a rejection says why, when `rejected` is given).
+void set_logsources(CompiledSet& cs, const Options& options, std::vector<Rejection>* rejected);
 
 }  // namespace tansa::sigma::detail

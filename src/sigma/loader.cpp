@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "sigma/compiled_cache.h"
+#include "sigma/compiler_impl.h"
 #include "sigma/condition.h"
 #include "sigma/rule_cache.h"
 #include "sigma/yaml_util.h"
@@ -684,9 +686,25 @@ LoadResult load_rules_text(std::string_view yaml, const std::string& name, const
   return finish(rules, filters, std::move(result));
 }
 
-LoadResult load_rules(const std::vector<std::string>& paths, const Options& options) {
-  LoadResult result;
-  std::vector<std::string> files;
+namespace {
+
+// What loading and compiling start from: the rule files listed and read (each once: its bytes
+// are hashed for the caches' key and, when no cache can answer, parsed), the rejections of files
+// that cannot be read (said on every run, whatever a cache holds) and the caches' key.
+struct Prepared {
+  LoadResult result;  // rejections of unreadable files and missing paths; notes
+  std::vector<std::string> files, text;
+  std::vector<char> readable;
+  std::function<void(std::size_t, const std::function<void(std::size_t)>&)> run;
+  bool caching = false;
+  rule_cache::Key key;
+  std::uint64_t name = 0;  // of the cache files: one per set of rule paths, rewritten when stale
+};
+
+Prepared prepare(const std::vector<std::string>& paths, const Options& options) {
+  Prepared pr;
+  LoadResult& result = pr.result;
+  std::vector<std::string>& files = pr.files;
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
@@ -721,11 +739,14 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
     worker();
     for (auto& t : pool) t.join();
   };
+  pr.run = run;
   // Every file is read once: its bytes are hashed for the cache's key and, when the cache cannot
   // answer, parsed.
-  const bool caching = !options.cache_dir.empty();
-  std::vector<std::string> text(files.size());
-  std::vector<char> readable(files.size(), 0);
+  const bool caching = pr.caching = !options.cache_dir.empty();
+  std::vector<std::string>& text = pr.text;
+  std::vector<char>& readable = pr.readable;
+  text.resize(files.size());
+  readable.assign(files.size(), 0);
   std::vector<rule_cache::Key> digest(files.size());
   run(files.size(), [&](std::size_t i) {
     if (!read_whole(files[i], text[i])) return;
@@ -741,11 +762,9 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
     if (!readable[i])
       result.rejected.push_back({files[i], {}, {}, "cannot open the file", "unreadable file"});
 
-  rule_cache::Key key;
-  std::string cache_path;
   if (caching) {
     rule_cache::Hash k = rule_cache::key_start(options);
-    rule_cache::Hash name;  // the file's name: one per set of rule paths, rewritten when stale
+    rule_cache::Hash name;
     for (const auto& p : paths) {
       std::error_code ec;
       name.bytes(fs::absolute(p, ec).lexically_normal().string());
@@ -756,13 +775,31 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
       k.word(digest[i].a);
       k.word(digest[i].b);
     }
-    key = {k.a(), k.b()};
-    cache_path = fmt::format("{}/rules-{:016x}.cache", options.cache_dir, name.a());
+    pr.key = {k.a(), k.b()};
+    pr.name = name.a();
+  }
+  return pr;
+}
+
+// The rules of `pr`'s files: from the parsed-rules cache when it holds them, else parsed (and
+// the cache rewritten).
+LoadResult parse_prepared(Prepared& pr, const Options& options) {
+  LoadResult& result = pr.result;
+  const std::vector<std::string>& files = pr.files;
+  std::vector<std::string>& text = pr.text;
+  const std::vector<char>& readable = pr.readable;
+  const auto& run = pr.run;
+  const bool caching = pr.caching;
+  const rule_cache::Key key = pr.key;
+  std::string cache_path;
+  if (caching) {
+    cache_path = fmt::format("{}/rules-{:016x}.cache", options.cache_dir, pr.name);
     if (std::string bytes; read_whole(cache_path, bytes)) {
       auto cached = rule_cache::decode(bytes, key);
       if (cached) {
         for (auto& r : cached->rejected) result.rejected.push_back(std::move(r));
         cached->rejected = std::move(result.rejected);
+        cached->notes = std::move(result.notes);
         cached->from_cache = true;
         return std::move(*cached);
       }
@@ -805,6 +842,56 @@ LoadResult load_rules(const std::vector<std::string>& paths, const Options& opti
   parsed.rejected = std::move(result.rejected);
   parsed.notes = std::move(result.notes);
   return parsed;
+}
+
+}  // namespace
+
+LoadResult load_rules(const std::vector<std::string>& paths, const Options& options) {
+  Prepared pr = prepare(paths, options);
+  return parse_prepared(pr, options);
+}
+
+Compiled load_and_compile(const std::vector<std::string>& paths, const Options& options) {
+  Prepared pr = prepare(paths, options);
+  Compiled out;
+  rule_cache::Key key;
+  std::string path;
+  if (pr.caching) {
+    key = compiled_cache::key(pr.key, options);
+    path = fmt::format("{}/compiled-{:016x}.cache", options.cache_dir, pr.name);
+    if (std::string bytes; read_whole(path, bytes)) {
+      auto cached = compiled_cache::decode(bytes, key, options);
+      if (cached) {
+        out.loaded = std::move(cached->loaded);
+        for (auto& r : out.loaded.rejected) pr.result.rejected.push_back(std::move(r));
+        out.loaded.rejected = std::move(pr.result.rejected);
+        out.loaded.notes = std::move(pr.result.notes);
+        out.loaded.from_cache = true;
+        out.set = detail::finish_set(std::move(cached->tables), options);
+        return out;
+      }
+      if (cached.error().kind == rule_cache::Error::Kind::Damaged)
+        pr.result.notes.push_back("ignored a damaged or foreign compiled rule cache file " + path +
+                                  " (" + cached.error().reason + "); compiled the rules anew");
+    }
+  }
+  const std::size_t per_run = pr.result.rejected.size();  // unreadable files: not cached
+  out.loaded = parse_prepared(pr, options);
+  std::vector<Rejection> compiling;
+  std::unique_ptr<CompiledSet> tables =
+      detail::compile_tables(out.loaded.rules, options, compiling);
+  if (pr.caching) {
+    std::vector<Rejection> cached(
+        out.loaded.rejected.begin() + static_cast<std::ptrdiff_t>(per_run),
+        out.loaded.rejected.end());
+    cached.insert(cached.end(), compiling.begin(), compiling.end());
+    if (const std::string bytes = compiled_cache::encode(out.loaded, cached, *tables, key);
+        !bytes.empty())
+      rule_cache::write_atomic(path, bytes);
+  }
+  for (auto& r : compiling) out.loaded.rejected.push_back(std::move(r));
+  out.set = detail::finish_set(std::move(tables), options);
+  return out;
 }
 
 }  // namespace tansa::sigma

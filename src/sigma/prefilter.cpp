@@ -55,9 +55,9 @@ std::string Compiler::leaf_literal(const Leaf& l) const {
 }
 
 std::uint32_t Compiler::literal_id(const std::string& lit) {
-  auto [it, added] = literal_ids_.emplace(lit, static_cast<std::uint32_t>(literals_.size()));
+  auto [it, added] = literal_ids_.emplace(lit, static_cast<std::uint32_t>(cs_.literal_text.size()));
   if (added) {
-    literals_.push_back(lit);
+    cs_.literal_text.push_back(lit);
     usage_.push_back(0);
   }
   return it->second;
@@ -153,9 +153,9 @@ void Compiler::finish_prefilter() {
     for (std::uint32_t k = 0; k < it.leaves; ++k)
       if (cs_.leaves[it.first_leaf + k].lit != kNone) cs_.slot_scan[it.slot] = 1;
   }
-  if (literals_.empty()) return;
+  if (cs_.literal_text.empty()) return;
   cs_.prefilter = true;
-  cs_.literal_count = static_cast<std::uint32_t>(literals_.size());
+  cs_.literal_count = static_cast<std::uint32_t>(cs_.literal_text.size());
 }
 
 // Without its databases the prefilter must not claim any literal is absent: every variant is
@@ -255,8 +255,8 @@ void Compiler::build_scan_dbs() {
     std::vector<std::size_t> lens;
     std::vector<unsigned> flags, hs_ids;
     for (std::size_t k = 0; k + 1 < ids.size(); ++k) {
-      exprs.push_back(literals_[ids[k]].data());
-      lens.push_back(literals_[ids[k]].size());
+      exprs.push_back(cs_.literal_text[ids[k]].data());
+      lens.push_back(cs_.literal_text[ids[k]].size());
       flags.push_back(HS_FLAG_SINGLEMATCH);  // literals and scanned text are both lower-cased
       hs_ids.push_back(ids[k]);
     }

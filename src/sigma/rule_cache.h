@@ -71,6 +71,13 @@ struct Error {
 // the checksum otherwise): every bound is still checked.
 [[nodiscard]] std::expected<LoadResult, std::string> decode_payload(std::string_view payload);
 
+// A cache file's frame around `payload`: `magic`, the key, the payload's length and its checksum,
+// then the payload. unframe() checks all of it and gives the payload: Stale for another key,
+// Damaged (foreign, truncated, extended, corrupt) for anything else that is wrong.
+[[nodiscard]] std::string frame(std::string_view magic, Key key, std::string_view payload);
+[[nodiscard]] std::expected<std::string_view, Error> unframe(std::string_view file,
+                                                             std::string_view magic, Key key);
+
 // Writes `bytes` to `path` through a temporary file in the same folder and rename(); false when
 // it could not (the temporary file is removed).
 bool write_atomic(const std::string& path, std::string_view bytes);

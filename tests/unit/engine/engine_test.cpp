@@ -360,16 +360,25 @@ TEST(Engine, ADamagedRuleCacheIsANoteAndTheRulesStillLoad) {
   EXPECT_TRUE((*warm)->from_cache());
   EXPECT_TRUE((*warm)->notes().empty());
   EXPECT_EQ((*warm)->set().size(), 1u);
+  // Both caches damaged: the compiled set's and the parsed rules'; each is said, and the rules
+  // are parsed and compiled anew.
   for (const auto& e : fs::directory_iterator(cache.path()))
-    if (e.path().filename().string().starts_with("rules-"))
+    if (e.path().filename().string().starts_with("rules-") ||
+        e.path().filename().string().starts_with("compiled-"))
       std::ofstream(e.path(), std::ios::binary | std::ios::trunc) << "not a rule cache";
   auto damaged = Rules::load(options);
   ASSERT_TRUE(damaged.has_value());
   EXPECT_FALSE((*damaged)->from_cache());
-  ASSERT_EQ((*damaged)->notes().size(), 1u);
-  EXPECT_NE((*damaged)->notes()[0].find("ignored a damaged or foreign rule cache file"),
+  ASSERT_EQ((*damaged)->notes().size(), 2u);
+  EXPECT_NE((*damaged)->notes()[0].find("ignored a damaged or foreign compiled rule cache file"),
+            std::string::npos);
+  EXPECT_NE((*damaged)->notes()[1].find("ignored a damaged or foreign rule cache file"),
             std::string::npos);
   EXPECT_EQ((*damaged)->set().size(), 1u);
+  auto again = Rules::load(options);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE((*again)->from_cache());
+  EXPECT_TRUE((*again)->notes().empty());
 }
 
 TEST(EngineOptions, ZonesAndTimeBounds) {
