@@ -138,23 +138,26 @@ void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
 void FactIndex::finish() {
   for (Kind& k : kinds_)
     for (std::size_t c = 0; c < kColumns; ++c) {
-      std::deque<Posting>& in = k.loading[c];
-      std::sort(in.begin(), in.end(), [](const Posting& a, const Posting& b) {
-        return a.key != b.key ? a.key < b.key : a.row < b.row;
-      });
+      // Key and row in one integer: sorting integers is several times faster than sorting the
+      // deque's pairs. One column at a time, so the copy adds one column's postings at most.
+      std::vector<std::uint64_t> sorted;
+      sorted.reserve(k.loading[c].size());
+      for (const Posting& p : k.loading[c]) sorted.push_back(std::uint64_t{p.key} << 32 | p.row);
+      std::deque<Posting>().swap(k.loading[c]);
+      std::sort(sorted.begin(), sorted.end());
       Searchable& out = k.by[c];
-      out.rows.reserve(in.size());
-      for (const Posting& p : in) {
-        if (out.keys.empty() || out.keys.back() != p.key) {
-          out.keys.push_back(p.key);
+      out.rows.reserve(sorted.size());
+      for (const std::uint64_t p : sorted) {
+        const auto key = static_cast<std::uint32_t>(p >> 32);
+        if (out.keys.empty() || out.keys.back() != key) {
+          out.keys.push_back(key);
           out.starts.push_back(static_cast<std::uint32_t>(out.rows.size()));
         }
-        out.rows.push_back(p.row);
+        out.rows.push_back(static_cast<std::uint32_t>(p));
       }
       out.starts.push_back(static_cast<std::uint32_t>(out.rows.size()));
       out.keys.shrink_to_fit();
       out.starts.shrink_to_fit();
-      std::deque<Posting>().swap(in);
     }
   finished_ = true;
 }
