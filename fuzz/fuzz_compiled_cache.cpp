@@ -11,37 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_events.h"
 #include "sigma/compiled_cache.h"
 #include "tansa/sigma.h"
 
-namespace {
-
-const std::vector<tansa::Event>& events() {
-  static const std::vector<tansa::Event> all = [] {
-    std::vector<tansa::Event> out;
-    tansa::Event win;
-    win.add_string(tansa::field_id("Channel"), "Microsoft-Windows-Sysmon/Operational");
-    win.add_int(tansa::field_id("EventID"), 1);
-    win.add_string(tansa::field_id("Image"), "C:\\Windows\\System32\\cmd.exe");
-    win.add_string(tansa::field_id("CommandLine"), "cmd.exe /c whoami -all");
-    win.add_string(tansa::field_id("DestinationIp"), "10.1.2.3");
-    out.push_back(std::move(win));
-    tansa::Event sec;
-    sec.add_string(tansa::field_id("Channel"), "Security");
-    sec.add_int(tansa::field_id("EventID"), 4688);
-    sec.add_string(tansa::field_id("NewProcessName"), "C:\\Windows\\System32\\cmd.exe");
-    out.push_back(std::move(sec));
-    tansa::Event ssh;
-    ssh.logsource = {"linux", "", "sshd"};
-    ssh.add_string(tansa::field_id("message"),
-                   "Failed password for root from 203.0.113.7 port 22 ssh2");
-    out.push_back(std::move(ssh));
-    return out;
-  }();
-  return all;
-}
-
-}  // namespace
+using tansa::fuzzing::sample_events;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -55,6 +29,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto set = tansa::sigma::detail::finish_set(std::move(d->tables), options);
   tansa::sigma::Matcher m(*set);
   std::vector<std::uint32_t> hits;
-  for (const auto& e : events()) m.match(e, hits);
+  for (const auto& e : sample_events()) m.match(e, hits);
   return 0;
 }

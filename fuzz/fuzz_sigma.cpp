@@ -6,33 +6,10 @@
 #include <vector>
 
 #include "correlate/correlator.h"
+#include "fuzz_events.h"
 #include "tansa/sigma.h"
 
-namespace {
-
-const std::vector<tansa::Event>& events() {
-  static const std::vector<tansa::Event> all = [] {
-    std::vector<tansa::Event> out;
-    tansa::Event win;
-    win.add_string(tansa::field_id("Channel"), "Microsoft-Windows-Sysmon/Operational");
-    win.add_int(tansa::field_id("EventID"), 1);
-    win.add_string(tansa::field_id("Image"), "C:\\Windows\\System32\\cmd.exe");
-    win.add_string(tansa::field_id("CommandLine"), "cmd.exe /c whoami -all");
-    win.add_string(tansa::field_id("UtcTime"), "2024-01-05 03:12:44.123");
-    win.add_string(tansa::field_id("DestinationIp"), "10.1.2.3");
-    out.push_back(std::move(win));
-    tansa::Event ssh;
-    ssh.logsource = {"linux", "", "sshd"};
-    ssh.add_string(tansa::field_id("message"),
-                   "Failed password for root from 203.0.113.7 port 22 ssh2");
-    ssh.add_int(tansa::field_id("src_port"), 22);
-    out.push_back(std::move(ssh));
-    return out;
-  }();
-  return all;
-}
-
-}  // namespace
+using tansa::fuzzing::sample_events;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 16384) return 0;  // rule files are small; bigger inputs only slow the search
@@ -44,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto set = tansa::sigma::RuleSet::compile(loaded.rules, options, rejected);
   tansa::sigma::Matcher m(*set);
   std::vector<std::uint32_t> hits;
-  for (const auto& e : events()) m.match(e, hits);
+  for (const auto& e : sample_events()) m.match(e, hits);
   // Correlations over the hits, repeated in time so windows open, fire and close.
   std::vector<tansa::correlate::Rejection> corr_rejected;
   tansa::correlate::Correlator corr(set->rules(), loaded.correlation_rules, corr_rejected);
@@ -52,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int round = 0; round < 4; ++round)
     for (std::size_t i = 0; i < hits.size(); ++i) {
       tansa::Detection d;
-      d.capture(events()[i % events().size()], hits[i]);
+      d.capture(sample_events()[i % sample_events().size()], hits[i]);
       d.time_ns = round * 60000000000LL + static_cast<std::int64_t>(i);
       corr.add(d, emit);
     }

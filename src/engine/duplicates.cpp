@@ -4,39 +4,17 @@
 #include <cstring>
 #include <random>
 
+#include "tansa/hash128.h"
+
 namespace tansa::engine {
 
 namespace {
 
-constexpr std::uint64_t kP1 = 0x9E3779B97F4A7C15ULL;
-constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
-constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
+constexpr std::uint64_t kP3 = Hash128::kP3;
 
-constexpr std::uint64_t rotl(std::uint64_t x, int r) {
-  return (x << r) | (x >> (64 - r));
-}
-
-// Two independent 64-bit lanes over the same words: 128 bits of hash, seeded per run.
-struct Hash128 {
-  std::uint64_t a, b;
-  void word(std::uint64_t w) {
-    a = rotl((a ^ w) * kP1, 29) * kP2;
-    b = rotl(b + w * kP3, 31) * kP1;
-  }
-  void bytes(std::string_view s) {
-    word(s.size());
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      word(w);
-    }
-    if (i < s.size()) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, s.size() - i);
-      word(w);
-    }
-  }
+// The record's words, and its values (an array element by element), seeded per run.
+struct RecordHash : Hash128 {
+  using Hash128::Hash128;
   void value(const Event& e, const Value& v) {
     word(static_cast<std::uint64_t>(v.type));
     if (v.type == ValueType::Array) {
@@ -49,8 +27,6 @@ struct Hash128 {
     }
     bytes(v.text);
   }
-  [[nodiscard]] std::uint64_t final_a() const { return (a ^ (a >> 32)) * kP2 ^ b; }
-  [[nodiscard]] std::uint64_t final_b() const { return (b ^ (b >> 29)) * kP3 ^ a; }
 };
 
 }  // namespace
@@ -70,17 +46,17 @@ std::optional<RecordKey> key_of(const Event& e, std::uint64_t seed1, std::uint64
   const Value* rid = e.get(kRecordId);
   if (!rid) return std::nullopt;
   // Computer and Channel are among the fields hashed: every field is, names and values.
-  Hash128 h{seed1, seed2};
+  RecordHash h{seed1, seed2};
   h.word(static_cast<std::uint64_t>(e.time_ns));
   if (names) {
     const FieldTable& table = FieldTable::global();
     std::uint64_t a = 0, b = 0;
     for (const Field& f : e.fields()) {
-      Hash128 fh{seed1, seed2};
+      RecordHash fh{seed1, seed2};
       fh.bytes(table.name(f.id));
       fh.value(e, f.value);
-      a += fh.final_a();
-      b += fh.final_b();
+      a += fh.a();
+      b += fh.b();
     }
     h.word(a);
     h.word(b);
@@ -91,8 +67,8 @@ std::optional<RecordKey> key_of(const Event& e, std::uint64_t seed1, std::uint64
     }
   }
   return RecordKey{
-      h.final_a(), h.final_b(),
-      rid->type == ValueType::Int || rid->type == ValueType::UInt ? rid->u : h.final_a() ^ kP3,
+      h.a(), h.b(),
+      rid->type == ValueType::Int || rid->type == ValueType::UInt ? rid->u : h.a() ^ kP3,
       e.time_ns};
 }
 

@@ -30,14 +30,6 @@ constexpr std::string_view kMagic = "tansa-rules\n";
 // Bumped whenever the payload's layout or the loader's reading of rules changes.
 constexpr std::uint64_t kFormat = 1;
 
-constexpr std::uint64_t kP1 = 0x9E3779B97F4A7C15ULL;
-constexpr std::uint64_t kP2 = 0xC2B2AE3D27D4EB4FULL;
-constexpr std::uint64_t kP3 = 0x165667B19E3779F9ULL;
-
-constexpr std::uint64_t rotl(std::uint64_t x, int r) {
-  return (x << r) | (x >> (64 - r));
-}
-
 Key checksum(std::string_view payload) {
   Hash h;
   h.bytes(payload);
@@ -52,33 +44,6 @@ std::uint64_t read_u64(std::string_view s, std::size_t at) {
 }
 
 }  // namespace
-
-void Hash::word(std::uint64_t w) {
-  a_ = rotl((a_ ^ w) * kP1, 29) * kP2;
-  b_ = rotl(b_ + w * kP3, 31) * kP1;
-}
-
-void Hash::bytes(std::string_view s) {
-  word(s.size());
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    word(w);
-  }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    word(w);
-  }
-}
-
-std::uint64_t Hash::a() const {
-  return (a_ ^ (a_ >> 32)) * kP2 ^ b_;
-}
-std::uint64_t Hash::b() const {
-  return (b_ ^ (b_ >> 29)) * kP3 ^ a_;
-}
 
 Hash key_start(const Options& options) {
   Hash h;

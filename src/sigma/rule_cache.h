@@ -27,23 +27,15 @@
 #include <string>
 #include <string_view>
 
+#include "tansa/hash128.h"
 #include "tansa/sigma.h"
 
 namespace tansa::sigma::rule_cache {
 
-// Two independent 64-bit lanes over the same words: 128 bits, for keys and checksums. Not
-// cryptographic: it tells a changed or damaged file apart, it does not stand against a forger
-// who can write to the cache folder (who could change the rules themselves).
-class Hash {
- public:
-  void word(std::uint64_t w);
-  void bytes(std::string_view s);  // its length, then its bytes
-  [[nodiscard]] std::uint64_t a() const;
-  [[nodiscard]] std::uint64_t b() const;
-
- private:
-  std::uint64_t a_ = 0x243F6A8885A308D3ULL, b_ = 0x13198A2E03707344ULL;
-};
+// The keys' and checksums' hash (two 64-bit lanes: 128 bits). Not cryptographic: it tells a
+// changed or damaged file apart, it does not stand against a forger who can write to the cache
+// folder (who could change the rules themselves).
+using Hash = tansa::Hash128;
 
 struct Key {
   std::uint64_t a = 0, b = 0;

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cache_test_util.h"
 #include "sigma/compiler_impl.h"
 #include "sigma_test_util.h"
 
@@ -85,42 +86,16 @@ correlation:
   condition: {gte: 2}
 )";
 
-class CompiledCacheTest : public ::testing::Test {
+class CompiledCacheTest : public CacheFolders {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("tansa_compiled_cache_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "rules");
-    fs::create_directories(root_ / "cache");
-    write(kRules);
+    make("tansa_compiled_cache_test");
+    write("rules/rules.yml", kRules);
   }
-  void TearDown() override { fs::remove_all(root_); }
-  void write(std::string_view text) {
-    std::ofstream(root_ / "rules" / "rules.yml", std::ios::binary | std::ios::trunc) << text;
-  }
-  [[nodiscard]] Options options() const {
-    Options o;
-    o.cache_dir = (root_ / "cache").string();
-    return o;
-  }
-  [[nodiscard]] LoadedSet load(const Options& o) const {
-    return load_and_compile({(root_ / "rules").string()}, o);
-  }
+  [[nodiscard]] LoadedSet load(const Options& o) const { return load_and_compile(rule_paths(), o); }
   [[nodiscard]] LoadedSet load() const { return load(options()); }
-  [[nodiscard]] fs::path cache_file() const {
-    std::vector<fs::path> found;
-    for (const auto& e : fs::directory_iterator(root_ / "cache"))
-      if (e.path().filename().string().starts_with("compiled-")) found.push_back(e.path());
-    EXPECT_EQ(found.size(), 1u);
-    return found.empty() ? fs::path() : found[0];
-  }
-  [[nodiscard]] std::string cache_bytes() const {
-    std::ifstream in(cache_file(), std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  fs::path root_;
+  [[nodiscard]] fs::path cache_file() const { return CacheFolders::cache_file("compiled-"); }
+  [[nodiscard]] std::string cache_bytes() const { return CacheFolders::cache_bytes("compiled-"); }
 };
 
 // Everything a load and compile gives, as bytes: two are the same exactly when these are.
@@ -200,7 +175,7 @@ TEST_F(CompiledCacheTest, AChangedRuleOrOtherCompileOptionsAreNeverAnsweredFromA
 
   std::string changed = kRules;
   changed.replace(changed.find("for root"), 8, "for toor");
-  write(changed);
+  write("rules/rules.yml", changed);
   const LoadedSet after = load();
   EXPECT_FALSE(after.loaded.from_cache);
   EXPECT_EQ(hits(after)[3], std::vector<std::uint32_t>{});  // the changed rule, not the cached one
@@ -229,7 +204,7 @@ TEST_F(CompiledCacheTest, ADamagedCompiledCacheIsNotedIgnoredAndReplaced) {
 
 // Tables as the compiler makes them pass the checks; each kind of lie is refused by name.
 TEST_F(CompiledCacheTest, TablesThatPointOutOfRangeForwardOrTooDeepAreRefused) {
-  const LoadResult loaded = load_rules({(root_ / "rules").string()}, Options{});
+  const LoadResult loaded = load_rules(rule_paths(), Options{});
   auto fresh = [&] {
     std::vector<Rejection> rejected;
     return detail::compile_tables(loaded.rules, Options{}, rejected);
@@ -308,24 +283,12 @@ TEST_F(CompiledCacheTest, EveryTruncationIsRefusedAndNoneCrashes) {
 }
 
 // Every SigmaHQ rule: the warm start's compiled set is the cold one's, byte for byte.
-TEST(CompiledCacheSigmaHQ, EverySigmaHQRuleReadsBackExactly) {
-  const fs::path sigmahq = [] {
-    if (const char* e = std::getenv("TANSA_SIGMAHQ"); e && *e) return fs::path(e);
-    return fs::path(TANSA_SIGMAHQ_DIR);
-  }();
-  if (!fs::is_directory(sigmahq / "rules")) GTEST_SKIP() << "SigmaHQ not found at " << sigmahq;
-  const fs::path cache =
-      fs::temp_directory_path() / ("tansa_compiled_cache_hq_" + std::to_string(::getpid()));
-  fs::remove_all(cache);
-  fs::create_directories(cache);
-  Options o;
-  o.cache_dir = cache.string();
-  const std::vector<std::string> paths = {(sigmahq / "rules").string(),
-                                          (sigmahq / "rules-emerging-threats").string(),
-                                          (sigmahq / "rules-threat-hunting").string()};
+TEST_F(CompiledCacheTest, EverySigmaHQRuleReadsBackExactly) {
+  const std::vector<std::string> paths = sigmahq_rule_paths();
+  if (paths.empty()) GTEST_SKIP() << "SigmaHQ not found (TANSA_SIGMAHQ)";
+  const Options o = options();
   const LoadedSet cold = load_and_compile(paths, o);
   const LoadedSet warm = load_and_compile(paths, o);
-  fs::remove_all(cache);
   EXPECT_FALSE(cold.loaded.from_cache);
   EXPECT_TRUE(warm.loaded.from_cache);
   EXPECT_TRUE(warm.loaded.rules.empty());

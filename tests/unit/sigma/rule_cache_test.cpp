@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cache_test_util.h"
 #include "sigma/ast.h"
 #include "sigma_test_util.h"
 
@@ -67,48 +68,20 @@ detection:
   condition: selection and missing
 )";
 
-class RuleCacheTest : public ::testing::Test {
+class RuleCacheTest : public CacheFolders {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("tansa_rule_cache_test_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "rules" / "sub");
-    fs::create_directories(root_ / "cache");
+    make("tansa_rule_cache_test");
     write("rules/process.yml", kProcess);
     write("rules/sub/filter.yml", kFilter);
     write("rules/sub/correlation.yaml", kCorrelation);
   }
-  void TearDown() override { fs::remove_all(root_); }
-  void write(const std::string& rel, std::string_view text) {
-    std::ofstream(root_ / rel, std::ios::binary | std::ios::trunc) << text;
-  }
-  [[nodiscard]] Options options() const {
-    Options o;
-    o.cache_dir = (root_ / "cache").string();
-    return o;
-  }
-  [[nodiscard]] LoadResult load(const Options& o) const {
-    return load_rules({(root_ / "rules").string()}, o);
-  }
+  [[nodiscard]] LoadResult load(const Options& o) const { return load_rules(rule_paths(), o); }
   [[nodiscard]] LoadResult load() const { return load(options()); }
-  // The one rule cache file.
-  [[nodiscard]] fs::path cache_file() const {
-    std::vector<fs::path> found;
-    for (const auto& e : fs::directory_iterator(root_ / "cache"))
-      if (e.path().filename().string().starts_with("rules-")) found.push_back(e.path());
-    EXPECT_EQ(found.size(), 1u);
-    return found.empty() ? fs::path() : found[0];
-  }
-  [[nodiscard]] std::string cache_bytes() const {
-    std::ifstream in(cache_file(), std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  [[nodiscard]] std::string cache_bytes() const { return CacheFolders::cache_bytes("rules-"); }
   void set_cache_bytes(std::string_view bytes) const {
-    std::ofstream(cache_file(), std::ios::binary | std::ios::trunc) << bytes;
+    CacheFolders::set_cache_bytes("rules-", bytes);
   }
-  fs::path root_;
 };
 
 // Everything a load gives, as bytes: two loads are the same exactly when these are.
@@ -284,24 +257,12 @@ TEST_F(RuleCacheTest, WithoutACacheFolderNothingIsWritten) {
 }
 
 // Every SigmaHQ rule: the warm load is the cold one, byte for byte, and compiles to the same rules.
-TEST(RuleCacheSigmaHQ, EverySigmaHQRuleReadsBackExactly) {
-  const fs::path sigmahq = [] {
-    if (const char* e = std::getenv("TANSA_SIGMAHQ"); e && *e) return fs::path(e);
-    return fs::path(TANSA_SIGMAHQ_DIR);
-  }();
-  if (!fs::is_directory(sigmahq / "rules")) GTEST_SKIP() << "SigmaHQ not found at " << sigmahq;
-  const fs::path cache =
-      fs::temp_directory_path() / ("tansa_rule_cache_hq_" + std::to_string(::getpid()));
-  fs::remove_all(cache);
-  fs::create_directories(cache);
-  Options o;
-  o.cache_dir = cache.string();
-  const std::vector<std::string> paths = {(sigmahq / "rules").string(),
-                                          (sigmahq / "rules-emerging-threats").string(),
-                                          (sigmahq / "rules-threat-hunting").string()};
+TEST_F(RuleCacheTest, EverySigmaHQRuleReadsBackExactly) {
+  const std::vector<std::string> paths = sigmahq_rule_paths();
+  if (paths.empty()) GTEST_SKIP() << "SigmaHQ not found (TANSA_SIGMAHQ)";
+  const Options o = options();
   const LoadResult cold = load_rules(paths, o);
   const LoadResult warm = load_rules(paths, o);
-  fs::remove_all(cache);
   EXPECT_FALSE(cold.from_cache);
   EXPECT_TRUE(warm.from_cache);
   EXPECT_GT(cold.rules.size(), 3000u);
