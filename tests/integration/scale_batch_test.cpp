@@ -29,11 +29,15 @@
 #include <vector>
 
 #include "cli_test_util.h"
+#include "process_test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using tansa::testing::free_port;
+using tansa::testing::Proc;
 using tansa::testing::slurp;
+using tansa::testing::wait_until;
 
 const std::string kSrc = TANSA_SOURCE_DIR;
 const std::string kBin = TANSA_BINARY;
@@ -41,74 +45,6 @@ const std::string kBin = TANSA_BINARY;
 std::string sigmahq_dir() {
   if (const char* env = std::getenv("TANSA_SIGMAHQ")) return env;
   return TANSA_SIGMAHQ_DIR;
-}
-
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// One child process started from the source folder, its output to a file, stopped by its PID.
-class Proc {
- public:
-  Proc(const std::vector<std::string>& argv, const fs::path& err) : err_(err) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      if (::chdir(kSrc.c_str()) != 0) ::_exit(126);
-      const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(fd, 2);
-      ::dup2(fd, 1);
-      const int null = ::open("/dev/null", O_RDWR);
-      ::dup2(null, 0);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-  ~Proc() { stop(SIGKILL); }
-  Proc(const Proc&) = delete;
-  int stop(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  // Waits for it to exit by itself; its exit code, -1 when killed or still running.
-  int wait(int seconds) {
-    for (int i = 0; i < seconds * 20 && pid_ > 0; ++i) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return -1;
-  }
-  [[nodiscard]] std::string err() const { return slurp(err_); }
-
- private:
-  fs::path err_;
-  pid_t pid_ = -1;
-};
-
-bool wait_until(int seconds, const std::function<bool()>& ok) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
 }
 
 class ScaleBatch : public ::testing::Test {
@@ -126,7 +62,7 @@ class ScaleBatch : public ::testing::Test {
     nats_ = std::make_unique<Proc>(
         std::vector<std::string>{"/usr/sbin/nats-server", "-js", "-a", "127.0.0.1", "-p",
                                  std::to_string(port_), "-sd", (dir_ / "js").string()},
-        dir_ / "nats.txt");
+        dir_ / "nats.txt", kSrc);
     ASSERT_TRUE(wait_until(30, [&] {
       return slurp(dir_ / "nats.txt").find("Server is ready") != std::string::npos;
     })) << slurp(dir_ / "nats.txt");
@@ -141,7 +77,7 @@ class ScaleBatch : public ::testing::Test {
     local.insert(local.end(), rules_.begin(), rules_.end());
     local.insert(local.end(), inputs_.begin(), inputs_.end());
     local.insert(local.end(), {"-o", (dir_ / "local.jsonl").string()});
-    Proc hunt(local, dir_ / "local.txt");
+    Proc hunt(local, dir_ / "local.txt", kSrc);
     ASSERT_EQ(hunt.wait(120), 0) << hunt.err();
     ASSERT_GT(slurp(dir_ / "local.jsonl").size(), 10000u);
   }
@@ -152,7 +88,7 @@ class ScaleBatch : public ::testing::Test {
   std::unique_ptr<Proc> worker(const std::string& name, std::vector<std::string> extra = {}) {
     std::vector<std::string> argv = {kBin, "worker", "--nats", url_, "--threads", "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto p = std::make_unique<Proc>(argv, dir_ / (name + ".txt"));
+    auto p = std::make_unique<Proc>(argv, dir_ / (name + ".txt"), kSrc);
     const fs::path err = dir_ / (name + ".txt");
     EXPECT_TRUE(wait_until(30, [&] {
       return slurp(err).find("waiting for work") != std::string::npos;
@@ -165,7 +101,7 @@ class ScaleBatch : public ::testing::Test {
     argv.insert(argv.end(), rules_.begin(), rules_.end());
     argv.insert(argv.end(), inputs_.begin(), inputs_.end());
     argv.insert(argv.end(), {"-o", (dir_ / out).string()});
-    return std::make_unique<Proc>(argv, dir_ / (out + ".txt"));
+    return std::make_unique<Proc>(argv, dir_ / (out + ".txt"), kSrc);
   }
 
   std::string root_;
@@ -226,7 +162,7 @@ TEST_F(ScaleBatch, InputsAWorkerCannotReadAreReportedAsALocalHuntReportsThem) {
   local.insert(local.end(), rules_.begin(), rules_.end());
   local.insert(local.end(), inputs_.begin(), inputs_.end());
   local.insert(local.end(), {"-o", (dir_ / "bad-local.jsonl").string()});
-  Proc alone(local, dir_ / "bad-local.txt");
+  Proc alone(local, dir_ / "bad-local.txt", kSrc);
   ASSERT_EQ(alone.wait(120), 0) << alone.err();
   auto a = worker("a");
   auto b = worker("b");
