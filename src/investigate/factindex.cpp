@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 namespace tansa::investigate {
@@ -27,6 +28,76 @@ std::int32_t coarse(std::int64_t ts) {
   const std::int64_t c = ts >> 30;
   return static_cast<std::int32_t>(std::clamp<std::int64_t>(
       c, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
+}
+
+namespace {
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// One UTF-8 character's length from its first byte (SQLite's reading: continuation bytes follow).
+std::size_t utf8_length(std::string_view s, std::size_t at) {
+  std::size_t n = 1;
+  if (static_cast<unsigned char>(s[at]) >= 0xc0)
+    while (at + n < s.size() && (static_cast<unsigned char>(s[at + n]) & 0xc0) == 0x80) ++n;
+  return n;
+}
+
+}  // namespace
+
+bool like(std::string_view v, std::string_view p) {
+  // SQLite reads both as C strings: nothing after a NUL takes part.
+  v = v.substr(0, v.find('\0'));
+  p = p.substr(0, p.find('\0'));
+  std::size_t i = 0, j = 0;
+  while (j < p.size()) {
+    const char c = p[j];
+    if (c == '%') {
+      while (j < p.size() && (p[j] == '%' || p[j] == '_')) {
+        if (p[j] == '_') {  // "%_": one character must be there
+          if (i >= v.size()) return false;
+          i += utf8_length(v, i);
+        }
+        ++j;
+      }
+      if (j == p.size()) return true;
+      for (std::size_t k = i; k <= v.size(); k += k < v.size() ? utf8_length(v, k) : 1)
+        if (like(v.substr(k), p.substr(j))) return true;
+      return false;
+    }
+    if (c == '_') {
+      if (i >= v.size()) return false;
+      i += utf8_length(v, i);
+      ++j;
+      continue;
+    }
+    std::size_t literal = j;
+    if (c == '\\') {
+      if (j + 1 >= p.size()) return false;  // an escape with nothing after it matches nothing
+      literal = j + 1;
+    }
+    const std::size_t n = utf8_length(p, literal);
+    if (i + n > v.size()) return false;
+    for (std::size_t k = 0; k < n; ++k)
+      if (lower(v[i + k]) != lower(p[literal + k])) return false;
+    i += n;
+    j = literal + n;
+  }
+  return i == v.size();
+}
+
+std::string like_prefix(std::string_view p) {
+  p = p.substr(0, p.find('\0'));
+  std::string out;
+  for (std::size_t j = 0; j < p.size(); ++j) {
+    if (p[j] == '%' || p[j] == '_') break;
+    if (p[j] == '\\') {
+      if (++j >= p.size()) break;
+    }
+    out += lower(p[j]);
+  }
+  return out;
 }
 
 namespace {
@@ -113,10 +184,23 @@ void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
   // gets a time no range excludes, so reading it fails loudly rather than being passed over.
   while (k.coarse_ts.size() < row) k.coarse_ts.push_back(0);
   k.coarse_ts.push_back(coarse(r.time_ns));
+  if (r.kind == FactKind::Vpn || r.kind == FactKind::Logon) {
+    while (k.outcome_keys.size() < row) k.outcome_keys.push_back(0);
+    k.outcome_keys.push_back(key_of(batch.text(i, text_slot(&Fact::outcome))));
+  }
   auto text = [&](std::string Fact::*m) { return batch.text(i, text_slot(m)); };
   auto post = [&](Column c, std::uint32_t key) { k.loading[c].push_back({key, row}); };
   if (s.ref) post(Ref, ref_key(r.source.file, static_cast<std::int64_t>(r.source.position)));
-  if (s.src_ip) post(SrcIp, key_of(text(s.src_ip)));
+  if (s.src_ip && r.kind == FactKind::Vpn) {
+    auto it = k.addresses.find(text(s.src_ip));
+    if (it == k.addresses.end())
+      it = k.addresses
+               .emplace(std::string(text(s.src_ip)), static_cast<std::uint32_t>(k.addresses.size()))
+               .first;
+    post(SrcIp, it->second);
+  } else if (s.src_ip) {
+    post(SrcIp, key_of(text(s.src_ip)));
+  }
   if (s.dst_ip) post(DstIp, key_of(text(s.dst_ip)));
   if (s.user) {
     std::string u = fold(text(&Fact::user));
@@ -159,6 +243,10 @@ void FactIndex::finish() {
       out.keys.shrink_to_fit();
       out.starts.shrink_to_fit();
     }
+  for (Kind& k : kinds_) {
+    for (const auto& [a, id] : k.addresses) k.folded_addresses.emplace_back(fold(a), id);
+    std::sort(k.folded_addresses.begin(), k.folded_addresses.end());
+  }
   finished_ = true;
 }
 
@@ -170,6 +258,7 @@ std::size_t FactIndex::bytes() const {
       n += k.loading[c].size() * sizeof(Posting) +
            (k.by[c].keys.capacity() + k.by[c].starts.capacity() + k.by[c].rows.capacity()) * 4;
     for (const auto& [u, id] : k.users) n += u.capacity() + 48;
+    for (const auto& [u, id] : k.addresses) n += 2 * u.capacity() + 80;
     for (const auto& [h, f] : k.first_logon) n += h.capacity() + f.first.capacity() + 64;
   }
   return n;
@@ -220,7 +309,15 @@ class Search {
     candidates_.insert(candidates_.end(), r.begin(), r.end());
     ++sources_;
   }
-  void from(Column c, std::string_view value) { from(c, key_of(value)); }
+  void from(Column c, std::string_view value) {
+    if (c == FactIndex::SrcIp && kind_ == FactKind::Vpn) {  // interned: addresses
+      const auto& a = ix_.kind(kind_).addresses;
+      if (auto it = a.find(std::string(value)); it != a.end()) from(c, it->second);
+      ++sources_;
+      return;
+    }
+    from(c, key_of(value));
+  }
   void from_row(std::uint32_t row) {
     candidates_.push_back(row);
     ++sources_;
@@ -239,6 +336,8 @@ class Search {
     return u == fold(text(first)) || u == fold(text(first + 1)) ||
            (u >= fold(text(first + 2)) && u < fold(text(first + 3)));
   }
+  // Only rows whose outcome (a VPN action, a logon's outcome) is `v`: skipped before reading.
+  void outcome_is(std::string_view v) { outcome_ = key_of(v); }
   void at_least(std::int64_t t) { lo_ = std::max(lo_, t); }
   void at_most(std::int64_t t) { hi_ = std::min(hi_, t); }
   void before(std::int64_t t) {
@@ -260,12 +359,14 @@ class Search {
       candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
     }
     const auto& times = ix_.kind(kind_).coarse_ts;
+    const auto& outcomes = ix_.kind(kind_).outcome_keys;
     const std::int32_t clo = coarse(lo_), chi = coarse(hi_);
     for (const std::uint32_t row : candidates_) {
       if (row >= times.size())
         return std::unexpected("the in-memory index: no row " + std::to_string(row + 1));
       const std::int32_t c = times[row];
       if (c < clo || c > chi) continue;
+      if (outcome_ && row < outcomes.size() && outcomes[row] != *outcome_) continue;
       auto f = db_.fetch(kind_, std::int64_t{row} + 1);
       if (!f) return std::unexpected(f.error());
       if (in_time(*f) && keep(*f)) out.push_back(std::move(*f));
@@ -301,6 +402,7 @@ class Search {
   std::int64_t lo_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t hi_ = std::numeric_limits<std::int64_t>::max();
   bool empty_ = false;
+  std::optional<std::uint32_t> outcome_;
   std::string error_;
 };
 
@@ -334,7 +436,10 @@ template <FactIndex::Column C, std::string Fact::*M, bool Nocase, int Times>
 Result by_column(const In& in) {
   Search s = in.search(1 + Times);
   const std::string& v = s.text(0);
-  s.from(C, Nocase ? key_of(fold(v)) : key_of(v));
+  if (Nocase)
+    s.from(C, key_of(fold(v)));
+  else
+    s.from(C, std::string_view(v));
   if (Times >= 1) s.at_least(s.number(1));
   if (Times == 2) s.at_most(s.number(2));
   return s.each([&](const Fact& f) { return Nocase ? nocase_eq(f.*M, v) : f.*M == v; }, in.f);
@@ -384,6 +489,7 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
          Search s = in.search(4);
          const std::string &tunnel = s.text(0), &action = s.text(1);
          s.from(C::DstIp, tunnel);
+         s.outcome_is(action);
          s.at_least(s.number(2));
          s.at_most(s.number(3));
          return s.each([&](const Fact& f) { return f.dst_ip == tunnel && f.outcome == action; },
@@ -395,6 +501,7 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
          Search s = in.search(5);
          const std::string &action = s.text(0), &tunnel = s.text(1), &user = s.text(2);
          s.from(C::DstIp, tunnel);
+         s.outcome_is(action);
          s.at_least(s.number(3));
          s.at_most(s.number(4));
          return s.each(
@@ -408,6 +515,7 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
          Search s = in.search(6);
          s.from_account(0);
          const std::string& action = s.text(4);
+         s.outcome_is(action);
          s.at_least(s.number(5));
          return s.each(
              [&](const Fact& f) { return s.is_account(f.user, 0) && f.outcome == action; }, in.f);
@@ -423,12 +531,25 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
        [](const In& in) {  // ACCOUNT AND outcome = 'success' AND ts >= ?
          Search s = in.search(5);
          s.from_account(0);
+         s.outcome_is("success");
          s.at_least(s.number(4));
          return s.each(
              [&](const Fact& f) { return s.is_account(f.user, 0) && f.outcome == "success"; },
              in.f);
        }},
-      {kSessionsFromNetwork.name, [](const In& in) { return in.sql(); }},
+      {kSessionsFromNetwork.name,
+       [](const In& in) {  // action = ? AND remote_ip LIKE ? ESCAPE '\\'
+         Search s = in.search(2);
+         const std::string &action = s.text(0), &pattern = s.text(1);
+         const std::string prefix = like_prefix(pattern);
+         const auto& a = in.ix.kind(FactKind::Vpn).folded_addresses;
+         for (auto it = std::lower_bound(a.begin(), a.end(), std::pair{prefix, std::uint32_t{0}});
+              it != a.end() && it->first.starts_with(prefix); ++it)
+           if (like(it->first, pattern)) s.from(C::SrcIp, it->second);
+         s.outcome_is(action);
+         return s.each(
+             [&](const Fact& f) { return f.outcome == action && like(f.src_ip, pattern); }, in.f);
+       }},
       {kFirstSessions.name,
        [](const In& in) -> Result {
          // action = ?1 AND NOT EXISTS (a fact with action = ?2 of the same user (NOCASE),
@@ -467,6 +588,7 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
          Search s = in.search(3);
          const std::string& ip = s.text(0);
          s.from(C::SrcIp, ip);
+         s.outcome_is("success");
          s.at_least(s.number(1));
          s.at_most(s.number(2));
          return s.each([&](const Fact& f) { return f.src_ip == ip && f.outcome == "success"; },
@@ -495,6 +617,7 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
          const std::string& user = s.text(0);
          const auto& users = in.ix.kind(FactKind::Logon).users;
          if (auto it = users.find(fold(user)); it != users.end()) s.from(C::User, it->second);
+         s.outcome_is("success");
          s.at_least(s.number(1));
          s.at_most(s.number(2));
          return s.each(
@@ -524,6 +647,7 @@ std::expected<std::int64_t, std::string> account_count(const CaseDb& db, const F
   s.from_account(0);
   const std::string& address = s.text(4);
   s.before(s.number(from_address ? 5 : 4));
+  if (succeeded) s.outcome_is("success");
   return s.count([&](const Fact& f) {
     return s.is_account(f.user, 0) && (!from_address || f.src_ip == address) &&
            (!succeeded || f.outcome == "success");

@@ -66,7 +66,12 @@ class FactIndex {
     std::array<std::deque<Posting>, kColumns> loading;
     std::array<Searchable, kColumns> by;
     std::deque<std::int32_t> coarse_ts;          // by row; ts >> 30, clamped
+    std::deque<std::uint32_t> outcome_keys;      // by row (VPN actions, logon outcomes): key_of
     std::map<std::string, std::uint32_t> users;  // lower-cased account -> its key
+    // VPN remote addresses, interned (SrcIp keys of the vpn kind): for sessions_from_network's
+    // LIKE, which searches them by a case-insensitive prefix. After finish(): lower-cased, sorted.
+    std::map<std::string, std::uint32_t, std::less<>> addresses;
+    std::vector<std::pair<std::string, std::uint32_t>> folded_addresses;
     // Logons: each host's first logon in (logon_id NOCASE, rowid) order: logon_on_host.
     std::unordered_map<std::string, std::pair<std::string, std::uint32_t>> first_logon;
   };
@@ -79,6 +84,11 @@ class FactIndex {
   std::string broken_;  // a rowid out of order: every query fails
 };
 
+// SQLite's LIKE with ESCAPE '\\' (case_sensitive_like off): % any run, _ one UTF-8 character,
+// ASCII letters in either case, \\ before a character takes it literally.
+[[nodiscard]] bool like(std::string_view value, std::string_view pattern);
+// The text every match of `pattern` starts with, lower-cased (up to its first wildcard).
+[[nodiscard]] std::string like_prefix(std::string_view pattern);
 // ASCII lower case, as SQLite's NOCASE compares.
 [[nodiscard]] std::string fold(std::string_view s);
 [[nodiscard]] std::uint32_t key_of(std::string_view s);

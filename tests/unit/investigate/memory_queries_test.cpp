@@ -85,7 +85,10 @@ const std::vector<std::string> kTexts = {"10.0.0.1", "10.0.0.2", "bob",  "BOB", 
 const std::vector<std::string> kTimes = {"99", "100", "150", "200", "201"};
 const std::vector<std::string> kNumbers = {"0", "1", "2", "7"};
 const std::vector<std::string> kActions = {"tunnel-up", "tunnel-down", "ssl-login-fail", ""};
-const std::vector<std::string> kPatterns = {"10.0.%", "10.8.%", "%", "10.0.0.1"};
+// LIKE patterns (sessions_from_network): escapes, _, case, a trailing escape, the empty one.
+const std::vector<std::string> kPatterns = {
+    "10.0.%", "10.8.%", "%",    "10.0.0.1",   "10.0.0._", "10.0.0.1\\%", "10\\.0%",
+    "fe80:%", "_%",     "%.1%", "10.0.0.1\\", "",         "FE80::_"};
 const std::vector<std::vector<std::string>> kAccounts = {
     {"bob@corp.example", "bob", "bob@", "bob["},
     {"BOB", "BOB", "BOB@", "BOB["},
@@ -139,7 +142,8 @@ std::vector<Fact> edge_facts() {
   const std::vector<std::string> users = {
       "bob", "BOB",   "Bob@corp.example", "bob@other",         "bob_b", "alice",
       "",    "bob[x", "bobby@x",          "ALICE@corp.example"};
-  const std::vector<std::string> ips = {"10.0.0.1", "10.0.0.2", "", "10.8.0.5", "10.0.0.10"};
+  const std::vector<std::string> ips = {"10.0.0.1",  "10.0.0.2", "",        "10.8.0.5",
+                                        "10.0.0.10", "FE80::1",  "fe80::2", "10.0.0.1%"};
   const std::vector<std::string> hosts = {"h1", "H1", "h2"};
   const std::vector<std::string> ids = {"0x3e7", "0X3E7", "", "0x1"};
   const std::vector<std::string> stations = {"WS1", "ws1", "", "h1"};
