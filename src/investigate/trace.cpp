@@ -400,9 +400,10 @@ class Tracer {
         candidates.push_back(f);
     };
     for (const auto& ip : keys(x_.sources)) {
-      if (!done_leads_.insert(ip).second) continue;
+      // Once per network: the addresses of one /24 (or /48) find the same sessions, and those
+      // taken once are in lead_refs_ (or done_refs_) for good.
       const std::string prefix = network_prefix(ip);
-      if (prefix.empty()) continue;
+      if (prefix.empty() || !done_leads_.insert(prefix).second) continue;
       q_.each(q::kSessionsFromNetwork, {start, like_escape(prefix) + "%"}, take);
     }
     if (!leads_scanned_) {
@@ -659,6 +660,7 @@ class Tracer {
   std::map<std::string, std::set<std::string>> host_names_;  // host key -> names seen
   std::set<std::string> environment_;       // host keys of the environment's own machines
   std::set<std::string> intruder_clients_;  // host keys of the intruder's client names
+  // done_leads_: the network prefixes whose sessions were taken as leads.
   std::set<std::string> done_clients_, done_leads_;
   std::set<std::pair<std::string, std::string>> checked_addresses_;  // (account, address)
   std::set<SourceRef> lead_refs_;
