@@ -3,9 +3,12 @@
 # in the same run as the baseline:
 #   1. one incident of about 200,000 events (`tansa simulate --scale 16`), on one core
 #      (taskset -c 0, --threads 1): the time a responder waits for the answers;
-#   2. at least EVENTS (default 10,000,000) events across formats (EVTX from two Windows servers,
-#      FortiGate VPN, Zeek conn, Microsoft 365 JSON), built with `tansa simulate --scale` and hard
-#      links to its files, on every core: throughput and peak memory.
+#   2. at least EVENTS (default 10,000,000) events across formats (EVTX from Windows servers,
+#      FortiGate VPN, Zeek conn, Microsoft 365 JSON, auth.log), on every core: throughput and peak
+#      memory. The corpus is distinct incidents of the seeded family (`tansa simulate --seed N
+#      --scale SCALE` for N = 1, 2, ...), each a company of its own, so no record repeats: the
+#      engine counts a record found in two inputs once, and copies of one incident would measure
+#      that instead. investigate reads them all with the first one's assets.yml.
 #
 #   bench/investigate_bench.sh [EVENTS]
 set -euo pipefail
@@ -37,27 +40,40 @@ one_core() {  # name, command...: best of three wall-clock seconds on core 0
   done
   printf "%s" "$best"
 }
-small_events=$("$tansa" investigate "${small[@]}" --assets "$work/small/assets.yml" \
-  --case "$work/small.db" --threads 1 2>&1 >/dev/null | sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p')
+# Also the first run on core 0: its summary line says when the report was written (the answers)
+# and how long the case database's indexes took after it.
+taskset -c 0 "$tansa" investigate "${small[@]}" --assets "$work/small/assets.yml" \
+  --case "$work/small.db" --threads 1 -o "$work/small.json" 2>"$work/small.summary" >/dev/null
+small_events=$(sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p' "$work/small.summary")
 h1=$(one_core hunt "$tansa" hunt "${small[@]}" --threads 1 -q -o "$work/small.jsonl")
 i1=$(one_core investigate "$tansa" investigate "${small[@]}" --assets "$work/small/assets.yml" \
   --case "$work/small.db" --threads 1 -q -o "$work/small.json")
 printf "one core, %d events (--scale 16), best of 3:\n" "$small_events"
 printf "  %-12s %6.2f s\n  %-12s %6.2f s  (%.2fx hunt)\n" hunt "$h1" investigate "$i1" \
   "$(echo "$i1 / $h1" | bc -l)"
-"$tansa" simulate --scenario vpn-intrusion --scale "$scale" -o "$work/base" >/dev/null
-logs=("$work"/base/*.evtx "$work"/base/*.log "$work"/base/*.jsonl)
-per_copy=$("$tansa" investigate "${logs[@]}" --assets "$work/base/assets.yml" --case "$work/base.db" 2>&1 >/dev/null |
-  sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p')
-copies=$(( (want + per_copy - 1) / per_copy ))
-for ((c = 0; c < copies; c++)); do
-  mkdir -p "$work/corpus/$c"
-  for f in "${logs[@]}"; do ln "$f" "$work/corpus/$c/$(basename "$f")"; done
+printf "  one investigate run: %s\n" "$(grep -o '([^)]*analysis[^)]*)' "$work/small.summary")"
+
+# 2. Distinct seeded incidents until their bytes reach EVENTS at the first one's bytes per event.
+# Only the logs are read: each incident's truth.json and assets.yml go to meta/.
+mkdir -p "$work/meta"
+seed_incident() {  # N: prints the bytes of its logs
+  "$tansa" simulate --seed "$1" --scale "$scale" -o "$work/corpus/$1" >/dev/null
+  mv "$work/corpus/$1/assets.yml" "$work/meta/$1.assets.yml"
+  mv "$work/corpus/$1/truth.json" "$work/meta/$1.truth.json"
+  du -sb "$work/corpus/$1" | cut -f1
+}
+first_bytes=$(seed_incident 1)
+first_events=$("$tansa" investigate "$work/corpus/1" --assets "$work/meta/1.assets.yml" \
+  --case "$work/first.db" 2>&1 >/dev/null | sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p')
+rm -f "$work/first.db"
+target=$(echo "$want * $first_bytes / $first_events" | bc)
+seeds=1
+bytes=$first_bytes
+while [ "$bytes" -lt "$target" ]; do
+  seeds=$((seeds + 1))
+  bytes=$((bytes + $(seed_incident "$seeds")))
 done
-bytes=$(du -sbL "$work/base" | cut -f1)
-printf "corpus: %d events (%d copies of a %d-event simulated incident at --scale %d), %.0f MB\n" \
-  $((per_copy * copies)) "$copies" "$per_copy" "$scale" "$(echo "$bytes * $copies / 1000000" | bc -l)"
-cat -- "${logs[@]}" >/dev/null
+cat -- "$work"/corpus/*/* >/dev/null
 
 measure() {  # name, command...: prints seconds and peak RSS
   local name=$1
@@ -71,9 +87,14 @@ measure() {  # name, command...: prints seconds and peak RSS
 }
 declare -A secs rss
 measure hunt "$tansa" hunt "$work/corpus" -q -o "$work/hunt.jsonl"
-measure investigate "$tansa" investigate "$work/corpus" --assets "$work/base/assets.yml" \
-  -o "$work/report.json" --case "$work/case.db" -q
-events=$((per_copy * copies))
+# Not -q: its last lines count the events read and any duplicate records dropped.
+measure investigate "$tansa" investigate "$work/corpus" --assets "$work/meta/1.assets.yml" \
+  -o "$work/report.json" --case "$work/case.db"
+events=$(sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p' "$work/err")
+printf "corpus: %d events (%d seeded incidents, tansa simulate --seed 1..%d --scale %d), %.0f MB\n" \
+  "$events" "$seeds" "$seeds" "$scale" "$(echo "$bytes / 1000000" | bc -l)"
+grep 'duplicate records' "$work/err" || echo "no duplicate records dropped"
+grep -o '([^)]*analysis[^)]*)' "$work/err" || true
 for n in hunt investigate; do
   printf "%-12s %7.1f s  %9.0f events/s  peak RSS %5d MiB\n" "$n" "${secs[$n]}" \
     "$(echo "$events / ${secs[$n]}" | bc -l)" "${rss[$n]}"
@@ -82,4 +103,3 @@ printf "investigate / hunt: %.2fx the time, %.2fx the memory; case database %.0f
   "$(echo "${secs[investigate]} / ${secs[hunt]}" | bc -l)" \
   "$(echo "${rss[investigate]} / ${rss[hunt]}" | bc -l)" \
   "$(echo "$(stat -c %s "$work/case.db") / 1000000" | bc -l)"
-grep -o '"unauthorized_access":"[a-z]*"' "$work/report.json"
