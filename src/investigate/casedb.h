@@ -1,7 +1,8 @@
 // The case database (SQLite): the facts an investigation extracted, the detections, and the
 // coverage of every host and log source, in tables an analyst can query (schema: docs/case-db.md).
-// It is also the investigation's working store: facts are written as they are read and queried
-// back by the analysis, so memory does not grow with the input.
+// It is also the investigation's working store: facts are written as they are read, and the
+// analysis reads them back by rowid (fetch) through its own index in memory (factindex.h), which
+// holds no text; the SQLite indexes (build_indexes) come after the report, for analysts.
 #pragma once
 
 #include <cstdint>

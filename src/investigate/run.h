@@ -7,6 +7,8 @@
 //   engine::Run run(rules, settings);
 //   run.read(inputs, diag, inv->hooks());                          // facts beside matching
 //   auto outcome = inv->conclude(run);                             // detections, then answers
+//   ... write the report ...
+//   inv->index_case_db();                                          // SQLite indexes, for analysts
 #pragma once
 
 #include <cstddef>

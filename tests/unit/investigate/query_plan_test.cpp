@@ -2,7 +2,8 @@
 // of the case database's indexes (analysis_indexes()): the database builds only those, so a query
 // left without one would scan its whole table on every call, which at ten million events is the
 // difference between seconds and hours. The few queries that read a whole table by design are
-// named here.
+// named here. (investigate itself answers from its in-memory index, factindex.h, and builds these
+// indexes after the report; they serve the SQL path, tests and analysts' own queries.)
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
