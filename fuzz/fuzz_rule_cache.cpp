@@ -1,4 +1,4 @@
-// The parsed-rule cache (src/sigma/rule_cache.h): hunt reads it from the user's cache folder, so
+// The parsed-rule cache and the remembered rule digests (src/sigma/rule_cache.h): hunt reads it from the user's cache folder, so
 // its bytes are only as trustworthy as that folder. Arbitrary bytes read as a whole cache file and
 // as a bare payload (past the checksum, which random bytes never satisfy) must decode or be
 // refused with a reason, never crash or size memory by a length they merely claim; whatever
@@ -25,6 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       key.b |= std::uint64_t{static_cast<unsigned char>(bytes[20 + k])} << (8 * k);
     }
   (void)rc::decode(bytes, key);
+  // The same bytes as a file of remembered rule digests: decoded or refused, and what decodes
+  // encodes back to the same bytes.
+  if (auto d = rc::decode_digests(bytes); d && rc::encode_digests(*d) != bytes) std::abort();
 
   // The payload alone: every bound checked without the checksum's help.
   auto r = rc::decode_payload(bytes);

@@ -72,6 +72,9 @@ struct LoadResult {
   std::vector<std::string> notes;
   // The parsed rules came from the rule cache (src/sigma/rule_cache.h), not from yaml-cpp.
   bool from_cache = false;
+  // Rule files listed, and those opened and read this run (with a cache folder, a file unchanged
+  // since an earlier run hashed it is not read unless its rules must be parsed).
+  std::size_t files = 0, files_read = 0;
 };
 
 // Loads every *.yml / *.yaml under `paths` (files or folders, recursive, sorted). Filter

@@ -10,11 +10,13 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "sigma/compiled_cache.h"
 #include "sigma/compiler_impl.h"
@@ -630,7 +632,9 @@ bool read_whole(const std::string& path, std::string& out) {
   if (ok && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
   std::size_t have = 0;
   char more[4096];  // past the size fstat gave: a file still growing, or one without a size
-  while (ok) {
+  // A regular file read up to the size fstat gave is whole: no read is spent to see its end.
+  const bool sized = ok && S_ISREG(st.st_mode) && st.st_size > 0;
+  while (ok && !(sized && have == out.size())) {
     const bool room = have < out.size();
     const ssize_t n =
         room ? ::read(fd, out.data() + have, out.size() - have) : ::read(fd, more, sizeof more);
@@ -695,6 +699,7 @@ struct Prepared {
   LoadResult result;  // rejections of unreadable files and missing paths; notes
   std::vector<std::string> files, text;
   std::vector<char> readable;
+  std::vector<char> have_text;  // read (a digest remembered from an earlier run needs no reading)
   std::function<void(std::size_t, const std::function<void(std::size_t)>&)> run;
   bool caching = false;
   rule_cache::Key key;
@@ -740,23 +745,95 @@ Prepared prepare(const std::vector<std::string>& paths, const Options& options) 
     for (auto& t : pool) t.join();
   };
   pr.run = run;
-  // Every file is read once: its bytes are hashed for the cache's key and, when the cache cannot
-  // answer, parsed.
+  // Every file is read at most once: its bytes are hashed for the cache's key and, when the cache
+  // cannot answer, parsed. With a cache folder, a file whose identity and times are as when an
+  // earlier run hashed it is not read at all: its digest is remembered (rule_cache::Digests).
   const bool caching = pr.caching = !options.cache_dir.empty();
   std::vector<std::string>& text = pr.text;
   std::vector<char>& readable = pr.readable;
   text.resize(files.size());
   readable.assign(files.size(), 0);
+  pr.have_text.assign(files.size(), 0);
   std::vector<rule_cache::Key> digest(files.size());
+  std::vector<struct stat> stats(files.size());
+  std::vector<char> stated(files.size(), 0), hashed(files.size(), 0);
+  std::string digests_path;
+  rule_cache::Digests known;
+  std::unordered_map<std::string_view, const rule_cache::FileDigest*> trusted;
+  const std::int64_t hashing_from = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count();
+  auto ns = [](const timespec& t) {
+    return static_cast<std::int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+  };
+  if (caching) {
+    rule_cache::Hash name;
+    for (const auto& p : paths) {
+      std::error_code ec;
+      name.bytes(fs::absolute(p, ec).lexically_normal().string());
+    }
+    pr.name = name.a();
+    digests_path = fmt::format("{}/digests-{:016x}.cache", options.cache_dir, pr.name);
+    if (std::string bytes; read_whole(digests_path, bytes)) {
+      auto d = rule_cache::decode_digests(bytes);
+      if (d) {
+        known = std::move(*d);
+        // Only files that had stopped changing a second before they were hashed.
+        const std::int64_t settled = known.hashed_from_ns - 1000000000;
+        for (const auto& f : known.files)
+          if (f.mtime_ns < settled && f.ctime_ns < settled) trusted.emplace(f.path, &f);
+      } else if (d.error().kind == rule_cache::Error::Kind::Damaged) {
+        result.notes.push_back("ignored a damaged or foreign rule digest cache file " +
+                               digests_path + " (" + d.error().reason + "); read every rule file");
+      }
+    }
+  }
   run(files.size(), [&](std::size_t i) {
+    if (caching && ::stat(files[i].c_str(), &stats[i]) == 0) {
+      stated[i] = 1;
+      const struct stat& st = stats[i];
+      if (auto it = trusted.find(files[i]); it != trusted.end()) {
+        const rule_cache::FileDigest& f = *it->second;
+        if (f.dev == st.st_dev && f.ino == st.st_ino &&
+            f.size == static_cast<std::uint64_t>(st.st_size) && f.mtime_ns == ns(st.st_mtim) &&
+            f.ctime_ns == ns(st.st_ctim)) {
+          digest[i] = f.digest;
+          readable[i] = 1;
+          return;
+        }
+      }
+    }
     if (!read_whole(files[i], text[i])) return;
     readable[i] = 1;
+    pr.have_text[i] = 1;
     if (caching) {
       rule_cache::Hash h;
       h.bytes(text[i]);
       digest[i] = {h.a(), h.b()};
+      hashed[i] = 1;
     }
   });
+  result.files = files.size();
+  for (std::size_t i = 0; i < files.size(); ++i) result.files_read += pr.have_text[i];
+  if (caching) {
+    // Remembered again when a file was hashed (new or changed) or is gone.
+    std::size_t remembered = 0;
+    bool changed = false;
+    rule_cache::Digests now;
+    now.hashed_from_ns = hashing_from;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!readable[i] || !stated[i]) continue;
+      changed = changed || hashed[i];
+      const struct stat& st = stats[i];
+      now.files.push_back(
+          {files[i], static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+           static_cast<std::uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim), digest[i]});
+      ++remembered;
+    }
+    if (changed || remembered != known.files.size())
+      if (const std::string bytes = rule_cache::encode_digests(now); !bytes.empty())
+        rule_cache::write_atomic(digests_path, bytes);
+  }
   // Files that cannot be read are said on every run, whatever the cache holds.
   for (std::size_t i = 0; i < files.size(); ++i)
     if (!readable[i])
@@ -764,11 +841,6 @@ Prepared prepare(const std::vector<std::string>& paths, const Options& options) 
 
   if (caching) {
     rule_cache::Hash k = rule_cache::key_start(options);
-    rule_cache::Hash name;
-    for (const auto& p : paths) {
-      std::error_code ec;
-      name.bytes(fs::absolute(p, ec).lexically_normal().string());
-    }
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (!readable[i]) continue;
       k.bytes(files[i]);
@@ -776,7 +848,6 @@ Prepared prepare(const std::vector<std::string>& paths, const Options& options) 
       k.word(digest[i].b);
     }
     pr.key = {k.a(), k.b()};
-    pr.name = name.a();
   }
   return pr;
 }
@@ -787,7 +858,7 @@ LoadResult parse_prepared(Prepared& pr, const Options& options) {
   LoadResult& result = pr.result;
   const std::vector<std::string>& files = pr.files;
   std::vector<std::string>& text = pr.text;
-  const std::vector<char>& readable = pr.readable;
+  const std::vector<char>& readable = pr.readable;  // after the late reads below
   const auto& run = pr.run;
   const bool caching = pr.caching;
   const rule_cache::Key key = pr.key;
@@ -800,6 +871,8 @@ LoadResult parse_prepared(Prepared& pr, const Options& options) {
         for (auto& r : cached->rejected) result.rejected.push_back(std::move(r));
         cached->rejected = std::move(result.rejected);
         cached->notes = std::move(result.notes);
+        cached->files = result.files;
+        cached->files_read = result.files_read;
         cached->from_cache = true;
         return std::move(*cached);
       }
@@ -808,6 +881,19 @@ LoadResult parse_prepared(Prepared& pr, const Options& options) {
                                cached.error().reason + "); parsed the rules anew");
     }
   }
+
+  // The files whose digests were remembered are read now (a file unreadable since is said).
+  std::vector<char> lost(files.size(), 0);
+  run(files.size(), [&](std::size_t i) {
+    if (pr.readable[i] && !pr.have_text[i] && !read_whole(files[i], text[i])) lost[i] = 1;
+  });
+  for (std::size_t i = 0; i < files.size(); ++i)
+    result.files_read += !pr.have_text[i] && pr.readable[i] && !lost[i];
+  for (std::size_t i = 0; i < files.size(); ++i)
+    if (lost[i]) {
+      pr.readable[i] = 0;
+      result.rejected.push_back({files[i], {}, {}, "cannot open the file", "unreadable file"});
+    }
 
   // Files parse independently (yaml-cpp is most of the load time), so they are parsed on all
   // cores and merged in sorted file order: the result does not depend on the thread count.
@@ -841,6 +927,8 @@ LoadResult parse_prepared(Prepared& pr, const Options& options) {
   for (auto& r : parsed.rejected) result.rejected.push_back(std::move(r));
   parsed.rejected = std::move(result.rejected);
   parsed.notes = std::move(result.notes);
+  parsed.files = result.files;
+  parsed.files_read = result.files_read;
   return parsed;
 }
 
@@ -866,6 +954,8 @@ Compiled load_and_compile(const std::vector<std::string>& paths, const Options& 
         for (auto& r : out.loaded.rejected) pr.result.rejected.push_back(std::move(r));
         out.loaded.rejected = std::move(pr.result.rejected);
         out.loaded.notes = std::move(pr.result.notes);
+        out.loaded.files = pr.result.files;
+        out.loaded.files_read = pr.result.files_read;
         out.loaded.from_cache = true;
         out.set = detail::finish_set(std::move(cached->tables), options);
         return out;

@@ -155,6 +155,53 @@ std::expected<LoadResult, Error> decode(std::string_view file, Key key) {
   return std::move(*r);
 }
 
+namespace {
+constexpr std::string_view kDigestsMagic = "tansa-rule-digests\n";
+// The frame's key: the layout's version (the digests do not depend on anything else).
+constexpr Key kDigestsKey{0x7461'6e73'6164'6731ULL, 1};
+}  // namespace
+
+std::string encode_digests(const Digests& d) {
+  Writer w;
+  w.i64(d.hashed_from_ns);
+  w.count(d.files.size());
+  for (const auto& f : d.files) {
+    w.str(f.path);
+    w.u64(f.dev);
+    w.u64(f.ino);
+    w.u64(f.size);
+    w.i64(f.mtime_ns);
+    w.i64(f.ctime_ns);
+    w.u64(f.digest.a);
+    w.u64(f.digest.b);
+  }
+  if (w.out.size() > UINT32_MAX) return {};
+  return frame(kDigestsMagic, kDigestsKey, w.out);
+}
+
+std::expected<Digests, Error> decode_digests(std::string_view file) {
+  auto payload = unframe(file, kDigestsMagic, kDigestsKey);
+  if (!payload) return std::unexpected(payload.error());
+  Reader r(*payload);
+  Digests d;
+  d.hashed_from_ns = r.i64();
+  r.elements(d.files, r.count(4 + 7 * 8), [&] {
+    FileDigest f;
+    f.path = r.str();
+    f.dev = r.u64();
+    f.ino = r.u64();
+    f.size = r.u64();
+    f.mtime_ns = r.i64();
+    f.ctime_ns = r.i64();
+    f.digest.a = r.u64();
+    f.digest.b = r.u64();
+    return f;
+  });
+  if (r.ok && !r.done()) r.fail("bytes after the last file");
+  if (!r.ok) return std::unexpected(Error{Error::Kind::Damaged, "corrupt: " + r.why});
+  return d;
+}
+
 bool write_atomic(const std::string& path, std::string_view bytes) {
   // A name no other process or thread writes: two runs may fill the cache at once.
   const std::string tmp = fmt::format("{}.{}.{}.tmp", path, ::getpid(),

@@ -26,6 +26,7 @@
 #include <expected>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tansa/hash128.h"
 #include "tansa/sigma.h"
@@ -62,6 +63,25 @@ struct Error {
 // The payload alone, without the frame's checks (for the fuzz target, which could not get past
 // the checksum otherwise): every bound is still checked.
 [[nodiscard]] std::expected<LoadResult, std::string> decode_payload(std::string_view payload);
+
+// What each rule file's bytes hashed to, with the file's identity and times when it was hashed:
+// a warm start takes a file's digest from here, without opening it, when its device, inode,
+// size, modification and change times are all as recorded, and the file last changed more than
+// a second before `hashed_from_ns` (the wall-clock time the hashing run began: a file changed
+// within the timestamps' granularity of its hashing is hashed again). The caches stay keyed by
+// the files' bytes; this only remembers what those bytes hashed to.
+struct FileDigest {
+  std::string path;
+  std::uint64_t dev = 0, ino = 0, size = 0;
+  std::int64_t mtime_ns = 0, ctime_ns = 0;
+  Key digest;
+};
+struct Digests {
+  std::int64_t hashed_from_ns = 0;
+  std::vector<FileDigest> files;
+};
+[[nodiscard]] std::string encode_digests(const Digests& d);
+[[nodiscard]] std::expected<Digests, Error> decode_digests(std::string_view file);
 
 // A cache file's frame around `payload`: `magic`, the key, the payload's length and its checksum,
 // then the payload. unframe() checks all of it and gives the payload: Stale for another key,

@@ -3,12 +3,16 @@
 // damaged, truncated or foreign cache file is noted, ignored and replaced, never trusted.
 #include "sigma/rule_cache.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "cache_test_util.h"
 #include "sigma/ast.h"
@@ -144,6 +148,43 @@ TEST_F(RuleCacheTest, OneByteChangedInARuleFileIsParsedAgainAndTheCacheRewritten
   const LoadResult again = load();
   EXPECT_TRUE(again.from_cache);
   EXPECT_EQ(everything(again), everything(after));
+}
+
+// A file that had stopped changing a second before a run hashed it is not read by the next runs
+// while its identity and times stay; a change is seen even when the size and the modification
+// time are put back (the change time cannot be), and a damaged digest file is only a note.
+TEST_F(RuleCacheTest, AnUnchangedRuleFileIsNotReadAgainAndAChangedOneAlwaysIs) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const LoadResult cold = load();
+  EXPECT_EQ(cold.files, 3u);
+  EXPECT_EQ(cold.files_read, 3u);
+  const LoadResult warm = load();
+  EXPECT_TRUE(warm.from_cache);
+  EXPECT_EQ(warm.files_read, 0u);
+  EXPECT_EQ(everything(warm), everything(cold));
+
+  const fs::path process = root_ / "rules/process.yml";
+  struct stat before {};
+  ASSERT_EQ(::stat(process.c_str(), &before), 0);
+  std::string changed = kProcess;
+  changed[changed.find("sekurlsa")] = 'S';
+  write("rules/process.yml", changed);
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, process.c_str(), times, 0), 0);
+  const LoadResult after = load();
+  EXPECT_FALSE(after.from_cache);
+  ASSERT_EQ(after.rules.size(), 1u);
+  EXPECT_EQ(after.rules[0]->detections.at("selection").items.at(0).values.at(0).text, "Sekurlsa");
+
+  CacheFolders::set_cache_bytes("digests-", "not a digest file");
+  const LoadResult damaged = load();
+  EXPECT_TRUE(damaged.from_cache);
+  EXPECT_EQ(damaged.files_read, 3u);
+  ASSERT_EQ(damaged.notes.size(), 1u);
+  EXPECT_NE(damaged.notes[0].find("ignored a damaged or foreign rule digest cache file"),
+            std::string::npos)
+      << damaged.notes[0];
+  EXPECT_EQ(everything(damaged), everything(after));
 }
 
 TEST_F(RuleCacheTest, ANewOrRemovedRuleFileIsParsedAgain) {
