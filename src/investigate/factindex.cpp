@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 
 namespace tansa::investigate {
@@ -348,12 +349,12 @@ class Search {
   }
   [[nodiscard]] bool in_time(const Fact& f) const { return f.time_ns >= lo_ && f.time_ns <= hi_; }
 
-  // The facts among the candidates that `keep` accepts, in (ts, file, position) order.
-  [[nodiscard]] std::expected<std::vector<Fact>, std::string> facts(
-      const std::function<bool(const Fact&)>& keep) {
+  // Reads the candidates that may match and calls `take(fact, row)` for those `keep` accepts, in
+  // ascending row order.
+  [[nodiscard]] Result scan(const std::function<bool(const Fact&)>& keep,
+                            const std::function<void(Fact&&, std::uint32_t)>& take) {
     if (!error_.empty()) return std::unexpected(error_);
-    std::vector<Fact> out;
-    if (empty_ || lo_ > hi_) return out;
+    if (empty_ || lo_ > hi_) return {};
     if (sources_ > 1) {
       std::sort(candidates_.begin(), candidates_.end());
       candidates_.erase(std::unique(candidates_.begin(), candidates_.end()), candidates_.end());
@@ -369,27 +370,62 @@ class Search {
       if (outcome_ && row < outcomes.size() && outcomes[row] != *outcome_) continue;
       auto f = db_.fetch(kind_, std::int64_t{row} + 1);
       if (!f) return std::unexpected(f.error());
-      if (in_time(*f) && keep(*f)) out.push_back(std::move(*f));
+      if (in_time(*f) && keep(*f)) take(std::move(*f), row);
     }
-    std::stable_sort(out.begin(), out.end(), [](const Fact& a, const Fact& b) {
-      if (a.time_ns != b.time_ns) return a.time_ns < b.time_ns;
-      if (a.source.file != b.source.file) return a.source.file < b.source.file;
-      return static_cast<std::int64_t>(a.source.position) <
-             static_cast<std::int64_t>(b.source.position);
-    });
-    return out;
+    return {};
   }
+  // The matching facts in (ts, file, position) order, ties by row. Up to kHeld facts are kept
+  // whole; beyond, only each one's order and row (24 bytes), and they are read again in order,
+  // so a query with millions of answers does not hold them all in memory.
   [[nodiscard]] Result each(const std::function<bool(const Fact&)>& keep, const Each& f) {
-    auto found = facts(keep);
-    if (!found) return std::unexpected(found.error());
-    for (const Fact& x : *found) f(x);
+    static constexpr std::size_t kHeld = 4096;
+    struct Order {
+      std::int64_t ts;
+      std::uint32_t file;
+      std::uint32_t row;
+      std::int64_t position;
+      bool operator<(const Order& o) const {
+        return std::tie(ts, file, position, row) < std::tie(o.ts, o.file, o.position, o.row);
+      }
+    };
+    auto order_of = [](const Fact& x, std::uint32_t row) {
+      return Order{x.time_ns, x.source.file, row, static_cast<std::int64_t>(x.source.position)};
+    };
+    std::vector<std::pair<Order, Fact>> held;
+    std::vector<Order> orders;  // once more than kHeld
+    auto r = scan(keep, [&](Fact&& x, std::uint32_t row) {
+      if (orders.empty() && held.size() < kHeld) {
+        held.emplace_back(order_of(x, row), std::move(x));
+        return;
+      }
+      if (orders.empty()) {
+        for (const auto& h : held) orders.push_back(h.first);
+        held.clear();
+        held.shrink_to_fit();
+      }
+      orders.push_back(order_of(x, row));
+    });
+    if (!r) return r;
+    if (orders.empty()) {
+      std::sort(held.begin(), held.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& h : held) f(h.second);
+      return {};
+    }
+    std::sort(orders.begin(), orders.end());
+    for (const Order& o : orders) {
+      auto x = db_.fetch(kind_, std::int64_t{o.row} + 1);
+      if (!x) return std::unexpected(x.error());
+      f(*x);
+    }
     return {};
   }
   [[nodiscard]] std::expected<std::int64_t, std::string> count(
       const std::function<bool(const Fact&)>& keep) {
-    auto found = facts(keep);
-    if (!found) return std::unexpected(found.error());
-    return static_cast<std::int64_t>(found->size());
+    std::int64_t n = 0;
+    auto r = scan(keep, [&](Fact&&, std::uint32_t) { ++n; });
+    if (!r) return std::unexpected(r.error());
+    return n;
   }
 
  private:

@@ -267,6 +267,51 @@ TEST_F(MemoryQueries, EveryQueryAnswersAsTheSqlDoesWithTheIndexesUpToTies) {
   expect_same_answers(true);
 }
 
+// Beyond a few thousand answers only their order is held and the facts are read again in it.
+TEST(MemoryQueriesLarge, AnAnswerLargerThanWhatIsHeldComesInTheSameOrderAsSql) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("tansa_memory_queries_large_" + std::to_string(::getpid()) + ".db");
+  {
+    auto db = CaseDb::create(path.string());
+    ASSERT_TRUE(db) << db.error();
+    FactIndex index;
+    FactBatch batch;
+    std::mt19937 rng(7);
+    for (int i = 0; i < 10000; ++i) {
+      Fact f;
+      f.kind = FactKind::Logon;
+      f.time_ns = rng() % 500;  // many ties in time, some in file and position too
+      f.source.file = rng() % 2;
+      f.source.position = rng() % 50;
+      f.src_ip = i % 5 ? "10.0.0.1" : "10.0.0.2";
+      f.outcome = i % 3 ? "success" : "failure";
+      f.bytes_out = i;
+      batch.add(f);
+    }
+    (*db)->add_facts(batch, index);
+    ASSERT_TRUE((*db)->end_loading());
+    index.finish();
+    for (const auto& [q, p] : std::vector<std::pair<FactQuery, std::vector<std::string>>>{
+             {queries::kLogonsFrom, {"10.0.0.1"}},
+             {queries::kLogonsFromBetween, {"10.0.0.1", "100", "400"}},
+             {queries::kSessionLogons, {"10.0.0.1", "0", "499"}}}) {
+      std::vector<std::string> sql, memory;
+      (*db)->answer_from(nullptr);
+      Queries by_sql(**db);
+      by_sql.each(q, p, [&](const Fact& f) { sql.push_back(text_of(f)); });
+      (*db)->answer_from(&index);
+      Queries in_memory(**db);
+      in_memory.each(q, p, [&](const Fact& f) { memory.push_back(text_of(f)); });
+      ASSERT_FALSE(by_sql.failed()) << by_sql.failure();
+      ASSERT_FALSE(in_memory.failed()) << in_memory.failure();
+      EXPECT_GT(sql.size(), 4096u) << q.name;
+      EXPECT_EQ(sql, memory) << q.name;
+    }
+    (*db)->answer_from(nullptr);
+  }
+  std::filesystem::remove(path);
+}
+
 TEST_F(MemoryQueries, AFactThatCannotBeReadBackFailsTheQueryNeverNoFacts) {
   // A posting whose row is not in the database (as if its write had been lost).
   FactIndex index;
