@@ -5,10 +5,13 @@
 #      (taskset -c 0, --threads 1): the time a responder waits for the answers;
 #   2. at least EVENTS (default 10,000,000) events across formats (EVTX from Windows servers,
 #      FortiGate VPN, Zeek conn, Microsoft 365 JSON, auth.log), on every core: throughput and peak
-#      memory. The corpus is distinct incidents of the seeded family (`tansa simulate --seed N
-#      --scale SCALE` for N = 1, 2, ...), each a company of its own, so no record repeats: the
-#      engine counts a record found in two inputs once, and copies of one incident would measure
-#      that instead. investigate reads them all with the first one's assets.yml.
+#      memory. The corpus has no repeated record (the engine counts a record found in two inputs
+#      once, so copies of one incident would measure that instead). CORPUS=one (default): one
+#      incident of the same scenario at the --scale that gives about EVENTS (part 1's events per
+#      unit of scale): one company, one assets file. CORPUS=seeds: distinct incidents of the seeded
+#      family (`tansa simulate --seed N --scale SCALE`, N = 1, 2, ...), each a company of its own,
+#      read together with the first one's assets.yml: the other companies' addresses are then
+#      external, so the analysis traces nearly everything (it is a stress test, not an incident).
 #
 #   bench/investigate_bench.sh [EVENTS]
 set -euo pipefail
@@ -53,26 +56,36 @@ printf "  %-12s %6.2f s\n  %-12s %6.2f s  (%.2fx hunt)\n" hunt "$h1" investigate
   "$(echo "$i1 / $h1" | bc -l)"
 printf "  one investigate run: %s\n" "$(grep -o '([^)]*analysis[^)]*)' "$work/small.summary")"
 
-# 2. Distinct seeded incidents until their bytes reach EVENTS at the first one's bytes per event.
-# Only the logs are read: each incident's truth.json and assets.yml go to meta/.
+# 2. Only the logs are read: each incident's truth.json and assets.yml go to meta/.
 mkdir -p "$work/meta"
-seed_incident() {  # N: prints the bytes of its logs
-  "$tansa" simulate --seed "$1" --scale "$scale" -o "$work/corpus/$1" >/dev/null
-  mv "$work/corpus/$1/assets.yml" "$work/meta/$1.assets.yml"
-  mv "$work/corpus/$1/truth.json" "$work/meta/$1.truth.json"
-  du -sb "$work/corpus/$1" | cut -f1
+corpus=${CORPUS:-one}
+seed_incident() {  # N, simulate options...: prints the bytes of its logs
+  local n=$1
+  shift
+  "$tansa" simulate "$@" -o "$work/corpus/$n" >/dev/null
+  mv "$work/corpus/$n/assets.yml" "$work/meta/$n.assets.yml"
+  mv "$work/corpus/$n/truth.json" "$work/meta/$n.truth.json"
+  du -sb "$work/corpus/$n" | cut -f1
 }
-first_bytes=$(seed_incident 1)
-first_events=$("$tansa" investigate "$work/corpus/1" --assets "$work/meta/1.assets.yml" \
-  --case "$work/first.db" 2>&1 >/dev/null | sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p')
-rm -f "$work/first.db"
-target=$(echo "$want * $first_bytes / $first_events" | bc)
 seeds=1
-bytes=$first_bytes
-while [ "$bytes" -lt "$target" ]; do
-  seeds=$((seeds + 1))
-  bytes=$((bytes + $(seed_incident "$seeds")))
-done
+if [ "$corpus" = seeds ]; then
+  # Distinct seeded incidents until their bytes reach EVENTS at the first one's bytes per event.
+  first_bytes=$(seed_incident 1 --seed 1 --scale "$scale")
+  first_events=$("$tansa" investigate "$work/corpus/1" --assets "$work/meta/1.assets.yml" \
+    --case "$work/first.db" 2>&1 >/dev/null | sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p')
+  rm -f "$work/first.db"
+  target=$(echo "$want * $first_bytes / $first_events" | bc)
+  bytes=$first_bytes
+  while [ "$bytes" -lt "$target" ]; do
+    seeds=$((seeds + 1))
+    bytes=$((bytes + $(seed_incident "$seeds" --seed "$seeds" --scale "$scale")))
+  done
+  described="$seeds seeded incidents, tansa simulate --seed 1..$seeds --scale $scale"
+else
+  big_scale=$(((want * 16 + small_events - 1) / small_events))
+  bytes=$(seed_incident 1 --scenario vpn-intrusion --scale "$big_scale")
+  described="one incident, tansa simulate --scenario vpn-intrusion --scale $big_scale"
+fi
 cat -- "$work"/corpus/*/* >/dev/null
 
 measure() {  # name, command...: prints seconds and peak RSS
@@ -91,8 +104,7 @@ measure hunt "$tansa" hunt "$work/corpus" -q -o "$work/hunt.jsonl"
 measure investigate "$tansa" investigate "$work/corpus" --assets "$work/meta/1.assets.yml" \
   -o "$work/report.json" --case "$work/case.db"
 events=$(sed -n 's/^tansa investigate: \([0-9]*\) events.*/\1/p' "$work/err")
-printf "corpus: %d events (%d seeded incidents, tansa simulate --seed 1..%d --scale %d), %.0f MB\n" \
-  "$events" "$seeds" "$seeds" "$scale" "$(echo "$bytes / 1000000" | bc -l)"
+printf "corpus: %d events (%s), %.0f MB\n" "$events" "$described" "$(echo "$bytes / 1000000" | bc -l)"
 grep 'duplicate records' "$work/err" || echo "no duplicate records dropped"
 grep -o '([^)]*analysis[^)]*)' "$work/err" || true
 for n in hunt investigate; do
