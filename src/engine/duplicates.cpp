@@ -81,17 +81,76 @@ std::optional<RecordKey> record_key(const Event& e, std::uint64_t seed1, std::ui
 DuplicateFilter::DuplicateFilter() : seed1_(random_seed()), seed2_(random_seed()) {}
 DuplicateFilter::~DuplicateFilter() = default;
 
+namespace {
+
+// SourceRef in 64 bits: file (24), kind (2), position (38: 256 GiB of offsets, or record ids
+// below 2.7e11). kOverflow when it does not fit.
+constexpr unsigned kFileBits = 24, kKindBits = 2, kPositionBits = 38;
+std::uint64_t pack(const SourceRef& s) {
+  if (s.file >> kFileBits || static_cast<unsigned>(s.kind) >> kKindBits ||
+      s.position >> kPositionBits)
+    return ~std::uint64_t{0};
+  return std::uint64_t{s.file} << (kKindBits + kPositionBits) |
+         std::uint64_t{static_cast<unsigned>(s.kind)} << kPositionBits | s.position;
+}
+SourceRef unpack(std::uint64_t p) {
+  SourceRef s;
+  s.file = static_cast<std::uint32_t>(p >> (kKindBits + kPositionBits));
+  s.kind = static_cast<SourceRef::Kind>((p >> kPositionBits) & ((1u << kKindBits) - 1));
+  s.position = p & ((std::uint64_t{1} << kPositionBits) - 1);
+  return s;
+}
+
+}  // namespace
+
+void DuplicateFilter::Shard::grow() {
+  std::vector<Slot> old = std::move(slots);
+  slots.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  const std::size_t mask = slots.size() - 1;
+  for (const Slot& o : old) {
+    if (o.h1 == 0 && o.h2 == 0) continue;
+    std::size_t i = o.h1 & mask;
+    while (slots[i].h1 != 0 || slots[i].h2 != 0) i = (i + 1) & mask;
+    slots[i] = o;
+  }
+}
+
+std::optional<SourceRef> DuplicateFilter::Shard::find_or_add(std::uint64_t h1, std::uint64_t h2,
+                                                             const SourceRef& source) {
+  const Key key{h1, h2, 0, 0};  // the overflow's key: the slot's own
+  if ((used + 1) * 4 > slots.size() * 3) grow();
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = h1 & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots[i];
+    if (slot.h1 == h1 && slot.h2 == h2) {
+      if (slot.packed != kOverflow) return unpack(slot.packed);
+      const auto it = overflow.find(key);
+      if (it != overflow.end()) return it->second;
+      return std::nullopt;  // unreachable (an overflow slot has its entry): evaluate it
+    }
+    if (slot.h1 == 0 && slot.h2 == 0) {
+      slot = Slot{h1, h2, pack(source)};
+      if (slot.packed == kOverflow) overflow.emplace(key, source);
+      ++used;
+      return std::nullopt;
+    }
+  }
+}
+
 bool DuplicateFilter::first(const Event& e) {
   const std::optional<Key> k = key_of(e, seed1_, seed2_, false);
   if (!k) return true;
   const Key& key = *k;
   Shard& s = shards_[key.h2 % kShards];
+  // The hash covers the time and every field, EventRecordID among them, so (h1, h2) is the key;
+  // the one key of 2^128 that would read as an empty slot is moved next to it.
+  const std::uint64_t h2 = key.h1 == 0 && key.h2 == 0 ? 1 : key.h2;
   SourceRef evaluated;
   {
     std::lock_guard lock(s.mu);
-    auto [it, added] = s.seen.try_emplace(key, e.source);
-    if (added) return true;
-    evaluated = it->second;
+    const std::optional<SourceRef> before = s.find_or_add(key.h1, h2, e.source);
+    if (!before) return true;
+    evaluated = *before;
   }
   dropped_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(copies_mu_);

@@ -13,7 +13,8 @@
 //   is only counted and its source recorded. Which copy comes first depends on threads; which
 //   source a detection cites does not: resolve() gives the smallest source reference of all
 //   copies (file order, then a live record before a recovered one) and lists the others.
-// - Thread-safe; memory is about 48 bytes per distinct Windows record, plus the copies seen.
+// - Thread-safe; memory is 24 bytes a slot of an open-addressing table kept between 3/8 and 3/4
+//   full (32 to 64 bytes per distinct Windows record, about 43 on average), plus the copies seen.
 #pragma once
 
 #include <array>
@@ -75,9 +76,24 @@ class DuplicateFilter {
  private:
   using Key = RecordKey;
   using KeyHash = RecordKeyHash;
+  // One record seen: its 128-bit hash (which covers its time, EventRecordID and every field) and
+  // where it was first seen, packed (file, kind, position) when they fit, else kOverflow and the
+  // source is in the shard's `overflow`. h1 = h2 = 0 is an empty slot.
+  struct Slot {
+    std::uint64_t h1 = 0, h2 = 0;
+    std::uint64_t packed = 0;
+  };
+  static constexpr std::uint64_t kOverflow = ~std::uint64_t{0};
+  // Open addressing with linear probing, grown to twice its size at 3/4 full.
   struct Shard {
     std::mutex mu;
-    std::unordered_map<Key, SourceRef, KeyHash> seen;
+    std::vector<Slot> slots;
+    std::size_t used = 0;
+    std::unordered_map<Key, SourceRef, KeyHash> overflow;  // keyed {h1, h2, 0, 0}
+    // The source first seen with (h1, h2), or nullopt after recording `source` as that.
+    std::optional<SourceRef> find_or_add(std::uint64_t h1, std::uint64_t h2,
+                                         const SourceRef& source);
+    void grow();
   };
   static constexpr std::size_t kShards = 64;
 

@@ -1,6 +1,7 @@
 #include "hunt/sorter.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,10 +12,25 @@
 
 namespace tansa::hunt {
 
+namespace {
+
+// What malloc hands out for `n` bytes: 16-byte steps with an 8-byte header, 32 at least.
+constexpr std::size_t chunk(std::size_t n) {
+  return std::max<std::size_t>(32, (n + 8 + 15) & ~std::size_t{15});
+}
+// A string's heap bytes: none while it fits in the object (libstdc++ keeps 15 chars inline).
+std::size_t heap(const std::string& s) { return s.capacity() > 15 ? chunk(s.capacity() + 1) : 0; }
+template <class T>
+std::size_t heap(const std::vector<T>& v) {
+  return v.capacity() ? chunk(v.capacity() * sizeof(T)) : 0;
+}
+
+}  // namespace
+
 std::size_t footprint(const Detection& d) {
-  std::size_t n = sizeof(Detection) + d.host.size() + d.related.size() * sizeof(SourceRef);
-  for (const auto& [k, v] : d.fields)
-    n += sizeof(std::pair<std::string, std::string>) + k.size() + v.size();
+  std::size_t n = sizeof(Detection) + heap(d.host) + heap(d.fields) + heap(d.related) +
+                  heap(d.copies);
+  for (const auto& [k, v] : d.fields) n += heap(k) + heap(v);
   return n;
 }
 
@@ -28,15 +44,27 @@ DetectionSorter::~DetectionSorter() {
 
 std::expected<void, std::string> DetectionSorter::add(Detection&& d) {
   std::lock_guard lock(mu_);
+  // The deque's own blocks hold the Detection objects; footprint() counts them (sizeof).
   pending_bytes_ += footprint(d);
   pending_.push_back(std::move(d));
   ++count_;
-  if (pending_bytes_ > budget_) return spill();
+  if (pending_bytes_ > budget_ || pending_.size() == UINT32_MAX) return spill();
   return {};
 }
 
+std::vector<std::uint32_t> DetectionSorter::sorted_pending() const {
+  // Indices, not the detections, are sorted: 4 bytes each of scratch instead of a second copy
+  // of every Detection object (std::stable_sort's buffer).
+  std::vector<std::uint32_t> at(pending_.size());
+  for (std::size_t i = 0; i < at.size(); ++i) at[i] = static_cast<std::uint32_t>(i);
+  std::stable_sort(at.begin(), at.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return order_(pending_[a], pending_[b]);
+  });
+  return at;
+}
+
 std::expected<void, std::string> DetectionSorter::spill() {
-  std::stable_sort(pending_.begin(), pending_.end(), order_);
+  const std::vector<std::uint32_t> order = sorted_pending();
   std::string path = tmp_dir_ + "/tansa-run-XXXXXX";
   int fd = ::mkstemp(path.data());
   if (fd < 0)
@@ -45,7 +73,8 @@ std::expected<void, std::string> DetectionSorter::spill() {
   std::FILE* f = ::fdopen(fd, "wb");
   runs_.push_back(path);
   std::string buf;
-  for (const Detection& d : pending_) {
+  for (const std::uint32_t i : order) {
+    const Detection& d = pending_[i];
     buf.clear();
     d.serialize(buf);
     std::uint64_t n = buf.size();
@@ -57,9 +86,11 @@ std::expected<void, std::string> DetectionSorter::spill() {
     }
   }
   if (std::fclose(f) != 0) return std::unexpected(fmt::format("cannot write spill file {}", path));
-  pending_.clear();
-  pending_.shrink_to_fit();
+  pending_ = {};  // a cleared deque keeps a block; a new one frees them all
   pending_bytes_ = 0;
+  // The detections were allocated on every reading thread, in each one's malloc arena; give the
+  // freed pages back, or the process keeps the budget's worth per arena (glibc).
+  ::malloc_trim(0);
   return {};
 }
 
@@ -87,9 +118,8 @@ std::expected<void, std::string> DetectionSorter::drain(
     const std::function<void(const Detection&)>& fn) {
   std::lock_guard lock(mu_);
   if (runs_.empty()) {
-    std::stable_sort(pending_.begin(), pending_.end(), order_);
-    for (const Detection& d : pending_) fn(d);
-    pending_.clear();
+    for (const std::uint32_t i : sorted_pending()) fn(pending_[i]);
+    pending_ = {};
     return {};
   }
   if (!pending_.empty())

@@ -3,7 +3,9 @@
 // runs. Output is identical whatever the budget, thread count or arrival order.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -18,8 +20,8 @@ namespace tansa::hunt {
 
 class DetectionSorter {
  public:
-  // `budget_bytes` bounds the detections held in memory (approximately: their string bytes plus
-  // per-object overhead). Run files go to `tmp_dir` and are removed when the sorter is destroyed.
+  // `budget_bytes` bounds the detections held in memory (footprint(), which counts what malloc
+  // handed out for them; sorting adds 4 bytes a detection). Run files go to `tmp_dir` and are removed when the sorter is destroyed.
   DetectionSorter(std::span<const RuleInfo> rules, std::size_t budget_bytes, std::string tmp_dir);
   ~DetectionSorter();
   DetectionSorter(const DetectionSorter&) = delete;
@@ -36,12 +38,16 @@ class DetectionSorter {
 
  private:
   std::expected<void, std::string> spill();
+  // The pending detections' positions in output order.
+  std::vector<std::uint32_t> sorted_pending() const;
 
   DetectionOrder order_;
   std::size_t budget_;
   std::string tmp_dir_;
   std::mutex mu_;
-  std::vector<Detection> pending_;
+  // A deque, not a vector: it grows block by block, never by a doubling that holds the old and
+  // the new array at once.
+  std::deque<Detection> pending_;
   std::size_t pending_bytes_ = 0;
   std::uint64_t count_ = 0;
   std::vector<std::string> runs_;
@@ -70,7 +76,8 @@ class RunReader {
   Detection current_;
 };
 
-// Approximate heap bytes held by a detection.
+// The bytes a detection holds: the object, and what its strings and vectors took from malloc
+// (capacity, header and rounding; none for a string short enough to sit inside the object).
 std::size_t footprint(const Detection& d);
 
 }  // namespace tansa::hunt

@@ -1,0 +1,73 @@
+// DuplicateFilter on its own: which copy of a record is evaluated, what every source list says,
+// and the sources too large for a packed slot.
+#include "engine/duplicates.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tansa::engine {
+namespace {
+
+void record(Event& e, std::uint64_t record_id, const std::string& user, const SourceRef& at) {
+  e.clear();
+  e.add_string(field_id("Channel"), "Security");
+  e.add_string(field_id("Computer"), "DC01");
+  e.add_uint(field_id("EventRecordID"), record_id);
+  e.add_string(field_id("TargetUserName"), user);
+  e.time_ns = 1'700'000'000'000'000'000 + static_cast<std::int64_t>(record_id);
+  e.source = at;
+}
+
+TEST(DuplicateFilter, EachRecordIsEvaluatedOnceAndItsCopiesAreListed) {
+  DuplicateFilter f;
+  Event e;
+  const SourceRef a{0, SourceRef::Kind::Record, 7}, b{3, SourceRef::Kind::Record, 7};
+  record(e, 7, "alice", a);
+  EXPECT_TRUE(f.first(e));
+  record(e, 7, "alice", b);
+  EXPECT_FALSE(f.first(e));  // the same record in another file
+  record(e, 7, "bob", b);
+  EXPECT_TRUE(f.first(e));  // the same EventRecordID with other content is another event
+  record(e, 8, "alice", b);
+  EXPECT_TRUE(f.first(e));
+  EXPECT_EQ(f.dropped(), 1u);
+  EXPECT_EQ(f.sources(a), (std::vector<SourceRef>{a, b}));
+  EXPECT_TRUE(f.sources(b).empty());
+}
+
+TEST(DuplicateFilter, ManyRecordsGrowTheTableAndStayDistinct) {
+  DuplicateFilter f;
+  Event e;
+  for (std::uint64_t id = 1; id <= 200'000; ++id) {
+    record(e, id, "u", {1, SourceRef::Kind::Record, id});
+    ASSERT_TRUE(f.first(e)) << id;
+  }
+  for (std::uint64_t id = 1; id <= 200'000; id += 997) {
+    record(e, id, "u", {2, SourceRef::Kind::Record, id});
+    ASSERT_FALSE(f.first(e)) << id;
+    EXPECT_EQ(f.sources({1, SourceRef::Kind::Record, id}).size(), 2u) << id;
+  }
+}
+
+TEST(DuplicateFilter, SourcesTooLargeToPackAreKeptWhole) {
+  // A file index past 2^24 and an offset past 2^38 (256 GiB) do not fit a packed slot.
+  DuplicateFilter f;
+  Event e;
+  const SourceRef far_file{(1u << 24) + 5, SourceRef::Kind::Recovered, 12},
+      far_offset{2, SourceRef::Kind::Offset, (std::uint64_t{1} << 38) + 9},
+      copy{1, SourceRef::Kind::Record, 1};
+  record(e, 1, "alice", far_file);
+  EXPECT_TRUE(f.first(e));
+  record(e, 2, "bob", far_offset);
+  EXPECT_TRUE(f.first(e));
+  record(e, 1, "alice", copy);
+  EXPECT_FALSE(f.first(e));
+  record(e, 2, "bob", copy);
+  EXPECT_FALSE(f.first(e));
+  EXPECT_EQ(f.sources(far_file), (std::vector<SourceRef>{copy, far_file}));
+  EXPECT_EQ(f.sources(far_offset), (std::vector<SourceRef>{copy, far_offset}));
+}
+
+}  // namespace
+}  // namespace tansa::engine
