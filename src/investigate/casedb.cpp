@@ -251,7 +251,7 @@ std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::st
     return std::unexpected(path + ": " + sqlite3_errmsg(m.db));
   std::string err;
   std::string schema =
-      "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
+      "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
       "PRAGMA locking_mode=EXCLUSIVE;"
       "CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT NOT NULL);";
   for (const Table& t : tables()) {
