@@ -506,13 +506,19 @@ std::size_t Correlator::live_states() const {
 }
 
 void Correlator::add(const Detection& d, const std::function<void(Detection&&)>& emit) {
-  // Correlation detections may feed further correlations; depth bounds reference cycles.
-  std::vector<Detection> pending{d};
-  for (int depth = 0; depth < 8 && !pending.empty(); ++depth) {
-    std::vector<Detection> produced;
-    for (const Detection& p : pending) impl_->add(p, produced);
-    for (Detection& p : produced) emit(Detection(p));
-    pending = std::move(produced);
+  // Correlation detections may feed further correlations; depth bounds reference cycles. The
+  // base detection is read where it is, never copied (most feed no correlation).
+  std::vector<Detection> produced;
+  impl_->add(d, produced);
+  for (int depth = 1; !produced.empty(); ++depth) {
+    if (depth == 8) {  // the last level is emitted only: hand the detections over
+      for (Detection& p : produced) emit(std::move(p));
+      return;
+    }
+    for (const Detection& p : produced) emit(Detection(p));
+    std::vector<Detection> next;
+    for (const Detection& p : produced) impl_->add(p, next);
+    produced = std::move(next);
   }
 }
 

@@ -297,13 +297,13 @@ std::expected<void, std::string> Run::pass_through_correlations(
   };
   // Detections of rules that only feed correlations stop here: they are never shown.
   Detection resolved;
-  auto drained = sorter_.drain([&](const Detection& base) {
+  auto drained = sorter_.drain([&](Detection& base) {
     // Detections given by add_base() of a record seen at several sources: the smallest one's,
     // citing the others, as read() evaluates only one copy.
     if (copies_.any() && !resolve_copies(base, resolved)) return;
-    const Detection& d = copies_.any() ? resolved : base;
+    Detection& d = copies_.any() ? resolved : base;
     correlator.add(d, keep);
-    if (!correlator.suppressed(d.rule)) keep(Detection(d));
+    if (!correlator.suppressed(d.rule)) keep(std::move(d));  // the sorter reads it no more
   });
   correlator.finish(keep);
   return drained;

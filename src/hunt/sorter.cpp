@@ -115,7 +115,7 @@ std::expected<bool, std::string> RunReader::next() {
 }
 
 std::expected<void, std::string> DetectionSorter::drain(
-    const std::function<void(const Detection&)>& fn) {
+    const std::function<void(Detection&)>& fn) {
   std::lock_guard lock(mu_);
   if (runs_.empty()) {
     for (const std::uint32_t i : sorted_pending()) fn(pending_[i]);

@@ -29,9 +29,9 @@ class DetectionSorter {
 
   // Thread-safe.
   [[nodiscard]] std::expected<void, std::string> add(Detection&& d);
-  // Calls `fn` for every detection, in order. Call once, after the last add.
-  [[nodiscard]] std::expected<void, std::string> drain(
-      const std::function<void(const Detection&)>& fn);
+  // Calls `fn` for every detection, in order. Call once, after the last add. `fn` may move
+  // from the detection it is given: the sorter does not read it again.
+  [[nodiscard]] std::expected<void, std::string> drain(const std::function<void(Detection&)>& fn);
 
   [[nodiscard]] std::size_t runs_spilled() const { return runs_.size(); }
   [[nodiscard]] std::uint64_t count() const { return count_; }
@@ -66,6 +66,7 @@ class RunReader {
   // True with current() set, false at a clean end of file, or the reason the file is corrupt.
   [[nodiscard]] std::expected<bool, std::string> next();
   [[nodiscard]] const Detection& current() const { return current_; }
+  [[nodiscard]] Detection& current() { return current_; }
 
  private:
   std::FILE* f_;
