@@ -164,7 +164,7 @@ int run_investigate(const InvestigateOptions& opt) {
   const double report_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // The report is out; the case database's indexes are for analysts querying it later.
-  auto indexed = (*investigation)->index_case_db();
+  auto indexed = (*investigation)->index_case_db(opt.threads);
   if (!indexed) return fail(indexed.error()), 1;
   if (!opt.quiet) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

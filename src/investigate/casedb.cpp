@@ -1,5 +1,6 @@
 #include "investigate/casedb.h"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -463,9 +464,9 @@ std::expected<void, std::string> CaseDb::end_loading() {
   return {};
 }
 
-std::expected<void, std::string> CaseDb::build_indexes() {
+std::expected<void, std::string> CaseDb::build_indexes(unsigned helpers) {
   std::string err;
-  std::string sql = "COMMIT;";
+  std::string sql = fmt::format("PRAGMA threads={}; COMMIT;", helpers);
   for (const auto& [name, on] : analysis_indexes())
     sql += std::string("CREATE INDEX ") + name + " ON " + on + ";";
   sql += "BEGIN;";

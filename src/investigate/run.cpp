@@ -1,5 +1,6 @@
 #include "investigate/run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -217,11 +218,12 @@ std::expected<Outcome, std::string> Investigation::conclude(
   return out;
 }
 
-std::expected<double, std::string> Investigation::index_case_db() {
+std::expected<double, std::string> Investigation::index_case_db(unsigned threads) {
   const auto t0 = std::chrono::steady_clock::now();
   db_->answer_from(nullptr);  // queries go to SQL, with the indexes, from here on
   index_.reset();
-  if (auto r = db_->build_indexes(); !r) return std::unexpected(r.error());
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (auto r = db_->build_indexes(threads - 1); !r) return std::unexpected(r.error());
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

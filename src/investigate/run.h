@@ -77,8 +77,9 @@ class Investigation {
       engine::Run& run, const std::function<void(const std::string&)>& problem);
 
   // After the report is written: frees the in-memory index and builds the case database's
-  // indexes for analysts (analysis_indexes()). Seconds taken, or why it failed.
-  [[nodiscard]] std::expected<double, std::string> index_case_db();
+  // indexes for analysts (analysis_indexes()) on `threads` threads (0: every core; SQLite's
+  // sorter shares the sorts of large tables among them). Seconds taken, or why it failed.
+  [[nodiscard]] std::expected<double, std::string> index_case_db(unsigned threads = 1);
 
   [[nodiscard]] CaseDb& db() { return *db_; }
 
