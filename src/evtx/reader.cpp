@@ -254,16 +254,19 @@ ReadStats run_chunks(std::span<const std::uint8_t> file, std::size_t first_offse
     const std::size_t off = first_offset + i * kChunkSize;
     return std::pair{file.subspan(off, std::min(kChunkSize, file.size() - off)), off};
   };
-  // Pages are released 32 chunks (2 MiB) at a time: per-chunk calls cost TLB flushes. A chunk in
-  // the window still being decoded by another thread just faults its pages back in.
-  constexpr std::size_t kReleaseBatch = 32;
-  auto release_window = [&](std::size_t i) {
-    if (!mapped || (i + 1) % kReleaseBatch != 0) return;
-    const std::size_t begin = first_offset + (i + 1 - kReleaseBatch) * kChunkSize;
-    release(file.subspan(begin, std::min(kReleaseBatch * kChunkSize, file.size() - begin)));
-  };
   unsigned threads = opt.threads ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
+  // Pages are released 32 chunks (2 MiB) at a time: per-chunk calls cost TLB flushes. The window
+  // released trails the chunk just decoded by another window and the ring, so no other thread is
+  // still decoding inside it: a page released under a reader is mapped again and stays resident
+  // until the end of the file (hundreds of MB on a file of gigabytes).
+  constexpr std::size_t kReleaseBatch = 32;
+  const std::size_t lag = kReleaseBatch + std::size_t{threads} * 2;
+  auto release_window = [&](std::size_t i) {
+    if (!mapped || (i + 1) % kReleaseBatch != 0 || i + 1 < lag + kReleaseBatch) return;
+    const std::size_t begin = first_offset + (i + 1 - lag - kReleaseBatch) * kChunkSize;
+    release(file.subspan(begin, std::min(kReleaseBatch * kChunkSize, file.size() - begin)));
+  };
   ReadStats total;
   auto add = [&](const ReadStats& s) {
     total.chunks += s.chunks;

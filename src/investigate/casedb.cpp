@@ -150,21 +150,21 @@ SourceRef::Kind kind_of(std::string_view s) {
   return parse_source_kind(s).value_or(SourceRef::Kind::Offset);
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
+// Appends `s` as the inside of a JSON string.
+void append_json_escaped(std::string& out, std::string_view s) {
   for (unsigned char c : s) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     } else {
       out += static_cast<char>(c);
     }
   }
-  return out;
 }
 
 // Text is bound and read with its length: a value with a NUL byte in it stays whole, so a query for
@@ -200,6 +200,7 @@ struct CaseDb::Impl {
   sqlite3* db = nullptr;
   std::array<sqlite3_stmt*, kFactKinds> insert{};
   sqlite3_stmt* detection = nullptr;
+  std::string fields;  // add_detection's buffer
   mutable std::array<sqlite3_stmt*, kFactKinds> by_rowid{};  // prepared on first fetch
 
   ~Impl() {
@@ -357,10 +358,15 @@ void CaseDb::add_facts(const FactBatch& facts, FactIndex* index) {
 
 void CaseDb::add_detection(const Detection& d, const RuleInfo& rule) {
   sqlite3_stmt* s = impl_->detection;
-  std::string fields = "{";
+  std::string& fields = impl_->fields;  // reused: one detection's JSON at a time
+  fields.assign(1, '{');
   for (const auto& [k, v] : d.fields) {
     if (fields.size() > 1) fields += ',';
-    fields += '"' + json_escape(k) + "\":\"" + json_escape(v) + '"';
+    fields += '"';
+    append_json_escaped(fields, k);
+    fields += "\":\"";
+    append_json_escaped(fields, v);
+    fields += '"';
   }
   fields += '}';
   sqlite3_bind_int64(s, 1, d.time_ns);
