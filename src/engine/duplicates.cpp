@@ -158,6 +158,15 @@ bool DuplicateFilter::first(const Event& e) {
   return false;
 }
 
+void DuplicateFilter::forget_records() {
+  for (Shard& s : shards_) {
+    std::lock_guard lock(s.mu);
+    s.slots = {};
+    s.used = 0;
+    s.overflow = {};
+  }
+}
+
 std::vector<SourceRef> DuplicateFilter::sources(const SourceRef& evaluated) const {
   std::lock_guard lock(copies_mu_);
   const auto it = copies_.find(evaluated);

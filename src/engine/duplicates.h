@@ -63,6 +63,10 @@ class DuplicateFilter {
   // a later copy, whose source is recorded against the first.
   [[nodiscard]] bool first(const Event& e);
 
+  // Frees the records seen (the table first() searches), keeping which sources were copies of
+  // which: call when no record is left to offer. first() after it sees every record as new.
+  void forget_records();
+
   // Every source of the record whose evaluated copy is `evaluated`, sorted, itself included; empty
   // when it was seen once.
   [[nodiscard]] std::vector<SourceRef> sources(const SourceRef& evaluated) const;

@@ -263,6 +263,8 @@ void Run::read_lanes(const std::vector<hunt::Input>& inputs, const DiagnosticSin
     });
   }
   pipeline_.run(inputs, emit, counters_, diag);
+  // Every record has been seen: what remains of the filter is which sources were copies.
+  if (duplicates_) duplicates_->forget_records();
   std::uint64_t unfiltered = 0;
   for (const auto& lane : lanes_) unfiltered += lane->matcher.scan_failures();
   if (unfiltered && diag)

@@ -36,6 +36,23 @@ TEST(DuplicateFilter, EachRecordIsEvaluatedOnceAndItsCopiesAreListed) {
   EXPECT_TRUE(f.sources(b).empty());
 }
 
+TEST(DuplicateFilter, ForgettingTheRecordsKeepsWhichSourcesWereCopies) {
+  DuplicateFilter f;
+  Event e;
+  const SourceRef a{0, SourceRef::Kind::Record, 7}, b{1, SourceRef::Kind::Record, 7};
+  record(e, 7, "alice", a);
+  EXPECT_TRUE(f.first(e));
+  record(e, 7, "alice", b);
+  EXPECT_FALSE(f.first(e));
+  f.forget_records();
+  EXPECT_EQ(f.sources(a), (std::vector<SourceRef>{a, b}));
+  EXPECT_EQ(f.dropped(), 1u);
+  Detection d;
+  d.source = a;
+  f.resolve(d);
+  EXPECT_EQ(d.copies, (std::vector<SourceRef>{b}));
+}
+
 TEST(DuplicateFilter, ManyRecordsGrowTheTableAndStayDistinct) {
   DuplicateFilter f;
   Event e;
