@@ -1,5 +1,7 @@
 #include "engine/duplicates.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -165,6 +167,9 @@ void DuplicateFilter::forget_records() {
     s.used = 0;
     s.overflow = {};
   }
+  // The tables were grown on every reading thread, in each one's malloc arena: give their pages
+  // back now, or the process keeps them to the end (glibc).
+  ::malloc_trim(0);
 }
 
 std::vector<SourceRef> DuplicateFilter::sources(const SourceRef& evaluated) const {
