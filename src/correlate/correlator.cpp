@@ -506,18 +506,16 @@ std::size_t Correlator::live_states() const {
 }
 
 void Correlator::add(const Detection& d, const std::function<void(Detection&&)>& emit) {
-  // Correlation detections may feed further correlations; depth bounds reference cycles. The
-  // base detection is read where it is, never copied (most feed no correlation).
+  // Correlation detections may feed further correlations; depth bounds reference cycles. No
+  // detection is copied: the base one is read where it is, and each produced one is handed to
+  // `emit` once the next level has read it (the correlator keeps values, not references).
   std::vector<Detection> produced;
   impl_->add(d, produced);
   for (int depth = 1; !produced.empty(); ++depth) {
-    if (depth == 8) {  // the last level is emitted only: hand the detections over
-      for (Detection& p : produced) emit(std::move(p));
-      return;
-    }
-    for (const Detection& p : produced) emit(Detection(p));
     std::vector<Detection> next;
-    for (const Detection& p : produced) impl_->add(p, next);
+    if (depth < 8)
+      for (const Detection& p : produced) impl_->add(p, next);
+    for (Detection& p : produced) emit(std::move(p));
     produced = std::move(next);
   }
 }

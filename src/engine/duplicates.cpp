@@ -1,7 +1,5 @@
 #include "engine/duplicates.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -110,18 +108,18 @@ void DuplicateFilter::Shard::grow() {
   slots.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
   const std::size_t mask = slots.size() - 1;
   for (const Slot& o : old) {
-    if (o.h1 == 0 && o.h2 == 0) continue;
+    if (o.empty()) continue;
     std::size_t i = o.h1 & mask;
-    while (slots[i].h1 != 0 || slots[i].h2 != 0) i = (i + 1) & mask;
+    while (!slots[i].empty()) i = (i + 1) & mask;
     slots[i] = o;
   }
 }
 
 std::optional<SourceRef> DuplicateFilter::Shard::find_or_add(std::uint64_t h1, std::uint64_t h2,
                                                              const SourceRef& source) {
-  const Key key{h1, h2, 0, 0};  // the overflow's key: the slot's own
   if ((used + 1) * 4 > slots.size() * 3) grow();
   const std::size_t mask = slots.size() - 1;
+  const Key key{h1, h2, 0, 0};  // the overflow's key: the slot's own
   for (std::size_t i = h1 & mask;; i = (i + 1) & mask) {
     Slot& slot = slots[i];
     if (slot.h1 == h1 && slot.h2 == h2) {
@@ -130,7 +128,7 @@ std::optional<SourceRef> DuplicateFilter::Shard::find_or_add(std::uint64_t h1, s
       if (it != overflow.end()) return it->second;
       return std::nullopt;  // unreachable (an overflow slot has its entry): evaluate it
     }
-    if (slot.h1 == 0 && slot.h2 == 0) {
+    if (slot.empty()) {
       slot = Slot{h1, h2, pack(source)};
       if (slot.packed == kOverflow) overflow.emplace(key, source);
       ++used;
@@ -167,9 +165,6 @@ void DuplicateFilter::forget_records() {
     s.used = 0;
     s.overflow = {};
   }
-  // The tables were grown on every reading thread, in each one's malloc arena: give their pages
-  // back now, or the process keeps them to the end (glibc).
-  ::malloc_trim(0);
 }
 
 std::vector<SourceRef> DuplicateFilter::sources(const SourceRef& evaluated) const {

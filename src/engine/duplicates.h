@@ -86,6 +86,7 @@ class DuplicateFilter {
   struct Slot {
     std::uint64_t h1 = 0, h2 = 0;
     std::uint64_t packed = 0;
+    [[nodiscard]] bool empty() const { return h1 == 0 && h2 == 0; }
   };
   static constexpr std::uint64_t kOverflow = ~std::uint64_t{0};
   // Open addressing with linear probing, grown to twice its size at 3/4 full.

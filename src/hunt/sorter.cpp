@@ -1,7 +1,6 @@
 #include "hunt/sorter.h"
 
 #include <fmt/format.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +18,9 @@ constexpr std::size_t chunk(std::size_t n) {
   return std::max<std::size_t>(32, (n + 8 + 15) & ~std::size_t{15});
 }
 // A string's heap bytes: none while it fits in the object (libstdc++ keeps 15 chars inline).
-std::size_t heap(const std::string& s) { return s.capacity() > 15 ? chunk(s.capacity() + 1) : 0; }
+std::size_t heap(const std::string& s) {
+  return s.capacity() > 15 ? chunk(s.capacity() + 1) : 0;
+}
 template <class T>
 std::size_t heap(const std::vector<T>& v) {
   return v.capacity() ? chunk(v.capacity() * sizeof(T)) : 0;
@@ -28,8 +29,8 @@ std::size_t heap(const std::vector<T>& v) {
 }  // namespace
 
 std::size_t footprint(const Detection& d) {
-  std::size_t n = sizeof(Detection) + heap(d.host) + heap(d.fields) + heap(d.related) +
-                  heap(d.copies);
+  std::size_t n =
+      sizeof(Detection) + heap(d.host) + heap(d.fields) + heap(d.related) + heap(d.copies);
   for (const auto& [k, v] : d.fields) n += heap(k) + heap(v);
   return n;
 }
@@ -88,9 +89,6 @@ std::expected<void, std::string> DetectionSorter::spill() {
   if (std::fclose(f) != 0) return std::unexpected(fmt::format("cannot write spill file {}", path));
   pending_ = {};  // a cleared deque keeps a block; a new one frees them all
   pending_bytes_ = 0;
-  // The detections were allocated on every reading thread, in each one's malloc arena; give the
-  // freed pages back, or the process keeps the budget's worth per arena (glibc).
-  ::malloc_trim(0);
   return {};
 }
 
@@ -114,8 +112,7 @@ std::expected<bool, std::string> RunReader::next() {
   return true;
 }
 
-std::expected<void, std::string> DetectionSorter::drain(
-    const std::function<void(Detection&)>& fn) {
+std::expected<void, std::string> DetectionSorter::drain(const std::function<void(Detection&)>& fn) {
   std::lock_guard lock(mu_);
   if (runs_.empty()) {
     for (const std::uint32_t i : sorted_pending()) fn(pending_[i]);

@@ -21,7 +21,8 @@ namespace tansa::hunt {
 class DetectionSorter {
  public:
   // `budget_bytes` bounds the detections held in memory (footprint(), which counts what malloc
-  // handed out for them; sorting adds 4 bytes a detection). Run files go to `tmp_dir` and are removed when the sorter is destroyed.
+  // handed out for them; sorting adds 4 bytes a detection). Run files go to `tmp_dir` and are
+  // removed when the sorter is destroyed.
   DetectionSorter(std::span<const RuleInfo> rules, std::size_t budget_bytes, std::string tmp_dir);
   ~DetectionSorter();
   DetectionSorter(const DetectionSorter&) = delete;

@@ -200,7 +200,7 @@ struct CaseDb::Impl {
   sqlite3* db = nullptr;
   std::array<sqlite3_stmt*, kFactKinds> insert{};
   sqlite3_stmt* detection = nullptr;
-  std::string fields;  // add_detection's buffer
+  std::string fields;                                        // add_detection's buffer
   mutable std::array<sqlite3_stmt*, kFactKinds> by_rowid{};  // prepared on first fetch
 
   ~Impl() {
@@ -253,8 +253,8 @@ std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::st
     return std::unexpected(path + ": " + sqlite3_errmsg(m.db));
   std::string err;
   std::string schema =
-      "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;"
-      "PRAGMA locking_mode=EXCLUSIVE;"
+      "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+      "PRAGMA cache_size=-65536; PRAGMA locking_mode=EXCLUSIVE;"
       "CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT NOT NULL);";
   for (const Table& t : tables()) {
     schema += std::string("CREATE TABLE ") + t.name + "(" + kCommon;
