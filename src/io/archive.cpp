@@ -88,6 +88,8 @@ std::expected<std::unique_ptr<ArchiveWalker>, std::string> ArchiveWalker::open(
     const std::string& path, std::span<const std::string> passwords, ArchiveLimits limits) {
   auto w = std::unique_ptr<ArchiveWalker>(new ArchiveWalker());
   w->limits_ = limits;
+  w->path_ = path;
+  w->passwords_.assign(passwords.begin(), passwords.end());
   std::error_code ec;
   w->archive_size_ = std::filesystem::file_size(path, ec);
   if (ec) w->archive_size_ = 0;
@@ -103,6 +105,8 @@ std::expected<std::unique_ptr<ArchiveWalker>, std::string> ArchiveWalker::open_m
   auto w = std::unique_ptr<ArchiveWalker>(new ArchiveWalker());
   w->limits_ = limits;
   w->archive_size_ = bytes.size();
+  w->bytes_ = bytes;
+  w->passwords_.assign(passwords.begin(), passwords.end());
   w->a_ = new_reader(passwords);
   if (!w->a_) return std::unexpected("cannot create an archive reader");
   if (archive_read_open_memory(w->a_, bytes.data(), bytes.size()) != ARCHIVE_OK)
@@ -132,6 +136,7 @@ std::expected<bool, std::string> ArchiveWalker::next(ArchiveMember& m) {
                            archive_entry_mtime_nsec(e)
                      : 0;
     m.encrypted = archive_entry_is_data_encrypted(e) > 0;
+    current_encrypted_ = m.encrypted;
     m.ordinal = ordinal_++;
     return true;
   }
@@ -146,8 +151,16 @@ std::expected<std::string, std::string> ArchiveWalker::read() {
     if (n < 0) {
       const char* e = archive_error_string(a_);
       const std::string why = e ? std::string(e, strnlen(e, 512)) : "read error";
+      if (current_encrypted_ && passwords_.size() > 1) return read_with_each_password(why);
       if (why.find("assphrase") != std::string::npos || why.find("ncrypted") != std::string::npos)
         return std::unexpected("encrypted, and no --archive-password given opens it (" + why + ")");
+      // An encrypted member whose only password passed the check and then failed: the password
+      // was wrong (a one-byte check passes by chance) or the data is damaged; nobody can tell.
+      if (current_encrypted_)
+        return std::unexpected(
+            "encrypted, and the --archive-password given does not open it, or its data is "
+            "damaged (" +
+            why + ")");
       return std::unexpected("damaged member data: " + why);
     }
     expanded_ += static_cast<std::uint64_t>(n);
@@ -166,6 +179,48 @@ std::expected<std::string, std::string> ArchiveWalker::read() {
     out.append(buf, static_cast<std::size_t>(n));
   }
   return out;
+}
+
+std::expected<std::unique_ptr<ArchiveWalker>, std::string> ArchiveWalker::reopen(
+    const ArchiveWalker& like, std::span<const std::string> passwords) {
+  if (!like.path_.empty()) return open(like.path_, passwords, like.limits_);
+  return open_memory(like.bytes_, passwords, like.limits_);
+}
+
+std::expected<std::string, std::string> ArchiveWalker::read_with_each_password(
+    const std::string& first_failure) {
+  const std::uint32_t wanted = ordinal_ - 1;
+  std::string last = first_failure;
+  for (const std::string& password : passwords_) {
+    auto alone = reopen(*this, std::span(&password, 1));
+    if (!alone) return std::unexpected("damaged archive: " + alone.error());
+    ArchiveMember m;
+    bool found = false;
+    while (true) {
+      auto more = (*alone)->next(m);
+      if (!more || !*more) break;
+      if (m.ordinal == wanted) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return std::unexpected("damaged archive: member " + std::to_string(wanted) +
+                                       " is not there when read again");
+    (*alone)->expanded_ = expanded_;  // the archive's expansion limits count every member
+    auto bytes = (*alone)->read();
+    if (bytes) {
+      expanded_ = (*alone)->expanded_;
+      return bytes;
+    }
+    if ((*alone)->bomb()) {
+      bomb_ = true;
+      return bytes;
+    }
+    if (bytes.error().starts_with("member larger")) return bytes;
+    last = bytes.error();
+  }
+  return std::unexpected("encrypted, and none of the " + std::to_string(passwords_.size()) +
+                         " --archive-password values given opens it (the last: " + last + ")");
 }
 
 }  // namespace tansa::io

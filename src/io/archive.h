@@ -60,12 +60,26 @@ class ArchiveWalker {
   // The current member's bytes, whole. Errors: a wrong or missing password, damaged data, a
   // member beyond max_member, or expansion beyond the archive's limits (then bomb() is true and
   // nothing more should be read from it).
+  //
+  // Several passwords: libarchive takes the first one that passes an encrypted member's check,
+  // and ZipCrypto's check is one byte, so a wrong password passes it once in 256 and the member
+  // then fails to decompress. An encrypted member that fails is therefore read again with each
+  // password alone, from a fresh reader; it is an error only when none of them opens it.
   [[nodiscard]] std::expected<std::string, std::string> read();
   [[nodiscard]] bool bomb() const { return bomb_; }
 
  private:
   ArchiveWalker() = default;
+  [[nodiscard]] static std::expected<std::unique_ptr<ArchiveWalker>, std::string> reopen(
+      const ArchiveWalker& like, std::span<const std::string> passwords);
+  [[nodiscard]] std::expected<std::string, std::string> read_with_each_password(
+      const std::string& first_failure);
   ::archive* a_ = nullptr;
+  // Where the archive is, to read a member again: a path, or bytes in memory.
+  std::string path_;
+  std::string_view bytes_;
+  std::vector<std::string> passwords_;
+  bool current_encrypted_ = false;
   ArchiveLimits limits_;
   std::uint64_t archive_size_ = 0, expanded_ = 0;
   std::uint32_t ordinal_ = 0;

@@ -100,6 +100,26 @@ TEST(Archive, EncryptedZipOpensWithTheRightPasswordOnly) {
   EXPECT_NE(without[1].find("--archive-password"), std::string::npos) << without[1];
 }
 
+// ZipCrypto checks a password by one byte, so a wrong one passes once in 256 and libarchive, which
+// takes the first password that passes, then fails to decompress. With 1,500 wrong passwords
+// before the right one, some member of the three meets such a wrong password first (all but
+// certainly: 1 - (255/256)^4500); every member must still read, by the right password alone.
+TEST(Archive, AWrongPasswordThatPassesZipCryptosCheckDoesNotHideTheRightOne) {
+  const std::string p = tmp("infected_many.zip");
+  write_archive(p, ArchiveKind::Zip, kMembers, "infected");
+  std::vector<std::string> passwords;
+  for (int i = 0; i < 1500; ++i) passwords.push_back("wrong" + std::to_string(i));
+  passwords.push_back("infected");
+  EXPECT_EQ(names_and_bytes(p, passwords),
+            (std::vector<std::string>{"0 C/Windows/System32/winevt/Logs/Security.evtx 12",
+                                      "1 var/log/auth.log 57", "2 notes/readme.txt 5"}));
+  passwords.pop_back();
+  const std::vector<std::string> without = names_and_bytes(p, passwords);
+  ASSERT_EQ(without.size(), 3u);
+  for (const std::string& line : without)
+    EXPECT_NE(line.find("--archive-password"), std::string::npos) << line;
+}
+
 TEST(Archive, AZipBombIsReportedAndNotFollowed) {
   const std::string p = tmp("bomb.zip");
   write_archive(p, ArchiveKind::Zip,
