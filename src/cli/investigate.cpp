@@ -41,6 +41,7 @@ struct InvestigateOptions {
   std::string tz;
   bool keep_duplicates = false;
   bool carve = false;
+  bool case_indexes = false;     // the analysts' SQLite indexes, after the report
   std::size_t memory_mib = 256;  // for sorting detections, shared by the two sorters
   GeoOptions geo;                // --geoip, --no-geoip
 };
@@ -163,19 +164,24 @@ int run_investigate(const InvestigateOptions& opt) {
   if (!write_report(opt, outcome->findings, (*investigation)->db())) return 1;
   const double report_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // The report is out; the case database's indexes are for analysts querying it later.
-  auto indexed = (*investigation)->index_case_db(opt.threads);
-  if (!indexed) return fail(indexed.error()), 1;
+  // The report is out. The case database's SQLite indexes are for analysts querying it later
+  // (the answers come from an index in memory), so they are built on request only: at ten
+  // million events they take longer than the analysis (docs/case-db.md).
+  std::string indexes = "without indexes (--case-indexes builds them)";
+  if (opt.case_indexes) {
+    auto indexed = (*investigation)->index_case_db(opt.threads);
+    if (!indexed) return fail(indexed.error()), 1;
+    indexes = fmt::format("then case database indexes {:.1f}", *indexed);
+  }
   if (!opt.quiet) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(
         stderr,
         "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s (reading %.1f, "
-        "detections %.1f, analysis %.1f, report at %.1f, then case database indexes %.1f); "
-        "report %s, case database %s\n",
+        "detections %.1f, analysis %.1f, report at %.1f, %s); report %s, case database %s\n",
         static_cast<unsigned long long>(run.counters().events.load()),
         static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections, s,
-        read_s, outcome->drain_s, outcome->analysis_s, report_s, *indexed,
+        read_s, outcome->drain_s, outcome->analysis_s, report_s, indexes.c_str(),
         opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
         report::terminal_safe(case_path).c_str());
     if (const std::uint64_t dropped = run.duplicates_dropped())
@@ -221,6 +227,9 @@ void add_investigate_command(CLI::App& app, int& status) {
                 "Count every copy of a Windows record seen in several inputs (default: once)");
   cmd->add_flag("--carve", opt->carve,
                 "Also carve EVTX records from chunk slack and damaged chunks; cited as recovered");
+  cmd->add_flag("--case-indexes", opt->case_indexes,
+                "Also build the case database's SQLite indexes for later queries, after the "
+                "report (the answers do not need them)");
   add_geo_options(cmd, opt->geo);
   cmd->callback([opt, &status] { status = run_investigate(*opt); });
 }

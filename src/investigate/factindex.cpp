@@ -190,7 +190,12 @@ void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
     k.outcome_keys.push_back(key_of(batch.text(i, text_slot(&Fact::outcome))));
   }
   auto text = [&](std::string Fact::*m) { return batch.text(i, text_slot(m)); };
-  auto post = [&](Column c, std::uint32_t key) { k.loading[c].push_back({key, row}); };
+  // A skipped rowid (see above) gets key 0 in each column: a candidate that is read back and
+  // checked like any other.
+  auto post = [&](Column c, std::uint32_t key) {
+    while (k.loading[c].size() < row) k.loading[c].push_back(0);
+    k.loading[c].push_back(key);
+  };
   if (s.ref) post(Ref, ref_key(r.source.file, static_cast<std::int64_t>(r.source.position)));
   if (s.src_ip && r.kind == FactKind::Vpn) {
     auto it = k.addresses.find(text(s.src_ip));
@@ -227,8 +232,9 @@ void FactIndex::finish() {
       // deque's pairs. One column at a time, so the copy adds one column's postings at most.
       std::vector<std::uint64_t> sorted;
       sorted.reserve(k.loading[c].size());
-      for (const Posting& p : k.loading[c]) sorted.push_back(std::uint64_t{p.key} << 32 | p.row);
-      std::deque<Posting>().swap(k.loading[c]);
+      std::uint32_t row = 0;
+      for (const std::uint32_t key : k.loading[c]) sorted.push_back(std::uint64_t{key} << 32 | row++);
+      std::deque<std::uint32_t>().swap(k.loading[c]);
       std::sort(sorted.begin(), sorted.end());
       Searchable& out = k.by[c];
       out.rows.reserve(sorted.size());
@@ -256,7 +262,7 @@ std::size_t FactIndex::bytes() const {
   for (const Kind& k : kinds_) {
     n += k.coarse_ts.size() * sizeof(std::int32_t);
     for (std::size_t c = 0; c < kColumns; ++c)
-      n += k.loading[c].size() * sizeof(Posting) +
+      n += k.loading[c].size() * sizeof(std::uint32_t) +
            (k.by[c].keys.capacity() + k.by[c].starts.capacity() + k.by[c].rows.capacity()) * 4;
     for (const auto& [u, id] : k.users) n += u.capacity() + 48;
     for (const auto& [u, id] : k.addresses) n += 2 * u.capacity() + 80;

@@ -56,14 +56,13 @@ class FactIndex {
       const CaseDb& db, const CountQuery& q, const std::vector<std::string>& params) const;
 
   // What the query functions (factindex.cpp) search with.
-  struct Posting {
-    std::uint32_t key, row;  // row: rowid - 1
-  };
   struct Searchable {  // one column's postings after finish(): rows of each key, ascending
     std::vector<std::uint32_t> keys, starts, rows;
   };
   struct Kind {
-    std::array<std::deque<Posting>, kColumns> loading;
+    // While loading, each searched column's key of every row, in row order (the row is the
+    // position: a fact of a kind has each of its kind's columns once).
+    std::array<std::deque<std::uint32_t>, kColumns> loading;
     std::array<Searchable, kColumns> by;
     std::deque<std::int32_t> coarse_ts;          // by row; ts >> 30, clamped
     std::deque<std::uint32_t> outcome_keys;      // by row (VPN actions, logon outcomes): key_of

@@ -92,6 +92,11 @@ class FactBatch {
     rows_.reserve(facts);
     text_.reserve(bytes);
   }
+  // Empties the batch and keeps its memory, for the next batch.
+  void clear() {
+    rows_.clear();
+    text_.clear();
+  }
   [[nodiscard]] std::size_t size() const { return rows_.size(); }
   [[nodiscard]] bool empty() const { return rows_.empty(); }
   [[nodiscard]] std::size_t bytes() const { return text_.size(); }

@@ -278,6 +278,21 @@ TEST(Investigate, TheCaseDatabaseHoldsTheFacts) {
                (dir / "q.txt").string() + "'"),
             0);
   EXPECT_EQ(slurp(dir / "q.txt"), "280\n");
+  // No SQLite indexes unless asked for: the answers come from the investigation's own index.
+  const std::string indexes = "sqlite3 '" + (dir / "my.db").string() +
+                              "' \"SELECT count(*) FROM sqlite_master WHERE type = 'index'\" > '" +
+                              (dir / "n.txt").string() + "'";
+  ASSERT_EQ(sh(indexes), 0);
+  EXPECT_EQ(slurp(dir / "n.txt"), "0\n");
+  ASSERT_EQ(sh(kBin + " investigate '" + dir.string() + "' --assets '" +
+               (dir / "assets.yml").string() + "' --case '" + (dir / "my.db").string() +
+               "' --case-indexes -o '" + (dir / "r.json").string() + "' 2> '" +
+               (dir / "stderr.txt").string() + "'"),
+            0);
+  EXPECT_NE(slurp(dir / "stderr.txt").find("then case database indexes"), std::string::npos)
+      << slurp(dir / "stderr.txt");
+  ASSERT_EQ(sh(indexes), 0);
+  EXPECT_EQ(slurp(dir / "n.txt"), "19\n");
 }
 
 // Logs that start after the intrusion began (retention shorter than the dwell time): the VPN log

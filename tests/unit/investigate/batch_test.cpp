@@ -91,7 +91,10 @@ TEST(Coverage, AddEventCountsWhereAddWould) {
     if (!s.source.empty()) slow.add(s, e.time_ns, id);
   };
   for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < 5; ++i) both(windows_event("DC1", "Security", ++t, t * 3), 4624);
+    for (int i = 0; i < 5; ++i) {
+      ++t;
+      both(windows_event("DC1", "Security", t, t * 3), 4624);
+    }
     both(windows_event("DC1", "System", t, t * 3), 104);
     both(windows_event("FS1", "Security", t, t * 3), 5145);
     both(windows_event("DC1", "", t, t * 3), 1);  // no channel: no stream
