@@ -18,6 +18,8 @@ namespace tansa::investigate {
 
 namespace fs = std::filesystem;
 
+constexpr std::size_t kTrimAbove = std::size_t{64} << 20;
+
 bool seeds_analysis(const RuleInfo& rule) {
   return rule.level >= Level::High;
 }
@@ -219,9 +221,10 @@ std::expected<Outcome, std::string> Investigation::conclude(
   // index_case_db().
   if (auto loaded = db_->end_loading(); !loaded) return std::unexpected(loaded.error());
   // The sorters' detections, the batches and the duplicate filter are freed by now, in small
-  // pieces spread over the heap that malloc keeps; at ten million events that is about 200 MB
-  // the index and the analysis would otherwise add to, not reuse.
-  malloc_trim(0);
+  // pieces spread over the heap that malloc keeps: at ten million events about 200 MB that the
+  // index and the analysis would add to, not reuse. Given back when there is that much; below,
+  // the page faults of taking it again cost more than keeping it.
+  if (mallinfo2().fordblks > kTrimAbove) malloc_trim(0);
   index_->finish();
   db_->answer_from(index_.get());
   out.drain_s = since(t_drain);
