@@ -167,23 +167,24 @@ int run_investigate(const InvestigateOptions& opt) {
   // The report is out. The case database's SQLite indexes are for analysts querying it later
   // (the answers come from an index in memory), so they are built on request only: at ten
   // million events they take longer than the analysis (docs/case-db.md).
-  std::string indexes = "without indexes (--case-indexes builds them)";
+  std::string indexes, unindexed = " (without indexes: --case-indexes builds them)";
   if (opt.case_indexes) {
     auto indexed = (*investigation)->index_case_db(opt.threads);
     if (!indexed) return fail(indexed.error()), 1;
-    indexes = fmt::format("then case database indexes {:.1f}", *indexed);
+    indexes = fmt::format(", then case database indexes {:.1f}", *indexed);
+    unindexed.clear();
   }
   if (!opt.quiet) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(
         stderr,
         "tansa investigate: %llu events from %llu inputs, %zu detections, %.1f s (reading %.1f, "
-        "detections %.1f, analysis %.1f, report at %.1f, %s); report %s, case database %s\n",
+        "detections %.1f, analysis %.1f, report at %.1f%s); report %s, case database %s%s\n",
         static_cast<unsigned long long>(run.counters().events.load()),
         static_cast<unsigned long long>(run.counters().files_read.load()), outcome->detections, s,
         read_s, outcome->drain_s, outcome->analysis_s, report_s, indexes.c_str(),
         opt.output.empty() ? "(terminal)" : report::terminal_safe(opt.output).c_str(),
-        report::terminal_safe(case_path).c_str());
+        report::terminal_safe(case_path).c_str(), unindexed.c_str());
     if (const std::uint64_t dropped = run.duplicates_dropped())
       std::fprintf(stderr,
                    "tansa investigate: %llu duplicate records (the same record in several "
