@@ -45,8 +45,9 @@ class CaseDb {
   [[nodiscard]] std::expected<void, std::string> finish_loading();
   // Commits what was written, without indexes: the analysis then reads facts by rowid.
   [[nodiscard]] std::expected<void, std::string> end_loading();
-  // Builds analysis_indexes() (investigate does it after the report is written). SQLite's sorter
-  // may use `helpers` threads beside the caller's (PRAGMA threads) for the sorts of large tables.
+  // Builds analysis_indexes() (investigate --case-indexes does it after the report is
+  // written). SQLite's sorter may use `helpers` threads beside the caller's (PRAGMA threads) for
+  // the sorts of large tables.
   [[nodiscard]] std::expected<void, std::string> build_indexes(unsigned helpers = 0);
   // Answers queries.h's named queries from `index` (null: from SQL); the index outlives its use.
   void answer_from(const FactIndex* index) { index_ = index; }

@@ -1,6 +1,6 @@
 // The analysis's own index of the facts, in memory, built as the writer stores them in the case
 // database: so the named queries of queries.h are answered without the SQLite indexes, which
-// are built only after the report is written (for analysts; docs/case-db.md).
+// are built only on request, after the report is written (for analysts; docs/case-db.md).
 //
 // What it keeps per fact is only what finds it: for each column a query searches by (an address,
 // an account, a workstation, a session, an event's source reference) a posting of the fact's

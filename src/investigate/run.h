@@ -8,7 +8,7 @@
 //   run.read(inputs, diag, inv->hooks());                          // facts beside matching
 //   auto outcome = inv->conclude(run);                             // detections, then answers
 //   ... write the report ...
-//   inv->index_case_db();                                          // SQLite indexes, for analysts
+//   inv->index_case_db();                 // on request: SQLite indexes, for analysts' queries
 #pragma once
 
 #include <cstddef>
