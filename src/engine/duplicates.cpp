@@ -155,6 +155,7 @@ bool DuplicateFilter::first(const Event& e) {
   dropped_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(copies_mu_);
   copies_[evaluated].push_back(e.source);
+  evaluated_of_.emplace(e.source, evaluated);
   return false;
 }
 
@@ -167,8 +168,10 @@ void DuplicateFilter::forget_records() {
   }
 }
 
-std::vector<SourceRef> DuplicateFilter::sources(const SourceRef& evaluated) const {
+std::vector<SourceRef> DuplicateFilter::sources(const SourceRef& source) const {
   std::lock_guard lock(copies_mu_);
+  const auto of = evaluated_of_.find(source);
+  const SourceRef& evaluated = of == evaluated_of_.end() ? source : of->second;
   const auto it = copies_.find(evaluated);
   if (it == copies_.end()) return {};
   std::vector<SourceRef> all = it->second;

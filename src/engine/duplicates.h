@@ -67,11 +67,12 @@ class DuplicateFilter {
   // which: call when no record is left to offer. first() after it sees every record as new.
   void forget_records();
 
-  // Every source of the record whose evaluated copy is `evaluated`, sorted, itself included; empty
-  // when it was seen once.
-  [[nodiscard]] std::vector<SourceRef> sources(const SourceRef& evaluated) const;
+  // Every source of the record that has a copy at `source` (the evaluated one or any other),
+  // sorted, itself included; empty when it was seen once.
+  [[nodiscard]] std::vector<SourceRef> sources(const SourceRef& source) const;
 
-  // Gives `d` the smallest source of its record and lists the other sources in `d.copies`.
+  // Gives `d` the smallest source of its record and lists the other sources in `d.copies`, from
+  // whichever copy `d` cites (the same detection once resolved is resolved again alike).
   void resolve(Detection& d) const;
 
   [[nodiscard]] std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
@@ -106,6 +107,7 @@ class DuplicateFilter {
   std::array<Shard, kShards> shards_;
   mutable std::mutex copies_mu_;
   std::map<SourceRef, std::vector<SourceRef>> copies_;  // evaluated copy -> the later ones
+  std::map<SourceRef, SourceRef> evaluated_of_;          // a later copy -> the evaluated one
   std::atomic<std::uint64_t> dropped_{0};
 };
 

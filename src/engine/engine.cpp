@@ -304,6 +304,9 @@ std::expected<void, std::string> Run::pass_through_correlations(
     // citing the others, as read() evaluates only one copy.
     if (copies_.any() && !resolve_copies(base, resolved)) return;
     Detection& d = copies_.any() ? resolved : base;
+    // A record read() met in several inputs: the correlations cite the smallest of its sources,
+    // as they do for add_base()'s, not whichever copy a lane happened to evaluate first.
+    if (duplicates_ && duplicates_->any()) duplicates_->resolve(d);
     correlator.add(d, keep);
     if (!correlator.suppressed(d.rule)) keep(std::move(d));  // the sorter reads it no more
   });

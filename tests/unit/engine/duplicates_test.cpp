@@ -33,7 +33,10 @@ TEST(DuplicateFilter, EachRecordIsEvaluatedOnceAndItsCopiesAreListed) {
   EXPECT_TRUE(f.first(e));
   EXPECT_EQ(f.dropped(), 1u);
   EXPECT_EQ(f.sources(a), (std::vector<SourceRef>{a, b}));
-  EXPECT_TRUE(f.sources(b).empty());
+  // Asked from the copy, the same: a detection that cites any copy (a correlation's, whose last
+  // event was resolved to the smallest source) is resolved alike.
+  EXPECT_EQ(f.sources(b), (std::vector<SourceRef>{a, b}));
+  EXPECT_TRUE(f.sources(SourceRef{3, SourceRef::Kind::Record, 8}).empty());  // seen once
 }
 
 TEST(DuplicateFilter, ForgettingTheRecordsKeepsWhichSourcesWereCopies) {
