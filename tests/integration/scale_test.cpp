@@ -159,7 +159,9 @@ class NatsCluster {
     natsConnection_Destroy(nc);
     return leader;
   }
-  // Whether JetStream answers (a meta leader is elected).
+  // Whether JetStream answers (a meta leader is elected) and can place a stream on all three
+  // nodes: a meta leader that does not yet know every peer refuses three replicas ("no suitable
+  // peers for placement"), which a loaded machine showed.
   [[nodiscard]] bool ready() const {
     natsConnection* nc = nullptr;
     jsCtx* js = nullptr;
@@ -167,6 +169,21 @@ class NatsCluster {
     jsAccountInfo* ai = nullptr;
     bool ok = natsConnection_JetStream(&js, nc, nullptr) == NATS_OK &&
               js_GetAccountInfo(&ai, js, nullptr, nullptr) == NATS_OK;
+    if (ok) {
+      const char* subject = "tansa_test_ready.x";
+      jsStreamConfig c;
+      jsStreamConfig_Init(&c);
+      c.Name = "TANSA_TEST_READY";
+      c.Subjects = &subject;
+      c.SubjectsLen = 1;
+      c.Storage = js_MemoryStorage;
+      c.Replicas = 3;
+      jsStreamInfo* si = nullptr;
+      jsErrCode code = static_cast<jsErrCode>(0);
+      ok = js_AddStream(&si, js, &c, nullptr, &code) == NATS_OK || code == JSStreamNameExistErr;
+      if (si) jsStreamInfo_Destroy(si);
+      if (ok) ok = js_DeleteStream(js, "TANSA_TEST_READY", nullptr, &code) == NATS_OK;
+    }
     if (ai) jsAccountInfo_Destroy(ai);
     if (js) jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
