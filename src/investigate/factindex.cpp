@@ -228,12 +228,13 @@ void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
 void FactIndex::finish() {
   for (Kind& k : kinds_)
     for (std::size_t c = 0; c < kColumns; ++c) {
-      // Key and row in one integer: sorting integers is several times faster than sorting the
-      // deque's pairs. One column at a time, so the copy adds one column's postings at most.
+      // Key and row (the key's position) in one integer, sorted as integers, several times
+      // faster than pairs. One column at a time, so the copy adds one column's keys at most.
       std::vector<std::uint64_t> sorted;
       sorted.reserve(k.loading[c].size());
       std::uint32_t row = 0;
-      for (const std::uint32_t key : k.loading[c]) sorted.push_back(std::uint64_t{key} << 32 | row++);
+      for (const std::uint32_t key : k.loading[c])
+        sorted.push_back(std::uint64_t{key} << 32 | row++);
       std::deque<std::uint32_t>().swap(k.loading[c]);
       std::sort(sorted.begin(), sorted.end());
       Searchable& out = k.by[c];
