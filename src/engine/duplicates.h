@@ -13,8 +13,11 @@
 //   is only counted and its source recorded. Which copy comes first depends on threads; which
 //   source a detection cites does not: resolve() gives the smallest source reference of all
 //   copies (file order, then a live record before a recovered one) and lists the others.
-// - Thread-safe; memory is 24 bytes a slot of an open-addressing table kept between 3/8 and 3/4
-//   full (32 to 64 bytes per distinct Windows record, about 43 on average), plus the copies seen.
+// - Two records are taken for one when 78 bits of their hashes agree (64 + 8 kept, 6 choose the
+//   shard): among a billion records, two distinct ones are merged with a chance of about one in
+//   600,000 (n^2 / 2^79), under a seed the logs cannot know.
+// - Thread-safe; memory is 16 bytes a slot of an open-addressing table kept between 3/8 and 3/4
+//   full (21 to 43 bytes per distinct Windows record, about 29 on average), plus the copies seen.
 #pragma once
 
 #include <array>
@@ -81,23 +84,25 @@ class DuplicateFilter {
  private:
   using Key = RecordKey;
   using KeyHash = RecordKeyHash;
-  // One record seen: its 128-bit hash (which covers its time, EventRecordID and every field) and
-  // where it was first seen, packed (file, kind, position) when they fit, else kOverflow and the
-  // source is in the shard's `overflow`. h1 = h2 = 0 is an empty slot.
+  // One record seen, in 16 bytes: 72 bits of its 128-bit hash (which covers its time,
+  // EventRecordID and every field; 6 more bits choose the shard) and where it was first seen,
+  // packed (file, kind, position) in 56 bits when they fit, else kOverflow and the source is in
+  // the shard's `overflow`. h1 is never 0 in a used slot: 0 is an empty one.
   struct Slot {
-    std::uint64_t h1 = 0, h2 = 0;
-    std::uint64_t packed = 0;
-    [[nodiscard]] bool empty() const { return h1 == 0 && h2 == 0; }
+    std::uint64_t h1 = 0;
+    std::uint64_t tagged = 0;  // the top 8 bits of h2, then the packed source
+    [[nodiscard]] bool empty() const { return h1 == 0; }
   };
-  static constexpr std::uint64_t kOverflow = ~std::uint64_t{0};
+  static constexpr std::uint64_t kOverflow = (std::uint64_t{1} << 56) - 1;
   // Open addressing with linear probing, grown to twice its size at 3/4 full.
   struct Shard {
     std::mutex mu;
     std::vector<Slot> slots;
     std::size_t used = 0;
-    std::unordered_map<Key, SourceRef, KeyHash> overflow;  // keyed {h1, h2, 0, 0}
-    // The source first seen with (h1, h2), or nullopt after recording `source` as that.
-    std::optional<SourceRef> find_or_add(std::uint64_t h1, std::uint64_t h2,
+    std::unordered_map<Key, SourceRef, KeyHash> overflow;  // keyed {h1, tag, 0, 0}
+    // The source first seen with (h1, tag), or nullopt after recording `source` as that. h1 is
+    // not 0; tag is below 256.
+    std::optional<SourceRef> find_or_add(std::uint64_t h1, std::uint64_t tag,
                                          const SourceRef& source);
     void grow();
   };

@@ -87,7 +87,7 @@ std::expected<void, std::string> DetectionSorter::spill() {
     }
   }
   if (std::fclose(f) != 0) return std::unexpected(fmt::format("cannot write spill file {}", path));
-  pending_ = {};  // a cleared deque keeps a block; a new one frees them all
+  std::deque<Detection>().swap(pending_);  // every block; `= {}` would clear and keep one
   pending_bytes_ = 0;
   return {};
 }
@@ -116,7 +116,7 @@ std::expected<void, std::string> DetectionSorter::drain(const std::function<void
   std::lock_guard lock(mu_);
   if (runs_.empty()) {
     for (const std::uint32_t i : sorted_pending()) fn(pending_[i]);
-    pending_ = {};
+    std::deque<Detection>().swap(pending_);
     return {};
   }
   if (!pending_.empty())

@@ -71,22 +71,30 @@ TEST(DuplicateFilter, ManyRecordsGrowTheTableAndStayDistinct) {
 }
 
 TEST(DuplicateFilter, SourcesTooLargeToPackAreKeptWhole) {
-  // A file index past 2^24 and an offset past 2^38 (256 GiB) do not fit a packed slot.
+  // A file index past 2^20 and an offset past 2^34 (16 GiB) do not fit a packed slot; the largest
+  // that do fit, and the one place that packs to all ones (the overflow's mark), are kept too.
   DuplicateFilter f;
   Event e;
-  const SourceRef far_file{(1u << 24) + 5, SourceRef::Kind::Recovered, 12},
-      far_offset{2, SourceRef::Kind::Offset, (std::uint64_t{1} << 38) + 9},
+  const SourceRef far_file{(1u << 20) + 5, SourceRef::Kind::Recovered, 12},
+      far_offset{2, SourceRef::Kind::Offset, (std::uint64_t{1} << 34) + 9},
+      last_packed{(1u << 20) - 1, SourceRef::Kind::Offset, (std::uint64_t{1} << 34) - 2},
+      all_ones{(1u << 20) - 1, SourceRef::Kind::Recovered, (std::uint64_t{1} << 34) - 1},
       copy{1, SourceRef::Kind::Record, 1};
-  record(e, 1, "alice", far_file);
-  EXPECT_TRUE(f.first(e));
-  record(e, 2, "bob", far_offset);
-  EXPECT_TRUE(f.first(e));
-  record(e, 1, "alice", copy);
-  EXPECT_FALSE(f.first(e));
-  record(e, 2, "bob", copy);
-  EXPECT_FALSE(f.first(e));
-  EXPECT_EQ(f.sources(far_file), (std::vector<SourceRef>{copy, far_file}));
-  EXPECT_EQ(f.sources(far_offset), (std::vector<SourceRef>{copy, far_offset}));
+  const std::vector<std::pair<std::string, SourceRef>> firsts = {
+      {"alice", far_file}, {"bob", far_offset}, {"carol", last_packed}, {"dave", all_ones}};
+  std::uint64_t id = 1;
+  for (const auto& [user, at] : firsts) {
+    record(e, id++, user, at);
+    EXPECT_TRUE(f.first(e)) << user;
+  }
+  id = 1;
+  for (const auto& [user, at] : firsts) {
+    const SourceRef later{copy.file, copy.kind, id};
+    record(e, id++, user, later);
+    EXPECT_FALSE(f.first(e)) << user;
+    EXPECT_EQ(f.sources(at), (std::vector<SourceRef>{later, at})) << user;
+  }
+  EXPECT_EQ(f.dropped(), 4u);
 }
 
 }  // namespace
