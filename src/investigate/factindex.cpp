@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <limits>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
+
+#include <sys/mman.h>
 
 namespace tansa::investigate {
 
@@ -170,6 +173,20 @@ bool searched_at_all(const Searched& s) {
 
 }  // namespace
 
+template <class T>
+T* PagedColumn<T>::map_chunk() {
+  void* p = mmap(nullptr, kChunk * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();  // as a vector that cannot grow
+  return static_cast<T*>(p);
+}
+template <class T>
+void PagedColumn<T>::unmap_chunk(T* c) {
+  (void)munmap(c, kChunk * sizeof(T));  // fails only for a range never mapped
+}
+template class PagedColumn<std::uint32_t>;
+template class PagedColumn<std::int32_t>;
+
 void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
   const FactBatch::Row& r = batch.row(i);
   const Searched& s = searched(r.kind);
@@ -233,9 +250,8 @@ void FactIndex::finish() {
       std::vector<std::uint64_t> sorted;
       sorted.reserve(k.loading[c].size());
       std::uint32_t row = 0;
-      for (const std::uint32_t key : k.loading[c])
-        sorted.push_back(std::uint64_t{key} << 32 | row++);
-      std::deque<std::uint32_t>().swap(k.loading[c]);
+      k.loading[c].drain(
+          [&](std::uint32_t key) { sorted.push_back(std::uint64_t{key} << 32 | row++); });
       std::sort(sorted.begin(), sorted.end());
       Searchable& out = k.by[c];
       out.rows.reserve(sorted.size());
@@ -261,9 +277,9 @@ void FactIndex::finish() {
 std::size_t FactIndex::bytes() const {
   std::size_t n = 0;
   for (const Kind& k : kinds_) {
-    n += k.coarse_ts.size() * sizeof(std::int32_t);
+    n += k.coarse_ts.bytes() + k.outcome_keys.bytes();
     for (std::size_t c = 0; c < kColumns; ++c)
-      n += k.loading[c].size() * sizeof(std::uint32_t) +
+      n += k.loading[c].bytes() +
            (k.by[c].keys.capacity() + k.by[c].starts.capacity() + k.by[c].rows.capacity()) * 4;
     for (const auto& [u, id] : k.users) n += u.capacity() + 48;
     for (const auto& [u, id] : k.addresses) n += 2 * u.capacity() + 80;

@@ -18,9 +18,9 @@
 // A failed read or an unparsable parameter is an error, never "no facts".
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <expected>
 #include <functional>
 #include <map>
@@ -28,11 +28,60 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <type_traits>
 #include <vector>
 
 #include "investigate/queries.h"
 
 namespace tansa::investigate {
+
+// A column of 4-byte values by row, in chunks of 1 MiB mapped from the system, not from malloc's
+// heap: at ten million facts the loading columns are about 160 MB, and a chunk given back is
+// given back to the system at once (malloc would keep small blocks freed among others as its
+// own), so finish() turns them into the searchable form without holding both.
+template <class T>
+class PagedColumn {
+  static_assert(sizeof(T) == 4 && std::is_trivially_copyable_v<T>);
+
+ public:
+  static constexpr std::size_t kChunk = std::size_t{1} << 18;  // values a chunk, 1 MiB
+  PagedColumn() = default;
+  PagedColumn(const PagedColumn&) = delete;
+  PagedColumn& operator=(const PagedColumn&) = delete;
+  ~PagedColumn() { clear(); }
+
+  void push_back(T v) {
+    if (size_ == chunks_.size() * kChunk) chunks_.push_back(map_chunk());
+    chunks_.back()[size_++ % kChunk] = v;
+  }
+  [[nodiscard]] T operator[](std::size_t i) const { return chunks_[i / kChunk][i % kChunk]; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] std::size_t bytes() const { return chunks_.size() * kChunk * sizeof(T); }
+  // Each value in row order to `f`, giving each chunk back once read; empty after.
+  template <class F>
+  void drain(F&& f) {
+    for (std::size_t c = 0; c < chunks_.size(); ++c) {
+      const std::size_t n = std::min(kChunk, size_ - c * kChunk);
+      for (std::size_t i = 0; i < n; ++i) f(chunks_[c][i]);
+      unmap_chunk(chunks_[c]);
+      chunks_[c] = nullptr;
+    }
+    chunks_.clear();
+    size_ = 0;
+  }
+  void clear() {
+    for (T* c : chunks_)
+      if (c) unmap_chunk(c);
+    chunks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  static T* map_chunk();
+  static void unmap_chunk(T* c);
+  std::vector<T*> chunks_;
+  std::size_t size_ = 0;
+};
 
 class FactIndex {
  public:
@@ -62,10 +111,10 @@ class FactIndex {
   struct Kind {
     // While loading, each searched column's key of every row, in row order (the row is the
     // position: a fact of a kind has each of its kind's columns once).
-    std::array<std::deque<std::uint32_t>, kColumns> loading;
+    std::array<PagedColumn<std::uint32_t>, kColumns> loading;
     std::array<Searchable, kColumns> by;
-    std::deque<std::int32_t> coarse_ts;          // by row; ts >> 30, clamped
-    std::deque<std::uint32_t> outcome_keys;      // by row (VPN actions, logon outcomes): key_of
+    PagedColumn<std::int32_t> coarse_ts;      // by row; ts >> 30, clamped
+    PagedColumn<std::uint32_t> outcome_keys;  // by row (VPN actions, logon outcomes): key_of
     std::map<std::string, std::uint32_t> users;  // lower-cased account -> its key
     // VPN remote addresses, interned (SrcIp keys of the vpn kind): for sessions_from_network's
     // LIKE, which searches them by a case-insensitive prefix. After finish(): lower-cased, sorted.
