@@ -42,7 +42,7 @@ struct InvestigateOptions {
   bool keep_duplicates = false;
   bool carve = false;
   bool case_indexes = false;     // the analysts' SQLite indexes, after the report
-  std::size_t memory_mib = 256;  // for sorting detections, shared by the two sorters
+  std::size_t memory_mib = 64;  // for sorting detections, shared by the two sorters
   GeoOptions geo;                // --geoip, --no-geoip
 };
 

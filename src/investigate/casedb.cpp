@@ -254,7 +254,7 @@ std::expected<std::unique_ptr<CaseDb>, std::string> CaseDb::create(const std::st
   std::string err;
   std::string schema =
       "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-      "PRAGMA cache_size=-65536; PRAGMA locking_mode=EXCLUSIVE;"
+      "PRAGMA cache_size=-16384; PRAGMA locking_mode=EXCLUSIVE;"
       "CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT NOT NULL);";
   for (const Table& t : tables()) {
     schema += std::string("CREATE TABLE ") + t.name + "(" + kCommon;
