@@ -188,7 +188,7 @@ std::expected<void, std::string> ensure_stream(Nats& n, const char* name, const 
                                                std::int64_t max_age_ns) {
   jsStreamInfo* si = nullptr;
   jsErrCode code = jsErrCode(0);
-  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  const auto start = Clock::now();
   for (;;) {
     natsStatus s = js_GetStreamInfo(&si, n.js(), name, nullptr, &code);
     if (s == NATS_OK) {
@@ -217,8 +217,7 @@ std::expected<void, std::string> ensure_stream(Nats& n, const char* name, const 
       if (code == JSStreamNameExistErr) continue;  // made by another process meanwhile
     }
     const std::string why = nats_error(fmt::format("stream {}", name).c_str(), s, code);
-    if (Clock::now() >= deadline || (s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS))
-      return std::unexpected(why);
+    if (!stream_creation_retried(s, code, Clock::now() - start)) return std::unexpected(why);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }

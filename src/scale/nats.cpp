@@ -64,24 +64,28 @@ Nats::~Nats() {
   }
 }
 
+bool stream_creation_retried(natsStatus s, jsErrCode code,
+                             std::chrono::steady_clock::duration waited) {
+  if (s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS) return waited < std::chrono::seconds(60);
+  if (code == JSClusterNoPeersErr) return waited < std::chrono::seconds(20);
+  return false;
+}
+
 std::expected<unsigned, std::string> Nats::ensure_stream(const StreamSpec& spec) {
-  // A cluster electing a leader (a node was just lost) answers late or not at all for a while.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    auto r = ensure_stream_once(spec);
-    if (r || std::chrono::steady_clock::now() >= deadline ||
-        (r.error().find("Timeout") == std::string::npos &&
-         r.error().find("No Responders") == std::string::npos &&
-         r.error().find("No responders") == std::string::npos))
-      return r;
+    natsStatus s = NATS_OK;
+    jsErrCode code = jsErrCode(0);
+    auto r = ensure_stream_once(spec, s, code);
+    if (r || !stream_creation_retried(s, code, std::chrono::steady_clock::now() - start)) return r;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
 
-std::expected<unsigned, std::string> Nats::ensure_stream_once(const StreamSpec& spec) {
+std::expected<unsigned, std::string> Nats::ensure_stream_once(const StreamSpec& spec,
+                                                              natsStatus& s, jsErrCode& code) {
   jsStreamInfo* si = nullptr;
-  jsErrCode code = jsErrCode(0);
-  natsStatus s = js_GetStreamInfo(&si, js_, spec.name.c_str(), nullptr, &code);
+  s = js_GetStreamInfo(&si, js_, spec.name.c_str(), nullptr, &code);
   if (s == NATS_OK) {
     const char* d = si->Config && si->Config->Description ? si->Config->Description : "";
     const unsigned p = partitions_of_description(d);
@@ -113,10 +117,7 @@ std::expected<unsigned, std::string> Nats::ensure_stream_once(const StreamSpec& 
   s = js_AddStream(&si, js_, &c, nullptr, &code);
   if (s != NATS_OK) {
     // Another publisher or worker made it in the meantime: use theirs.
-    if (code == JSStreamNameExistErr) {
-      StreamSpec again = spec;
-      return ensure_stream_once(again);
-    }
+    if (code == JSStreamNameExistErr) return ensure_stream_once(spec, s, code);
     return std::unexpected(nats_error(("cannot create stream " + spec.name).c_str(), s, code));
   }
   jsStreamInfo_Destroy(si);

@@ -8,6 +8,7 @@
 
 #include <nats/nats.h>
 
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <memory>
@@ -18,6 +19,14 @@ namespace tansa::scale {
 
 // libnats status (and JetStream error code) as text.
 [[nodiscard]] std::string nats_error(const char* what, natsStatus s, jsErrCode code = jsErrCode(0));
+
+// Whether creating a stream that failed with (s, code), `waited` after the first try, is tried
+// again. A cluster electing a leader (a node just lost) answers late or not at all: a minute. One
+// still forming knows too few peers to place the replicas asked for (JetStream error 10005, "no
+// suitable peers for placement"): 20 seconds, since a cluster smaller than the replicas for good
+// is the operator's to fix and is said soon.
+[[nodiscard]] bool stream_creation_retried(natsStatus s, jsErrCode code,
+                                           std::chrono::steady_clock::duration waited);
 
 struct StreamSpec {
   std::string name;
@@ -37,7 +46,7 @@ class Nats {
 
   // The raw-event stream: created (subjects tansa.part.<p>.* for each partition p, file storage,
   // `replicas`, a duplicate window for Nats-Msg-Id) when missing. Returns its partition count.
-  // Timeouts (a cluster electing a leader) are retried for a minute.
+  // A cluster electing a leader or still forming is waited for (stream_creation_retried).
   [[nodiscard]] std::expected<unsigned, std::string> ensure_stream(const StreamSpec& spec);
   // The stream's first sequence still stored (older ones were removed by its limits).
   [[nodiscard]] std::expected<std::uint64_t, std::string> first_sequence(const std::string& stream);
@@ -47,7 +56,9 @@ class Nats {
 
  private:
   Nats() = default;
-  std::expected<unsigned, std::string> ensure_stream_once(const StreamSpec& spec);
+  // One try; a failure's status and JetStream code in `s` and `code`.
+  std::expected<unsigned, std::string> ensure_stream_once(const StreamSpec& spec, natsStatus& s,
+                                                          jsErrCode& code);
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
 };
