@@ -235,6 +235,17 @@ void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
   if (s.workstation) post(Workstation, key_of(fold(text(s.workstation))));
   if (s.logon_id) post(Session, session_key(text(&Fact::host), text(s.logon_id)));
   if (s.host) post(Host, key_of(text(&Fact::host)));
+  if (r.kind == FactKind::Logon && r.event_id == 4624 && !text(s.workstation).empty() &&
+      !text(s.src_ip).empty()) {
+    const Kind::Sighting at{r.time_ns, r.source.file, static_cast<std::int64_t>(r.source.position),
+                            row};
+    auto [it, fresh] = k.workstation_spans.try_emplace(
+        {fold(text(s.workstation)), std::string(text(s.src_ip))}, at, at);
+    if (!fresh) {
+      it->second.first = std::min(it->second.first, at);
+      it->second.second = std::max(it->second.second, at);
+    }
+  }
   if (s.first_logon) {
     std::string id = fold(text(s.logon_id));
     auto [it, fresh] = k.first_logon.try_emplace(std::string(text(&Fact::host)), id, row);
@@ -284,6 +295,8 @@ std::size_t FactIndex::bytes() const {
     for (const auto& [u, id] : k.users) n += u.capacity() + 48;
     for (const auto& [u, id] : k.addresses) n += 2 * u.capacity() + 80;
     for (const auto& [h, f] : k.first_logon) n += h.capacity() + f.first.capacity() + 64;
+    for (const auto& [p, span] : k.workstation_spans)
+      n += p.first.capacity() + p.second.capacity() + sizeof(span) + 80;
   }
   return n;
 }
@@ -528,7 +541,15 @@ const std::unordered_map<std::string_view, FactFn>& fact_functions() {
   using F = Fact;
   static const std::unordered_map<std::string_view, FactFn> k = {
       {kAddresses.name, [](const In& in) { return in.sql(); }},
-      {kWorkstationAddresses.name, [](const In& in) { return in.sql(); }},
+      {kWorkstationAddresses.name,
+       [](const In& in) {
+         Search s = in.search(0);
+         for (const auto& [pair, span] : in.ix.kind(FactKind::Logon).workstation_spans) {
+           s.from_row(span.first.row);
+           s.from_row(span.second.row);
+         }
+         return s.each([](const Fact&) { return true; }, in.f);
+       }},
       {kVpnEventAt.name, event_at},
       {kLogonEventAt.name, event_at},
       {kCloudEventAt.name, event_at},

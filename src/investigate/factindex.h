@@ -14,7 +14,7 @@
 // The semantics are the SQL's (tests/unit/investigate/memory_queries_test.cpp runs every named
 // query both ways): NOCASE folds ASCII letters only, BETWEEN is inclusive, results come in
 // (ts, file, position) order with ties in the order the facts were stored. Queries that read a
-// whole table whatever indexes exist (small tables, a LIKE, a GROUP BY) are handed to SQLite.
+// whole table whatever indexes exist (small tables, a LIKE) are handed to SQLite.
 // A failed read or an unparsable parameter is an error, never "no facts".
 #pragma once
 
@@ -122,6 +122,14 @@ class FactIndex {
     std::vector<std::pair<std::string, std::uint32_t>> folded_addresses;
     // Logons: each host's first logon in (logon_id NOCASE, rowid) order: logon_on_host.
     std::unordered_map<std::string, std::pair<std::string, std::uint32_t>> first_logon;
+    // Logons: the first and the last 4624 of each (lower-cased workstation, address) pair in
+    // (ts, file, position, row) order: workstation_addresses.
+    struct Sighting {
+      std::int64_t ts, file, position;
+      std::uint32_t row;
+      auto operator<=>(const Sighting&) const = default;
+    };
+    std::map<std::pair<std::string, std::string>, std::pair<Sighting, Sighting>> workstation_spans;
   };
   [[nodiscard]] const Kind& kind(FactKind k) const { return kinds_[static_cast<std::size_t>(k)]; }
   [[nodiscard]] std::span<const std::uint32_t> rows(FactKind k, Column c, std::uint32_t key) const;

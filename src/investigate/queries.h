@@ -51,9 +51,16 @@ namespace queries {
 
 // Tracing: learning addresses.
 inline constexpr FactQuery kAddresses{"addresses", FactKind::Address, ""};
+// The first and the last successful logon (4624) of each (workstation name, address) pair, by
+// (ts, file, position, rowid): the span a workstation was seen with an address, and the event
+// that first shows it. Not a GROUP BY, whose other columns come from whichever row of the group
+// SQLite meets last, that is from the order the writer stored them in, which threads decide.
 inline constexpr FactQuery kWorkstationAddresses{
     "workstation_addresses", FactKind::Logon,
-    "event_id = 4624 AND workstation != '' AND src_ip != '' GROUP BY lower(workstation), src_ip"};
+    "rowid IN (SELECT r FROM (SELECT rowid AS r, row_number() OVER w AS n, count(*) OVER p AS c "
+    "FROM logons WHERE event_id = 4624 AND workstation != '' AND src_ip != '' WINDOW p AS "
+    "(PARTITION BY lower(workstation), src_ip), w AS (p ORDER BY ts, file, position, rowid)) "
+    "WHERE n = 1 OR n = c)"};
 // Seeds: the facts of a detection's event (file, position).
 inline constexpr FactQuery kVpnEventAt{"vpn_event_at", FactKind::Vpn, "file = ? AND position = ?"};
 inline constexpr FactQuery kLogonEventAt{"logon_event_at", FactKind::Logon,
