@@ -41,9 +41,9 @@ struct InvestigateOptions {
   std::string tz;
   bool keep_duplicates = false;
   bool carve = false;
-  bool case_indexes = false;     // the analysts' SQLite indexes, after the report
+  bool case_indexes = false;    // the analysts' SQLite indexes, after the report
   std::size_t memory_mib = 64;  // for sorting detections, shared by the two sorters
-  GeoOptions geo;                // --geoip, --no-geoip
+  GeoOptions geo;               // --geoip, --no-geoip
 };
 
 enum class ReportFormat { Html, Markdown, Json };

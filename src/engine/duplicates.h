@@ -112,7 +112,7 @@ class DuplicateFilter {
   std::array<Shard, kShards> shards_;
   mutable std::mutex copies_mu_;
   std::map<SourceRef, std::vector<SourceRef>> copies_;  // evaluated copy -> the later ones
-  std::map<SourceRef, SourceRef> evaluated_of_;          // a later copy -> the evaluated one
+  std::map<SourceRef, SourceRef> evaluated_of_;         // a later copy -> the evaluated one
   std::atomic<std::uint64_t> dropped_{0};
 };
 

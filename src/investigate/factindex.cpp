@@ -1,15 +1,15 @@
 #include "investigate/factindex.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <new>
 #include <limits>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
-
-#include <sys/mman.h>
 
 namespace tansa::investigate {
 
@@ -175,8 +175,8 @@ bool searched_at_all(const Searched& s) {
 
 template <class T>
 T* PagedColumn<T>::map_chunk() {
-  void* p = mmap(nullptr, kChunk * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                 -1, 0);
+  void* p =
+      mmap(nullptr, kChunk * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();  // as a vector that cannot grow
   return static_cast<T*>(p);
 }

@@ -27,8 +27,8 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 #include "investigate/queries.h"
@@ -113,8 +113,8 @@ class FactIndex {
     // position: a fact of a kind has each of its kind's columns once).
     std::array<PagedColumn<std::uint32_t>, kColumns> loading;
     std::array<Searchable, kColumns> by;
-    PagedColumn<std::int32_t> coarse_ts;      // by row; ts >> 30, clamped
-    PagedColumn<std::uint32_t> outcome_keys;  // by row (VPN actions, logon outcomes): key_of
+    PagedColumn<std::int32_t> coarse_ts;         // by row; ts >> 30, clamped
+    PagedColumn<std::uint32_t> outcome_keys;     // by row (VPN actions, logon outcomes): key_of
     std::map<std::string, std::uint32_t> users;  // lower-cased account -> its key
     // VPN remote addresses, interned (SrcIp keys of the vpn kind): for sessions_from_network's
     // LIKE, which searches them by a case-insensitive prefix. After finish(): lower-cased, sorted.

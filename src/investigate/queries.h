@@ -45,7 +45,7 @@ namespace queries {
 // case-insensitive order; '[' is the first character after '@' that no letter folds to). A range
 // rather than LIKE, so every spelling is found through the user index (a LIKE with a parameter
 // scans the table: tests/unit/investigate/query_plan_test.cpp).
-#define TANSA_ACCOUNT                                                                      \
+#define TANSA_ACCOUNT                                                                     \
   "(user = ? COLLATE NOCASE OR user = ? COLLATE NOCASE OR (user >= ? COLLATE NOCASE AND " \
   "user < ? COLLATE NOCASE))"
 

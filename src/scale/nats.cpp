@@ -82,8 +82,8 @@ std::expected<unsigned, std::string> Nats::ensure_stream(const StreamSpec& spec)
   }
 }
 
-std::expected<unsigned, std::string> Nats::ensure_stream_once(const StreamSpec& spec,
-                                                              natsStatus& s, jsErrCode& code) {
+std::expected<unsigned, std::string> Nats::ensure_stream_once(const StreamSpec& spec, natsStatus& s,
+                                                              jsErrCode& code) {
   jsStreamInfo* si = nullptr;
   s = js_GetStreamInfo(&si, js_, spec.name.c_str(), nullptr, &code);
   if (s == NATS_OK) {

@@ -74,12 +74,10 @@ class TraceAddresses : public ::testing::TestWithParam<bool> {
 
 TEST_P(TraceAddresses, AWorkstationHasItsAddressFromItsFirstToItsLastLogon) {
   // WS-07 had 10.0.5.20 from 10 h to 50 h (stored out of time order), WS-09 from 80 h to 90 h.
-  const Intrusion x = traced({logon(30 * H, 3, "WS-07", "10.0.5.20"),
-                              logon(50 * H, 5, "ws-07", "10.0.5.20"),
-                              logon(10 * H, 1, "WS-07", "10.0.5.20"),
-                              logon(90 * H, 9, "WS-09", "10.0.5.20"),
-                              logon(80 * H, 8, "WS-09", "10.0.5.20"),
-                              logon(20 * H, 2, "WS-07", "10.0.5.20")});
+  const Intrusion x =
+      traced({logon(30 * H, 3, "WS-07", "10.0.5.20"), logon(50 * H, 5, "ws-07", "10.0.5.20"),
+              logon(10 * H, 1, "WS-07", "10.0.5.20"), logon(90 * H, 9, "WS-09", "10.0.5.20"),
+              logon(80 * H, 8, "WS-09", "10.0.5.20"), logon(20 * H, 2, "WS-07", "10.0.5.20")});
   const auto it = x.addresses.by_address.find("10.0.5.20");
   ASSERT_NE(it, x.addresses.by_address.end());
   const std::vector<Binding>& list = it->second;
