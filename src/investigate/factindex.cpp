@@ -232,20 +232,22 @@ void FactIndex::add(const FactBatch& batch, std::size_t i, std::int64_t rowid) {
       it = k.users.emplace(std::move(u), static_cast<std::uint32_t>(k.users.size())).first;
     post(User, it->second);
   }
-  if (s.workstation) post(Workstation, key_of(fold(text(s.workstation))));
-  if (s.logon_id) post(Session, session_key(text(&Fact::host), text(s.logon_id)));
-  if (s.host) post(Host, key_of(text(&Fact::host)));
-  if (r.kind == FactKind::Logon && r.event_id == 4624 && !text(s.workstation).empty() &&
-      !text(s.src_ip).empty()) {
-    const Kind::Sighting at{r.time_ns, r.source.file, static_cast<std::int64_t>(r.source.position),
-                            row};
-    auto [it, fresh] = k.workstation_spans.try_emplace(
-        {fold(text(s.workstation)), std::string(text(s.src_ip))}, at, at);
-    if (!fresh) {
-      it->second.first = std::min(it->second.first, at);
-      it->second.second = std::max(it->second.second, at);
+  if (s.workstation) {
+    std::string ws = fold(text(s.workstation));
+    post(Workstation, key_of(ws));
+    if (r.kind == FactKind::Logon && r.event_id == 4624 && !ws.empty() && !text(s.src_ip).empty()) {
+      const Kind::Sighting at{r.time_ns, r.source.file,
+                              static_cast<std::int64_t>(r.source.position), row};
+      auto [it, fresh] =
+          k.workstation_spans.try_emplace({std::move(ws), std::string(text(s.src_ip))}, at, at);
+      if (!fresh) {
+        it->second.first = std::min(it->second.first, at);
+        it->second.second = std::max(it->second.second, at);
+      }
     }
   }
+  if (s.logon_id) post(Session, session_key(text(&Fact::host), text(s.logon_id)));
+  if (s.host) post(Host, key_of(text(&Fact::host)));
   if (s.first_logon) {
     std::string id = fold(text(s.logon_id));
     auto [it, fresh] = k.first_logon.try_emplace(std::string(text(&Fact::host)), id, row);
